@@ -1,0 +1,117 @@
+//! The one error type of the auth service: each variant knows its status and `detail`.
+
+use folio_shared::{
+    db::DbError,
+    http::{detail_response, internal_error_response, unavailable_response},
+    rate_limit::too_many_requests,
+    validation::ValidationErrors,
+};
+use poem::{Response, error::ResponseError, http::StatusCode};
+
+/// Everything an auth endpoint can answer besides success.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// 422: the body failed validation.
+    #[error(transparent)]
+    Validation(#[from] ValidationErrors),
+    /// 400: another account has this username (any letter case).
+    #[error("username taken")]
+    UsernameTaken,
+    /// 400: another account has this email (any letter case).
+    #[error("email taken")]
+    EmailTaken,
+    /// 401: unknown email or wrong password (the same answer for both).
+    #[error("incorrect email or password")]
+    IncorrectCredentials,
+    /// 400: the current password given to change it is wrong.
+    #[error("current password incorrect")]
+    CurrentPasswordIncorrect,
+    /// 400: the reset token is unknown, used or expired.
+    #[error("invalid or expired reset token")]
+    InvalidResetToken,
+    /// 404: no user with this id.
+    #[error("user not found")]
+    UserNotFound,
+    /// 403: updating someone else's account.
+    #[error("not authorized to update this user")]
+    NotAuthorizedToUpdate,
+    /// 403: deleting someone else's account.
+    #[error("not authorized to delete this user")]
+    NotAuthorizedToDelete,
+    /// 429: too many attempts; retry after the given seconds.
+    #[error("rate limited")]
+    RateLimited(u64),
+    /// 503 when the database is unreachable, else 500.
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// 500: a bug or an unexpected failure.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AuthError {
+    /// Maps a unique violation on the users table to its 400; other errors pass through.
+    pub fn from_user_write(err: DbError) -> Self {
+        match err.unique_violation() {
+            Some("users_username_lower_key") => AuthError::UsernameTaken,
+            Some("users_email_lower_key") => AuthError::EmailTaken,
+            _ => AuthError::Database(err),
+        }
+    }
+}
+
+impl ResponseError for AuthError {
+    fn status(&self) -> StatusCode {
+        use AuthError::*;
+        match self {
+            Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            UsernameTaken | EmailTaken | CurrentPasswordIncorrect | InvalidResetToken => {
+                StatusCode::BAD_REQUEST
+            }
+            IncorrectCredentials => StatusCode::UNAUTHORIZED,
+            UserNotFound => StatusCode::NOT_FOUND,
+            NotAuthorizedToUpdate | NotAuthorizedToDelete => StatusCode::FORBIDDEN,
+            RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Database(err) if err.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+            Database(_) | Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn as_response(&self) -> Response {
+        use AuthError::*;
+        let detail = |status, text: &str| detail_response(status, text);
+        match self {
+            Validation(errors) => errors.as_response(),
+            UsernameTaken => detail(StatusCode::BAD_REQUEST, "Username already exists"),
+            EmailTaken => detail(StatusCode::BAD_REQUEST, "Email already exists"),
+            IncorrectCredentials => detail(StatusCode::UNAUTHORIZED, "Incorrect email or password"),
+            CurrentPasswordIncorrect => {
+                detail(StatusCode::BAD_REQUEST, "Current password is incorrect")
+            }
+            InvalidResetToken => detail(StatusCode::BAD_REQUEST, "Invalid or expired reset token"),
+            UserNotFound => detail(StatusCode::NOT_FOUND, "User not found"),
+            NotAuthorizedToUpdate => {
+                detail(StatusCode::FORBIDDEN, "Not authorized to update this user")
+            }
+            NotAuthorizedToDelete => {
+                detail(StatusCode::FORBIDDEN, "Not authorized to delete this user")
+            }
+            RateLimited(retry_after) => too_many_requests(*retry_after),
+            Database(err) if err.is_unavailable() => {
+                tracing::error!(
+                    error = err as &dyn std::error::Error,
+                    "database unavailable"
+                );
+                unavailable_response("Service temporarily unavailable")
+            }
+            Database(err) => {
+                tracing::error!(error = err as &dyn std::error::Error, "database error");
+                internal_error_response()
+            }
+            Internal(err) => {
+                tracing::error!(error = %format!("{err:#}"), "internal error");
+                internal_error_response()
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! `folio-auth`: accounts, login, access tokens, profiles, password change and reset.
+//!
+//! # Layout
+//! - [`startup`]: `Application::build(Settings)`, used by `main` and the tests.
+//! - [`users`]: register, me, public profile, update, delete.
+//! - [`tokens`]: login (OAuth2 password form) and the JWKS.
+//! - [`password_change`]: change the password while logged in.
+//! - [`password_reset`]: forgot-password (token + mail job) and reset-password.
+//! - [`passwords`]: Argon2id hashing off the runtime.
+//! - [`repo`]: users-table SQL shared by the endpoints.
+//! - [`error`]: the service's one error enum.
+
+pub mod error;
+pub mod password_change;
+pub mod password_reset;
+pub mod passwords;
+pub mod repo;
+pub mod startup;
+pub mod tokens;
+pub mod users;

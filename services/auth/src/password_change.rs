@@ -1,0 +1,134 @@
+//! Changing the password while logged in. Every issued token ends (version bump) and a
+//! "your password was changed" mail is queued in the same transaction.
+
+use std::sync::Arc;
+
+use folio_shared::{
+    auth::BearerAuth,
+    queue::{MailJob, MailKind, insert_outbox},
+    validation::Validator,
+};
+use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
+
+use crate::{
+    error::AuthError,
+    passwords::Verdict,
+    repo::{credentials_by_id, set_password},
+    startup::AppState,
+};
+
+/// Password change endpoint.
+pub struct PasswordChangeApi {
+    state: Arc<AppState>,
+}
+
+impl PasswordChangeApi {
+    /// The endpoint over shared state.
+    pub fn new(state: Arc<AppState>) -> Self {
+        Self { state }
+    }
+}
+
+/// The current and the new password.
+#[derive(Debug, Object)]
+pub struct ChangePassword {
+    /// The password in use now.
+    pub current_password: String,
+    /// At least 8 characters.
+    pub new_password: String,
+}
+
+/// A confirmation for people.
+#[derive(Debug, Object)]
+pub struct Message {
+    /// What happened.
+    pub message: String,
+}
+
+#[derive(ApiResponse)]
+enum ChangePasswordResponse {
+    /// Changed; log in again with the new password.
+    #[oai(status = 200)]
+    Ok(Json<Message>),
+}
+
+impl AppState {
+    /// Sets `user_id`'s password to `hash` and queues the "password changed" mail, in one
+    /// transaction; the mail is published after commit (or later by the outbox sweep).
+    pub async fn replace_password(
+        &self,
+        tx: &folio_shared::db::DbTx<'_>,
+        user_id: i64,
+        hash: &str,
+    ) -> Result<Option<MailJob>, AuthError> {
+        let Some((username, email)) = set_password(tx, user_id, hash).await? else {
+            return Ok(None);
+        };
+        let job = MailJob::new(MailKind::PasswordChanged, &email, &username, "");
+        insert_outbox(tx, &job).await?;
+        Ok(Some(job))
+    }
+
+    /// Puts a committed outbox job on the stream; if Redis is down the sweep does it later.
+    pub async fn publish_mail(&self, job: &MailJob) {
+        if let Err(err) = self.mail.publish(&self.db, job).await {
+            tracing::warn!(error = %err, job_id = %job.id, "mail job left in the outbox for the sweep");
+        }
+    }
+}
+
+#[derive(poem_openapi::Tags)]
+enum Tags {
+    /// Passwords.
+    Passwords,
+}
+
+#[OpenApi(tag = "Tags::Passwords")]
+impl PasswordChangeApi {
+    /// Change your password; every existing token stops working.
+    #[oai(path = "/api/users/me/password", method = "patch")]
+    async fn change_password(
+        &self,
+        auth: BearerAuth,
+        body: Json<ChangePassword>,
+    ) -> poem::Result<ChangePasswordResponse> {
+        let ChangePassword {
+            current_password,
+            new_password,
+        } = body.0;
+        Validator::new()
+            .length("new_password", &new_password, 8, None)
+            .finish()
+            .map_err(AuthError::from)?;
+        let mut conn = self.state.db.conn().await.map_err(AuthError::from)?;
+        let account = credentials_by_id(&conn, auth.0.id)
+            .await
+            .map_err(AuthError::from)?
+            .ok_or(AuthError::UserNotFound)?;
+        let verdict = self
+            .state
+            .passwords
+            .verify(current_password, Some(account.password_hash))
+            .await
+            .map_err(AuthError::from)?;
+        if verdict == Verdict::Mismatch {
+            return Err(AuthError::CurrentPasswordIncorrect.into());
+        }
+        let hash = self
+            .state
+            .passwords
+            .hash(new_password)
+            .await
+            .map_err(AuthError::from)?;
+        let tx = conn.transaction().await.map_err(AuthError::from)?;
+        let job = self.state.replace_password(&tx, account.id, &hash).await?;
+        tx.commit().await.map_err(AuthError::from)?;
+        if let Some(job) = job {
+            self.state.publish_mail(&job).await;
+        }
+        tracing::info!(user_id = account.id, "password changed");
+        Ok(ChangePasswordResponse::Ok(Json(Message {
+            message: "Password changed successfully".to_owned(),
+        })))
+    }
+}

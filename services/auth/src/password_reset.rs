@@ -1,0 +1,234 @@
+//! Forgotten passwords: a single-use token mailed as a link, then a new password with it.
+//!
+//! Only the SHA-256 of a token is stored. The token row and the mail job are written in
+//! one transaction; the job is queued after commit, or by the outbox sweep if Redis is
+//! down, so forgot-password always answers 202 the same way, whatever the email.
+
+use std::sync::Arc;
+
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use folio_shared::{
+    db::{Queryable, Sql},
+    queue::{MailJob, MailKind, insert_outbox},
+    rate_limit::client_ip,
+    validation::Validator,
+};
+use poem::Request;
+use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
+use sha2::{Digest, Sha256};
+use tokio_postgres::types::Type;
+
+use crate::{
+    error::AuthError, password_change::Message, repo::credentials_by_email, startup::AppState,
+    users::check_email,
+};
+
+/// Forgot/reset endpoints.
+pub struct PasswordResetApi {
+    state: Arc<AppState>,
+}
+
+impl PasswordResetApi {
+    /// The endpoints over shared state.
+    pub fn new(state: Arc<AppState>) -> Self {
+        Self { state }
+    }
+}
+
+/// Who forgot their password.
+#[derive(Debug, Object)]
+pub struct ForgotPassword {
+    /// The account's email.
+    pub email: String,
+}
+
+/// A reset token and the new password.
+#[derive(Debug, Object)]
+pub struct ResetPassword {
+    /// The token from the mailed link.
+    pub token: String,
+    /// At least 8 characters.
+    pub new_password: String,
+}
+
+#[derive(ApiResponse)]
+enum ForgotPasswordResponse {
+    /// Accepted; a mail is sent if the account exists.
+    #[oai(status = 202)]
+    Accepted(Json<Message>),
+}
+
+#[derive(ApiResponse)]
+enum ResetPasswordResponse {
+    /// The password was reset; log in with it.
+    #[oai(status = 200)]
+    Ok(Json<Message>),
+}
+
+/// Said whether or not the email has an account, so the answer reveals nothing.
+pub const FORGOT_MESSAGE: &str =
+    "If an account with that email exists, a password reset link has been sent.";
+
+const INSERT_RESET_TOKEN: Sql = Sql::new(
+    "insert into password_reset_tokens (user_id, token_hash, expires_at) values ($1, $2, $3)",
+    &[Type::INT8, Type::BPCHAR, Type::TIMESTAMPTZ],
+);
+
+// Deleting is the atomic "use": of concurrent attempts, one deletes the row and the rest
+// find nothing once its transaction commits. Expired tokens are consumed too.
+const CONSUME_RESET_TOKEN: Sql = Sql::new(
+    "delete from password_reset_tokens where token_hash = $1 \
+     returning user_id, expires_at > now() as live",
+    &[Type::BPCHAR],
+);
+
+/// A fresh token: 32 random bytes, base64url.
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("the system random source is available");
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What is stored for a token: its SHA-256, hex.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[derive(poem_openapi::Tags)]
+enum Tags {
+    /// Passwords.
+    Passwords,
+}
+
+#[OpenApi(tag = "Tags::Passwords")]
+impl PasswordResetApi {
+    /// Ask for a password reset link by email.
+    #[oai(path = "/api/users/forgot-password", method = "post")]
+    async fn forgot_password(
+        &self,
+        req: &Request,
+        body: Json<ForgotPassword>,
+    ) -> poem::Result<ForgotPasswordResponse> {
+        let email = body.0.email.trim().to_lowercase();
+        let mut v = Validator::new();
+        check_email(&mut v, &email);
+        v.finish().map_err(AuthError::from)?;
+        let ip = client_ip(req);
+        self.state
+            .enforce_limits(
+                &[("forgot-ip", &ip), ("forgot-account", &email)],
+                self.state.reset_limit,
+            )
+            .await?;
+        let mut conn = self.state.db.conn().await.map_err(AuthError::from)?;
+        if let Some(account) = credentials_by_email(&conn, &email)
+            .await
+            .map_err(AuthError::from)?
+        {
+            let token = new_token();
+            let link = format!("{}/reset-password?token={token}", self.state.frontend_url);
+            let job = MailJob::new(
+                MailKind::PasswordReset,
+                &account.email,
+                &account.username,
+                &link,
+            );
+            let expires_at = chrono::Utc::now() + self.state.reset_ttl;
+            let tx = conn.transaction().await.map_err(AuthError::from)?;
+            tx.execute(
+                &INSERT_RESET_TOKEN,
+                &[&account.id, &token_hash(&token), &expires_at],
+            )
+            .await
+            .map_err(AuthError::from)?;
+            insert_outbox(&tx, &job).await.map_err(AuthError::from)?;
+            tx.commit().await.map_err(AuthError::from)?;
+            self.state.publish_mail(&job).await;
+            tracing::info!(user_id = account.id, "password reset requested");
+        }
+        Ok(ForgotPasswordResponse::Accepted(Json(Message {
+            message: FORGOT_MESSAGE.to_owned(),
+        })))
+    }
+
+    /// Set a new password with the token from the reset mail.
+    #[oai(path = "/api/users/reset-password", method = "post")]
+    async fn reset_password(
+        &self,
+        req: &Request,
+        body: Json<ResetPassword>,
+    ) -> poem::Result<ResetPasswordResponse> {
+        let ResetPassword {
+            token,
+            new_password,
+        } = body.0;
+        Validator::new()
+            .length("new_password", &new_password, 8, None)
+            .finish()
+            .map_err(AuthError::from)?;
+        let ip = client_ip(req);
+        self.state
+            .enforce_limits(&[("reset-ip", &ip)], self.state.reset_limit)
+            .await?;
+        // Hash before taking the token: the transaction stays short and holds no lock
+        // while Argon2 runs.
+        let hash = self
+            .state
+            .passwords
+            .hash(new_password)
+            .await
+            .map_err(AuthError::from)?;
+        let mut conn = self.state.db.conn().await.map_err(AuthError::from)?;
+        let tx = conn.transaction().await.map_err(AuthError::from)?;
+        let consumed = tx
+            .query_opt(&CONSUME_RESET_TOKEN, &[&token_hash(&token)])
+            .await
+            .map_err(AuthError::from)?;
+        let user_id = match consumed {
+            Some(row) if row.get::<_, bool>("live") => row.get::<_, i64>("user_id"),
+            Some(_) => {
+                // Expired: commit the deletion so it cannot be tried again.
+                tx.commit().await.map_err(AuthError::from)?;
+                return Err(AuthError::InvalidResetToken.into());
+            }
+            None => return Err(AuthError::InvalidResetToken.into()),
+        };
+        let job = self.state.replace_password(&tx, user_id, &hash).await?;
+        tx.commit().await.map_err(AuthError::from)?;
+        if let Some(job) = job {
+            self.state.publish_mail(&job).await;
+        }
+        tracing::info!(user_id, "password reset");
+        Ok(ResetPasswordResponse::Ok(Json(Message {
+            message: "Password has been reset successfully".to_owned(),
+        })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_43_base64url_characters_and_unique() {
+        let (a, b) = (new_token(), new_token());
+        assert_eq!(a.len(), 43);
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn the_stored_hash_is_64_hex_characters() {
+        // SHA-256("abc"), FIPS 180-2 example.
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,194 @@
+//! Argon2id password hashing, off the async runtime and bounded by a semaphore so a login
+//! flood queues hashes instead of starving every other request.
+//!
+//! New hashes use the `argon2` defaults (m=19456, t=2, p=1). Hashes with other parameters,
+//! such as the FastAPI blog's (m=65536, t=3, p=4), verify and are flagged for re-hashing.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier};
+use tokio::sync::Semaphore;
+
+/// The outcome of checking a password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Wrong password, or no such account.
+    Mismatch,
+    /// Correct; the stored hash already uses the current parameters.
+    Match,
+    /// Correct; this fresh hash with current parameters should replace the stored one.
+    MatchRehashed(String),
+}
+
+/// Hashes and verifies passwords on the blocking pool, a few at a time.
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    /// Verified when the account does not exist, so an unknown email costs what a wrong
+    /// password costs and response times do not reveal which emails are registered.
+    dummy_hash: Arc<str>,
+    /// Argon2 verifications performed, known account or not (a cheap operational metric,
+    /// and how the tests prove the unknown-email path does the same work).
+    verifications: Arc<AtomicU64>,
+}
+
+impl Passwords {
+    /// Allows as many hashes at once as there are CPUs.
+    pub fn new() -> Self {
+        let cpus = std::thread::available_parallelism().map_or(2, usize::from);
+        let dummy_hash = hash_now("folio-timing-equaliser").expect("hashing a constant works");
+        Self {
+            permits: Arc::new(Semaphore::new(cpus)),
+            dummy_hash: dummy_hash.into(),
+            verifications: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// A new PHC string for `password`.
+    pub async fn hash(&self, password: String) -> anyhow::Result<String> {
+        self.run(move || hash_now(&password)).await?
+    }
+
+    /// Checks `password` against `stored`, or against the dummy hash when `stored` is
+    /// `None` (unknown account) so both paths take the same time.
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> anyhow::Result<Verdict> {
+        let known = stored.is_some();
+        let stored = stored.unwrap_or_else(|| self.dummy_hash.to_string());
+        let verifications = self.verifications.clone();
+        self.run(move || {
+            let Ok(parsed) = PasswordHash::new(&stored) else {
+                // An unreadable stored hash can never match; say so rather than fail.
+                return Ok(Verdict::Mismatch);
+            };
+            let matched = Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok();
+            verifications.fetch_add(1, Ordering::Relaxed);
+            if !matched || !known {
+                return Ok(Verdict::Mismatch);
+            }
+            if uses_current_params(&parsed) {
+                Ok(Verdict::Match)
+            } else {
+                Ok(Verdict::MatchRehashed(hash_now(&password)?))
+            }
+        })
+        .await?
+    }
+
+    /// How many Argon2 verifications have run.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let _permit = self.permits.acquire().await?;
+        Ok(tokio::task::spawn_blocking(work).await?)
+    }
+}
+
+impl Default for Passwords {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn hash_now(password: &str) -> anyhow::Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|e| anyhow::anyhow!("argon2: {e}"))
+}
+
+fn uses_current_params(hash: &PasswordHash) -> bool {
+    let current = Params::default();
+    hash.algorithm == Algorithm::Argon2id.ident()
+        && Params::try_from(hash).is_ok_and(|p| {
+            p.m_cost() == current.m_cost()
+                && p.t_cost() == current.t_cost()
+                && p.p_cost() == current.p_cost()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A hash made the way the FastAPI blog made them (pwdlib's Argon2 defaults).
+    pub(crate) fn legacy_hash(password: &str) -> String {
+        let params = Params::new(65536, 3, 4, None).unwrap();
+        Argon2::new(Algorithm::Argon2id, argon2::Version::V0x13, params)
+            .hash_password(password.as_bytes())
+            .unwrap()
+            .to_string()
+    }
+
+    #[tokio::test]
+    async fn a_fresh_hash_matches_without_rehash() {
+        let passwords = Passwords::new();
+        let hash = passwords.hash("correct horse".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        let verdict = passwords
+            .verify("correct horse".into(), Some(hash))
+            .await
+            .unwrap();
+        assert_eq!(verdict, Verdict::Match);
+    }
+
+    #[tokio::test]
+    async fn a_legacy_hash_matches_and_is_rehashed_with_current_params() {
+        let passwords = Passwords::new();
+        let verdict = passwords
+            .verify("old password".into(), Some(legacy_hash("old password")))
+            .await
+            .unwrap();
+        let Verdict::MatchRehashed(new_hash) = verdict else {
+            panic!("expected a rehash, got {verdict:?}");
+        };
+        assert!(new_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_account_costs_a_full_verification_like_a_wrong_password() {
+        let passwords = Passwords::new();
+        let hash = passwords.hash("right".into()).await.unwrap();
+        passwords.verify("wrong".into(), Some(hash)).await.unwrap();
+        assert_eq!(passwords.verifications(), 1);
+        passwords.verify("wrong".into(), None).await.unwrap();
+        assert_eq!(passwords.verifications(), 2);
+    }
+
+    #[tokio::test]
+    async fn wrong_password_unknown_account_and_garbage_hash_all_mismatch() {
+        let passwords = Passwords::new();
+        let hash = passwords.hash("right".into()).await.unwrap();
+        assert_eq!(
+            passwords.verify("wrong".into(), Some(hash)).await.unwrap(),
+            Verdict::Mismatch
+        );
+        assert_eq!(
+            passwords
+                .verify("folio-timing-equaliser".into(), None)
+                .await
+                .unwrap(),
+            Verdict::Mismatch
+        );
+        assert_eq!(
+            passwords
+                .verify("x".into(), Some("not a hash".into()))
+                .await
+                .unwrap(),
+            Verdict::Mismatch
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! Builds the auth application from [`Settings`]; `main` and the tests run the same app.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use folio_shared::{
+    auth::TokenVerifier,
+    config::Settings,
+    db::Db,
+    health::{DatabaseProbe, HealthApi, with_docs},
+    http::{HttpOptions, wrap_api},
+    jwt::{Keys, PublicKeys, SigningKey},
+    queue::MailQueue,
+    rate_limit::RateLimiter,
+    server::BoundListener,
+    storage::MediaStore,
+    users::ImageUrls,
+};
+use poem::{EndpointExt, Response, endpoint::BoxEndpoint};
+use poem_openapi::OpenApiService;
+
+use crate::{
+    password_change::PasswordChangeApi, password_reset::PasswordResetApi, passwords::Passwords,
+    tokens::TokensApi, users::UsersApi,
+};
+
+/// Everything the auth endpoints share.
+pub struct AppState {
+    /// Postgres.
+    pub db: Db,
+    /// Builds `image_path`.
+    pub urls: ImageUrls,
+    /// Signs access tokens.
+    pub signing_key: SigningKey,
+    /// Served as the JWKS.
+    pub public_keys: PublicKeys,
+    /// Argon2 on the blocking pool.
+    pub passwords: Passwords,
+    /// Login and reset limits.
+    pub limiter: RateLimiter,
+    /// The mail stream.
+    pub mail: MailQueue,
+    /// Where profile pictures live (deleted with the account).
+    pub media: MediaStore,
+    /// Lifetime of access tokens.
+    pub access_ttl: chrono::Duration,
+    /// Lifetime of reset tokens.
+    pub reset_ttl: chrono::Duration,
+    /// Base of links in mails.
+    pub frontend_url: String,
+    /// Login attempts per minute, per client and per account.
+    pub login_limit: u32,
+    /// Forgot/reset requests per minute, per client (and per email for forgot).
+    pub reset_limit: u32,
+}
+
+/// The auth service, bound and ready to serve.
+pub struct Application {
+    listener: BoundListener,
+    app: BoxEndpoint<'static, Response>,
+}
+
+impl Application {
+    /// Validates settings, prepares every dependency (lazily: none needs to be up yet)
+    /// and binds `PORT`.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let keys = Keys::from_settings(&settings, true)?;
+        let signing_key = keys
+            .signing
+            .ok_or_else(|| anyhow::anyhow!("auth needs a signing key"))?;
+        let db = Db::from_settings(&settings)?;
+        let redis = folio_shared::redis::connect_lazy(&settings.redis_url)?;
+        let state = Arc::new(AppState {
+            db: db.clone(),
+            urls: ImageUrls::from_settings(&settings),
+            signing_key,
+            public_keys: keys.public.clone(),
+            passwords: Passwords::new(),
+            limiter: RateLimiter::new(redis.clone(), &settings.redis_key_prefix),
+            mail: MailQueue::new(redis, &settings.redis_key_prefix),
+            media: MediaStore::from_settings(&settings)?,
+            access_ttl: chrono::Duration::minutes(settings.access_token_expire_minutes),
+            reset_ttl: chrono::Duration::minutes(settings.reset_token_expire_minutes),
+            frontend_url: settings.frontend_url.clone(),
+            login_limit: settings.login_rate_limit_per_minute,
+            reset_limit: settings.password_reset_rate_limit_per_minute,
+        });
+        let verifier = Arc::new(TokenVerifier::new(keys.public, db.clone()));
+        let api = OpenApiService::new(
+            (
+                UsersApi::new(state.clone()),
+                TokensApi::new(state.clone()),
+                PasswordChangeApi::new(state.clone()),
+                PasswordResetApi::new(state),
+                HealthApi::new(vec![Arc::new(DatabaseProbe(db))]),
+            ),
+            "Folio auth",
+            env!("CARGO_PKG_VERSION"),
+        );
+        let routes = with_docs(api).data(verifier);
+        let app = wrap_api(
+            routes,
+            HttpOptions::json_api(settings.allowed_origins.clone()),
+        )
+        .boxed();
+        let listener = BoundListener::bind(settings.port).await?;
+        Ok(Self { listener, app })
+    }
+
+    /// The bound address (the port is chosen by the OS when `PORT` is 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.addr()
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        self.listener.serve(self.app, shutdown).await
+    }
+}

@@ -1,0 +1,168 @@
+//! Login (the OAuth2 password form of the FastAPI blog) and the JWKS other services and
+//! clients verify tokens with.
+
+use std::{sync::Arc, time::Duration};
+
+use folio_shared::{
+    jwt::{AUDIENCE, Claims, ISSUER},
+    rate_limit::{Decision, client_ip},
+};
+use poem::Request;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    payload::{Form, Json},
+};
+
+use crate::{
+    error::AuthError,
+    passwords::Verdict,
+    repo::{credentials_by_email, upgrade_hash},
+    startup::AppState,
+};
+
+/// Login and key endpoints.
+pub struct TokensApi {
+    state: Arc<AppState>,
+}
+
+impl TokensApi {
+    /// The endpoints over shared state.
+    pub fn new(state: Arc<AppState>) -> Self {
+        Self { state }
+    }
+}
+
+/// OAuth2 password form: `username` carries the email.
+#[derive(Debug, Object, serde::Deserialize)]
+pub struct LoginForm {
+    /// The account's email.
+    pub username: String,
+    /// The password.
+    pub password: String,
+}
+
+/// A bearer access token.
+#[derive(Debug, Object)]
+pub struct Token {
+    /// The JWT.
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: String,
+}
+
+#[derive(ApiResponse)]
+enum LoginResponse {
+    /// Logged in.
+    #[oai(status = 200)]
+    Ok(Json<Token>),
+}
+
+#[derive(ApiResponse)]
+enum JwksResponse {
+    /// The public keys tokens are signed with.
+    #[oai(status = 200)]
+    Ok(
+        Json<serde_json::Value>,
+        #[oai(header = "Cache-Control")] String,
+    ),
+}
+
+const LOGIN_WINDOW: Duration = Duration::from_secs(60);
+
+impl AppState {
+    /// Signs an access token for `user_id` at `token_version`.
+    pub fn issue_access_token(&self, user_id: i64, token_version: i32) -> String {
+        let now = chrono::Utc::now();
+        self.signing_key.sign(&Claims {
+            sub: user_id.to_string(),
+            iat: now.timestamp(),
+            exp: (now + self.access_ttl).timestamp(),
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            ver: token_version,
+        })
+    }
+
+    /// Counts a hit on each `(scope, key)`; the first limit reached answers 429.
+    pub async fn enforce_limits(&self, hits: &[(&str, &str)], limit: u32) -> Result<(), AuthError> {
+        for (scope, key) in hits {
+            if let Decision::Limited { retry_after_secs } =
+                self.limiter.hit(scope, key, limit, LOGIN_WINDOW).await
+            {
+                return Err(AuthError::RateLimited(retry_after_secs));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(poem_openapi::Tags)]
+enum Tags {
+    /// Access tokens.
+    Tokens,
+}
+
+#[OpenApi(tag = "Tags::Tokens")]
+impl TokensApi {
+    /// Log in with email (as `username`) and password; returns a bearer token.
+    #[oai(path = "/api/users/token", method = "post")]
+    async fn login(&self, req: &Request, form: Form<LoginForm>) -> poem::Result<LoginResponse> {
+        let LoginForm {
+            username: email,
+            password,
+        } = form.0;
+        let email = email.trim().to_lowercase();
+        let ip = client_ip(req);
+        self.state
+            .enforce_limits(
+                &[("login-ip", &ip), ("login-account", &email)],
+                self.state.login_limit,
+            )
+            .await?;
+        let conn = self.state.db.conn().await.map_err(AuthError::from)?;
+        let account = credentials_by_email(&conn, &email)
+            .await
+            .map_err(AuthError::from)?;
+        // Release the connection while hashing: the pool is smaller than a login flood.
+        drop(conn);
+        let stored = account.as_ref().map(|a| a.password_hash.clone());
+        let verdict = self
+            .state
+            .passwords
+            .verify(password, stored)
+            .await
+            .map_err(AuthError::from)?;
+        let account = match (verdict.clone(), account) {
+            (Verdict::Mismatch, _) | (_, None) => {
+                return Err(AuthError::IncorrectCredentials.into());
+            }
+            (_, Some(account)) => account,
+        };
+        if let Verdict::MatchRehashed(new_hash) = verdict {
+            // Upgrade the legacy hash; losing a race with a password change is fine.
+            let conn = self.state.db.conn().await.map_err(AuthError::from)?;
+            upgrade_hash(&conn, account.id, &account.password_hash, &new_hash)
+                .await
+                .map_err(AuthError::from)?;
+            tracing::info!(
+                user_id = account.id,
+                "password hash upgraded to current parameters"
+            );
+        }
+        Ok(LoginResponse::Ok(Json(Token {
+            access_token: self
+                .state
+                .issue_access_token(account.id, account.token_version),
+            token_type: "bearer".to_owned(),
+        })))
+    }
+
+    /// The JSON Web Key Set of the keys access tokens are signed with.
+    #[oai(path = "/.well-known/jwks.json", method = "get")]
+    async fn jwks(&self) -> JwksResponse {
+        JwksResponse::Ok(
+            Json(self.state.public_keys.jwks()),
+            "public, max-age=300".to_owned(),
+        )
+    }
+}

@@ -1,0 +1,239 @@
+//! Accounts: register, read (self and public), update, delete.
+
+use std::sync::Arc;
+
+use folio_shared::{
+    auth::BearerAuth,
+    db::{Queryable, Sql},
+    users::{UserPrivate, UserPublic, UserRow},
+    validation::Validator,
+};
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+use tokio_postgres::types::Type;
+
+use crate::{error::AuthError, repo::find_user, startup::AppState};
+
+/// Account endpoints.
+pub struct UsersApi {
+    state: Arc<AppState>,
+}
+
+impl UsersApi {
+    /// The endpoints over shared state.
+    pub fn new(state: Arc<AppState>) -> Self {
+        Self { state }
+    }
+}
+
+/// A new account.
+#[derive(Debug, Object)]
+pub struct CreateUser {
+    /// 1 to 50 characters, unique in any letter case.
+    pub username: String,
+    /// At most 120 characters, unique in any letter case; stored lowercased.
+    pub email: String,
+    /// At least 8 characters.
+    pub password: String,
+}
+
+/// Fields to change; absent fields stay as they are.
+#[derive(Debug, Object)]
+pub struct UpdateUser {
+    /// 1 to 50 characters, unique in any letter case.
+    pub username: Option<String>,
+    /// At most 120 characters, unique in any letter case; stored lowercased.
+    pub email: Option<String>,
+}
+
+/// Checks a username the same way on every path.
+pub fn check_username(v: &mut Validator, username: &str) {
+    v.length("username", username, 1, Some(50));
+}
+
+/// Checks an email the same way on every path.
+pub fn check_email(v: &mut Validator, email: &str) {
+    v.email("email", email, 120);
+}
+
+#[derive(ApiResponse)]
+enum CreateUserResponse {
+    /// The account was created.
+    #[oai(status = 201)]
+    Created(Json<UserPrivate>),
+}
+
+#[derive(ApiResponse)]
+enum GetMeResponse {
+    /// The caller's own account.
+    #[oai(status = 200)]
+    Ok(Json<UserPrivate>),
+}
+
+#[derive(ApiResponse)]
+enum GetUserResponse {
+    /// The public view of the account.
+    #[oai(status = 200)]
+    Ok(Json<UserPublic>),
+}
+
+#[derive(ApiResponse)]
+enum UpdateUserResponse {
+    /// The updated account.
+    #[oai(status = 200)]
+    Ok(Json<UserPrivate>),
+}
+
+#[derive(ApiResponse)]
+enum DeleteUserResponse {
+    /// The account, its posts, tokens and picture are gone.
+    #[oai(status = 204)]
+    Deleted,
+}
+
+const INSERT_USER: Sql = Sql::new(
+    "insert into users (username, email, password_hash) values ($1, $2, $3) \
+     returning id, username, email, image_file",
+    &[Type::VARCHAR, Type::VARCHAR, Type::TEXT],
+);
+
+const UPDATE_USER: Sql = Sql::new(
+    "update users set username = coalesce($2, username), email = coalesce($3, email), \
+     updated_at = now() where id = $1 returning id, username, email, image_file",
+    &[Type::INT8, Type::VARCHAR, Type::VARCHAR],
+);
+
+const DELETE_USER: Sql = Sql::new(
+    "delete from users where id = $1 returning image_file",
+    &[Type::INT8],
+);
+
+#[derive(poem_openapi::Tags)]
+enum Tags {
+    /// Accounts and profiles.
+    Users,
+}
+
+#[OpenApi(tag = "Tags::Users")]
+impl UsersApi {
+    /// Register a new account.
+    #[oai(path = "/api/users", method = "post")]
+    async fn create_user(&self, body: Json<CreateUser>) -> poem::Result<CreateUserResponse> {
+        let CreateUser {
+            username,
+            email,
+            password,
+        } = body.0;
+        let mut v = Validator::new();
+        check_username(&mut v, &username);
+        check_email(&mut v, &email);
+        v.length("password", &password, 8, None);
+        v.finish().map_err(AuthError::from)?;
+        let hash = self
+            .state
+            .passwords
+            .hash(password)
+            .await
+            .map_err(AuthError::from)?;
+        let email = email.to_lowercase();
+        let conn = self.state.db.conn().await.map_err(AuthError::from)?;
+        let row = conn
+            .query_opt(&INSERT_USER, &[&username, &email, &hash])
+            .await
+            .map_err(AuthError::from_user_write)?
+            .ok_or_else(|| AuthError::Internal(anyhow::anyhow!("insert returned no row")))?;
+        let user = UserRow::from_row(&row);
+        tracing::info!(user_id = user.id, "user registered");
+        Ok(CreateUserResponse::Created(Json(
+            self.state.urls.private(&user),
+        )))
+    }
+
+    /// The account of the token's owner.
+    #[oai(path = "/api/users/me", method = "get")]
+    async fn get_me(&self, auth: BearerAuth) -> poem::Result<GetMeResponse> {
+        let conn = self.state.db.conn().await.map_err(AuthError::from)?;
+        let user = find_user(&conn, auth.0.id)
+            .await
+            .map_err(AuthError::from)?
+            .ok_or(AuthError::UserNotFound)?;
+        Ok(GetMeResponse::Ok(Json(self.state.urls.private(&user))))
+    }
+
+    /// Anyone's public profile.
+    #[oai(path = "/api/users/:id", method = "get")]
+    async fn get_user(&self, id: Path<i64>) -> poem::Result<GetUserResponse> {
+        let conn = self.state.db.conn().await.map_err(AuthError::from)?;
+        let user = find_user(&conn, id.0)
+            .await
+            .map_err(AuthError::from)?
+            .ok_or(AuthError::UserNotFound)?;
+        Ok(GetUserResponse::Ok(Json(self.state.urls.public(&user))))
+    }
+
+    /// Change your username and/or email.
+    #[oai(path = "/api/users/:id", method = "patch")]
+    async fn update_user(
+        &self,
+        id: Path<i64>,
+        auth: BearerAuth,
+        body: Json<UpdateUser>,
+    ) -> poem::Result<UpdateUserResponse> {
+        let UpdateUser { username, email } = body.0;
+        let mut v = Validator::new();
+        if let Some(username) = &username {
+            check_username(&mut v, username);
+        }
+        if let Some(email) = &email {
+            check_email(&mut v, email);
+        }
+        v.finish().map_err(AuthError::from)?;
+        let conn = self.state.db.conn().await.map_err(AuthError::from)?;
+        find_user(&conn, id.0)
+            .await
+            .map_err(AuthError::from)?
+            .ok_or(AuthError::UserNotFound)?;
+        if id.0 != auth.0.id {
+            return Err(AuthError::NotAuthorizedToUpdate.into());
+        }
+        let email = email.map(|e| e.to_lowercase());
+        let row = conn
+            .query_opt(&UPDATE_USER, &[&id.0, &username, &email])
+            .await
+            .map_err(AuthError::from_user_write)?
+            .ok_or(AuthError::UserNotFound)?;
+        Ok(UpdateUserResponse::Ok(Json(
+            self.state.urls.private(&UserRow::from_row(&row)),
+        )))
+    }
+
+    /// Delete your account with its posts, reset tokens and picture.
+    #[oai(path = "/api/users/:id", method = "delete")]
+    async fn delete_user(
+        &self,
+        id: Path<i64>,
+        auth: BearerAuth,
+    ) -> poem::Result<DeleteUserResponse> {
+        let conn = self.state.db.conn().await.map_err(AuthError::from)?;
+        find_user(&conn, id.0)
+            .await
+            .map_err(AuthError::from)?
+            .ok_or(AuthError::UserNotFound)?;
+        if id.0 != auth.0.id {
+            return Err(AuthError::NotAuthorizedToDelete.into());
+        }
+        let row = conn
+            .query_opt(&DELETE_USER, &[&id.0])
+            .await
+            .map_err(AuthError::from)?;
+        let image_file: Option<String> = row.and_then(|r| r.get("image_file"));
+        if let Some(file) = image_file {
+            // The account is gone either way; a picture the store failed to delete is
+            // logged for cleanup rather than turned into an error for the user.
+            if let Err(err) = self.state.media.delete_profile_picture(&file).await {
+                tracing::error!(error = %err, image_file = %file, "could not delete the picture of a deleted user");
+            }
+        }
+        tracing::info!(user_id = id.0, "user deleted");
+        Ok(DeleteUserResponse::Deleted)
+    }
+}

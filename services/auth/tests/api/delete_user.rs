@@ -1,0 +1,112 @@
+use reqwest::StatusCode;
+
+use crate::helpers::{assert_detail, spawn_app};
+
+#[tokio::test]
+async fn deleting_yourself_removes_posts_reset_tokens_and_the_picture_object() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
+    let pg = app.pg().await;
+    for user in [ann.id, bob.id] {
+        pg.execute(
+            "insert into posts (title, content, user_id) values ('t', 'c', $1)",
+            &[&user],
+        )
+        .await
+        .unwrap();
+    }
+    pg.execute(
+        "insert into password_reset_tokens (user_id, token_hash, expires_at) values ($1, repeat('a', 64), now() + interval '1 hour')",
+        &[&ann.id],
+    )
+    .await
+    .unwrap();
+    pg.execute(
+        "update users set image_file = 'feedface.jpg' where id = $1",
+        &[&ann.id],
+    )
+    .await
+    .unwrap();
+    let media_dir = app
+        .settings
+        .media_store_url
+        .as_ref()
+        .unwrap()
+        .trim_start_matches("file://")
+        .to_owned();
+    let picture = std::path::Path::new(&media_dir).join("profile_pics/feedface.jpg");
+    std::fs::create_dir_all(picture.parent().unwrap()).unwrap();
+    std::fs::write(&picture, b"jpeg bytes").unwrap();
+
+    let response = app
+        .delete(&format!("/api/users/{}", ann.id), &ann.token)
+        .await;
+
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.count(&format!("select count(*) from users where id = {}", ann.id))
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from posts where user_id = {}",
+            ann.id
+        ))
+        .await,
+        0
+    );
+    assert_eq!(
+        app.count("select count(*) from password_reset_tokens")
+            .await,
+        0
+    );
+    assert!(
+        !picture.exists(),
+        "the picture object is deleted with the account"
+    );
+    assert_eq!(
+        app.count("select count(*) from posts").await,
+        1,
+        "other users keep their posts"
+    );
+}
+
+#[tokio::test]
+async fn the_token_of_a_deleted_user_is_401() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+
+    app.delete(&format!("/api/users/{}", ann.id), &ann.token)
+        .await;
+
+    assert_detail(
+        app.get("/api/users/me", Some(&ann.token)).await,
+        StatusCode::UNAUTHORIZED,
+        "Could not validate credentials",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn deleting_someone_else_is_403_and_an_unknown_user_404() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
+
+    assert_detail(
+        app.delete(&format!("/api/users/{}", bob.id), &ann.token)
+            .await,
+        StatusCode::FORBIDDEN,
+        "Not authorized to delete this user",
+    )
+    .await;
+    assert_detail(
+        app.delete("/api/users/999999", &ann.token).await,
+        StatusCode::NOT_FOUND,
+        "User not found",
+    )
+    .await;
+    assert_eq!(app.count("select count(*) from users").await, 2);
+}

@@ -1,0 +1,143 @@
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, assert_detail, spawn_app, spawn_app_with};
+
+const DEAD_DATABASE: &str = "postgres://postgres@127.0.0.1:1/nowhere";
+
+#[tokio::test]
+async fn health_is_503_when_the_database_is_down_and_livez_still_200() {
+    let app = spawn_app_with(&[("DATABASE_URL", DEAD_DATABASE)]).await;
+
+    assert_detail(
+        app.get("/health", None).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Database unavailable",
+    )
+    .await;
+    let live = app.get("/livez", None).await;
+    assert_eq!(live.status(), StatusCode::OK);
+    assert_eq!(
+        live.json::<Value>().await.unwrap(),
+        json!({"status": "alive"})
+    );
+}
+
+#[tokio::test]
+async fn health_is_200_when_the_database_answers() {
+    let app = spawn_app().await;
+
+    let response = app.get("/health", None).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"status": "healthy"})
+    );
+}
+
+#[tokio::test]
+async fn writes_fail_cleanly_with_503_when_the_database_is_down() {
+    let app = spawn_app_with(&[("DATABASE_URL", DEAD_DATABASE)]).await;
+
+    let register = app.register("ann", "ann@example.com", PASSWORD).await;
+    assert_eq!(register.headers()["retry-after"], "1");
+    assert_detail(
+        register,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Service temporarily unavailable",
+    )
+    .await;
+    assert_detail(
+        app.login("ann@example.com", PASSWORD).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Service temporarily unavailable",
+    )
+    .await;
+    let forgot = app
+        .send_json(
+            Method::POST,
+            "/api/users/forgot-password",
+            None,
+            json!({"email": "ann@example.com"}),
+        )
+        .await;
+    assert_detail(
+        forgot,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Service temporarily unavailable",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_token_check_with_the_database_down_is_503_not_401() {
+    let healthy = spawn_app().await;
+    let ann = healthy.user("ann").await;
+    let claims = crate::helpers::claims(ann.id);
+    let down = spawn_app_with(&[
+        ("DATABASE_URL", DEAD_DATABASE),
+        (
+            "JWT_PRIVATE_KEY",
+            healthy
+                .settings
+                .jwt_private_key
+                .as_ref()
+                .map(secrecy::ExposeSecret::expose_secret)
+                .unwrap(),
+        ),
+    ])
+    .await;
+
+    let response = down
+        .get("/api/users/me", Some(&healthy.sign(&claims)))
+        .await;
+
+    assert_detail(
+        response,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Service temporarily unavailable",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn forgot_password_with_redis_down_still_answers_202_and_keeps_the_job_in_the_outbox() {
+    let app = spawn_app_with(&[("REDIS_URL", "redis://127.0.0.1:1")]).await;
+    app.register("ann", "ann@example.com", PASSWORD).await;
+
+    let response = app
+        .send_json(
+            Method::POST,
+            "/api/users/forgot-password",
+            None,
+            json!({"email": "ann@example.com"}),
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let row = app
+        .pg()
+        .await
+        .query_one(
+            "select payload, queued_at is null as pending from mail_outbox",
+            &[],
+        )
+        .await
+        .unwrap();
+    let payload: Value = row.get("payload");
+    assert!(row.get::<_, bool>("pending"), "left for the worker's sweep");
+    assert_eq!(payload["kind"], "password_reset");
+    assert_eq!(payload["to"], "ann@example.com");
+    assert!(
+        payload["link"]
+            .as_str()
+            .unwrap()
+            .contains("/reset-password?token=")
+    );
+    assert_eq!(
+        app.count("select count(*) from password_reset_tokens")
+            .await,
+        1
+    );
+}

@@ -1,0 +1,207 @@
+//! `spawn_app()`: the real auth application on port 0 with its own database and Redis
+//! prefix, plus client methods and direct database/Redis access for assertions.
+
+use std::collections::HashMap;
+
+use folio_auth::startup::Application;
+use folio_shared::{
+    config::Settings,
+    jwt::{AUDIENCE, Claims, ISSUER, SigningKey},
+    test_utils::{TestDb, http_client, redis_url, test_settings},
+};
+use reqwest::{Response, StatusCode};
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub settings: Settings,
+    pub db: TestDb,
+    _shutdown: oneshot::Sender<()>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Spawns the app with settings overridden (`("LOGIN_RATE_LIMIT_PER_MINUTE", "3")`...).
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let db = TestDb::create().await;
+    let settings = test_settings(&db, overrides);
+    let app = Application::build(settings.clone())
+        .await
+        .expect("the app builds");
+    let base = format!("http://127.0.0.1:{}", app.addr().port());
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        base,
+        client: http_client(),
+        settings,
+        db,
+        _shutdown: tx,
+    }
+}
+
+/// A registered user and a token of theirs.
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn register(&self, username: &str, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/users"))
+            .json(&json!({"username": username, "email": email, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/users/token"))
+            .form(&[("username", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers `username` (email `<username>@example.com`) and logs in.
+    pub async fn user(&self, username: &str) -> TestUser {
+        let email = format!("{username}@example.com");
+        let created = self.register(username, &email, PASSWORD).await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let id = created.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let token = self.token(&email, PASSWORD).await;
+        TestUser { id, email, token }
+    }
+
+    pub async fn token(&self, email: &str, password: &str) -> String {
+        let response = self.login(email, password).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A direct connection to the app's database.
+    pub async fn pg(&self) -> tokio_postgres::Client {
+        folio_shared::db::connect_one(self.db.url()).await.unwrap()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        self.pg().await.query_one(sql, &[]).await.unwrap().get(0)
+    }
+
+    /// Signs arbitrary claims with the app's own private key.
+    pub fn sign(&self, claims: &Claims) -> String {
+        let pem = self
+            .settings
+            .jwt_private_key
+            .as_ref()
+            .unwrap()
+            .expose_secret();
+        SigningKey::from_pem(pem).unwrap().sign(claims)
+    }
+
+    /// The mail jobs on this app's stream, oldest first.
+    pub async fn mail_jobs(&self) -> Vec<HashMap<String, String>> {
+        let client = redis::Client::open(redis_url()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let stream = format!("{}:mail", self.settings.redis_key_prefix);
+        let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+            .arg(&stream)
+            .arg("-")
+            .arg("+")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        entries
+            .ids
+            .into_iter()
+            .map(|entry| {
+                entry
+                    .map
+                    .into_iter()
+                    .map(|(k, v)| (k, redis::from_redis_value::<String>(v).unwrap()))
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Valid claims for `user_id`, expiring in an hour.
+pub fn claims(user_id: i64) -> Claims {
+    let now = chrono::Utc::now().timestamp();
+    Claims {
+        sub: user_id.to_string(),
+        exp: now + 3600,
+        iat: now,
+        iss: ISSUER.to_owned(),
+        aud: AUDIENCE.to_owned(),
+        ver: 0,
+    }
+}
+
+/// Asserts status and `{"detail": detail}`.
+pub async fn assert_detail(response: Response, status: StatusCode, detail: &str) {
+    assert_eq!(response.status(), status, "unexpected status");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, json!({ "detail": detail }));
+}
+
+/// Asserts a 422 whose first error is at `loc` with `msg`.
+pub async fn assert_invalid(response: Response, loc: &[&str], msg: &str) {
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.unwrap();
+    let first = &body["detail"][0];
+    assert_eq!(first["loc"], json!(loc), "{body}");
+    assert_eq!(first["msg"], msg, "{body}");
+}

@@ -1,0 +1,163 @@
+use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{PASSWORD, assert_detail, spawn_app};
+
+#[tokio::test]
+async fn login_returns_a_bearer_token_that_opens_me() {
+    let app = spawn_app().await;
+    app.register("ann", "ann@example.com", PASSWORD).await;
+
+    let response = app.login("ann@example.com", PASSWORD).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["token_type"], "bearer");
+    let me = app
+        .get("/api/users/me", body["access_token"].as_str())
+        .await;
+    assert_eq!(me.status(), StatusCode::OK);
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(me["email"], "ann@example.com");
+}
+
+#[tokio::test]
+async fn login_accepts_the_email_in_any_letter_case() {
+    let app = spawn_app().await;
+    app.register("ann", "ann@example.com", PASSWORD).await;
+
+    assert_eq!(
+        app.login("ANN@Example.com", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_401() {
+    let app = spawn_app().await;
+    app.register("ann", "ann@example.com", PASSWORD).await;
+
+    let wrong = app.login("ann@example.com", "wrong password").await;
+    let unknown = app.login("nobody@example.com", PASSWORD).await;
+
+    for response in [wrong, unknown] {
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        assert_detail(
+            response,
+            StatusCode::UNAUTHORIZED,
+            "Incorrect email or password",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn login_without_the_password_field_is_422() {
+    let app = spawn_app().await;
+
+    let response = app
+        .client
+        .post(app.url("/api/users/token"))
+        .form(&[("username", "a@example.com")])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["detail"][0]["loc"], serde_json::json!(["body"]));
+    assert!(
+        body["detail"][0]["msg"]
+            .as_str()
+            .unwrap()
+            .contains("password")
+    );
+}
+
+#[tokio::test]
+async fn login_with_json_instead_of_a_form_is_415() {
+    let app = spawn_app().await;
+    let response = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/users/token",
+            None,
+            serde_json::json!({"username": "a@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[tokio::test]
+async fn a_fastapi_blog_hash_logs_in_and_is_upgraded_to_current_parameters() {
+    let app = spawn_app().await;
+    let legacy = Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(65536, 3, 4, None).unwrap(),
+    )
+    .hash_password(b"legacy password")
+    .unwrap()
+    .to_string();
+    app.pg()
+        .await
+        .execute(
+            "insert into users (username, email, password_hash) values ('old', 'old@example.com', $1)",
+            &[&legacy],
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(
+        app.login("old@example.com", "legacy password")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let stored: String = app
+        .pg()
+        .await
+        .query_one("select password_hash from users", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{stored}"
+    );
+    assert_eq!(
+        app.login("old@example.com", "legacy password")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.login("old@example.com", "wrong").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn the_jwks_verifies_issued_tokens_and_is_cacheable() {
+    let app = spawn_app().await;
+    let user = app.user("ann").await;
+
+    let response = app.get("/.well-known/jwks.json", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "public, max-age=300");
+    let jwks: jsonwebtoken::jwk::JwkSet = response.json().await.unwrap();
+
+    let header = jsonwebtoken::decode_header(&user.token).unwrap();
+    let jwk = jwks
+        .find(header.kid.as_deref().unwrap())
+        .expect("the token's kid is published");
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.set_audience(&["folio-api"]);
+    validation.set_issuer(&["folio-auth"]);
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
+    let data = jsonwebtoken::decode::<Value>(&user.token, &key, &validation).unwrap();
+    assert_eq!(data.claims["sub"], user.id.to_string());
+    assert_eq!(data.claims["ver"], 0);
+}

@@ -1,0 +1,13 @@
+//! Integration tests of the auth service against real Postgres and Redis.
+
+mod delete_user;
+mod failures;
+mod forged_tokens;
+mod headers;
+mod helpers;
+mod login;
+mod password_change;
+mod password_reset;
+mod rate_limits;
+mod register;
+mod users;

@@ -1,0 +1,437 @@
+//! Typed settings read once from the environment, with the defaults of the design.
+//!
+//! In development a `.env` file in the working directory is read first (never in
+//! production). A missing or malformed value stops start-up with one line that names the
+//! variable; secrets are [`SecretString`]s, so `Debug` output and logs never show them.
+
+use std::{collections::HashMap, fmt, str::FromStr};
+
+use secrecy::SecretString;
+
+/// Where the process runs; production refuses development conveniences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    /// Local work and tests: `.env` is read, missing keys are generated.
+    Development,
+    /// Cloud Run: every secret must be configured.
+    Production,
+}
+
+/// A setting that could not be used; its `Display` is the single start-up error line.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("configuration error: {variable}: {reason}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub variable: &'static str,
+    /// What is wrong with it (never the secret value itself).
+    pub reason: String,
+}
+
+impl ConfigError {
+    /// Builds the error for `variable`.
+    pub fn new(variable: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            variable,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// SMTP settings of the mail worker.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `MAIL_SERVER`: SMTP host.
+    pub server: String,
+    /// `MAIL_PORT` (587); 465 means implicit TLS.
+    pub port: u16,
+    /// `MAIL_USERNAME`, empty for no authentication.
+    pub username: String,
+    /// `MAIL_PASSWORD`.
+    pub password: SecretString,
+    /// `MAIL_FROM`: the sender address.
+    pub from: String,
+    /// `MAIL_USE_TLS` (true): STARTTLS on ports other than 465.
+    pub use_tls: bool,
+    /// `MAIL_MAX_ATTEMPTS` (5): sends tried before a job goes to the dead letters.
+    pub max_attempts: u32,
+}
+
+/// The `S3_*` variables of the FastAPI blog, still honoured for S3-compatible stores.
+#[derive(Debug, Clone, Default)]
+pub struct S3Settings {
+    /// `S3_BUCKET_NAME`.
+    pub bucket: Option<String>,
+    /// `S3_REGION`.
+    pub region: Option<String>,
+    /// `S3_ACCESS_KEY_ID`.
+    pub access_key_id: Option<String>,
+    /// `S3_SECRET_ACCESS_KEY`.
+    pub secret_access_key: Option<SecretString>,
+    /// `S3_ENDPOINT_URL`, for MinIO and other S3-compatible servers.
+    pub endpoint_url: Option<String>,
+}
+
+/// Every setting a Folio service reads. Each service uses the part it needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `APP_ENV` (`development`).
+    pub app_env: AppEnv,
+    /// `PORT` (8080): the HTTP port, as Cloud Run sets it.
+    pub port: u16,
+    /// `DATABASE_URL`: pooled Postgres URL used at runtime.
+    pub database_url: SecretString,
+    /// `DATABASE_DIRECT_URL`: unpooled URL for migrations; falls back to `DATABASE_URL`.
+    pub database_direct_url: Option<SecretString>,
+    /// `DATABASE_POOL_SIZE` (10): connections per process.
+    pub database_pool_size: usize,
+    /// `DATABASE_PREPARED_STATEMENTS` (true): cache named statements per connection. Set
+    /// false behind a pooler without protocol-level prepared statements (PgBouncer < 1.21).
+    pub database_prepared_statements: bool,
+    /// `REDIS_URL`.
+    pub redis_url: SecretString,
+    /// `REDIS_KEY_PREFIX` (`folio`): namespace of every Redis key and stream.
+    pub redis_key_prefix: String,
+    /// `FRONTEND_URL`: base of links in mails.
+    pub frontend_url: String,
+    /// `ALLOWED_ORIGINS`: comma-separated exact origins allowed to call cross-origin.
+    pub allowed_origins: Vec<String>,
+    /// `JWT_PRIVATE_KEY`: Ed25519 PKCS#8 PEM, auth only.
+    pub jwt_private_key: Option<SecretString>,
+    /// `JWT_PUBLIC_KEYS`: JWKS JSON of the keys tokens may be signed with.
+    pub jwt_public_keys: Option<String>,
+    /// `JWT_DEV_KEY_FILE` (`.dev/jwt-dev-key.pem`): development key shared by local services.
+    pub jwt_dev_key_file: String,
+    /// `ACCESS_TOKEN_EXPIRE_MINUTES` (30).
+    pub access_token_expire_minutes: i64,
+    /// `RESET_TOKEN_EXPIRE_MINUTES` (60).
+    pub reset_token_expire_minutes: i64,
+    /// `POSTS_PER_PAGE` (10): default feed page size.
+    pub posts_per_page: u32,
+    /// `MAX_UPLOAD_SIZE_BYTES` (5242880).
+    pub max_upload_size_bytes: u64,
+    /// `MEDIA_STORE_URL`: `s3://`, `gs://`, `file://` or `memory://`.
+    pub media_store_url: Option<String>,
+    /// The FastAPI blog's `S3_*` variables.
+    pub s3: S3Settings,
+    /// `MEDIA_PUBLIC_URL` (`/media`): base URL of stored pictures.
+    pub media_public_url: String,
+    /// `DEFAULT_AVATAR_URL` (`/static/profile_pics/default.jpg`).
+    pub default_avatar_url: String,
+    /// SMTP settings (mail worker).
+    pub mail: MailSettings,
+    /// `LOGIN_RATE_LIMIT_PER_MINUTE` (10): login attempts per client and per account.
+    pub login_rate_limit_per_minute: u32,
+    /// `PASSWORD_RESET_RATE_LIMIT_PER_MINUTE` (5): forgot/reset requests per client.
+    pub password_reset_rate_limit_per_minute: u32,
+}
+
+const DEV_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/folio";
+const DEV_REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+impl Settings {
+    /// Reads the process environment (after `.env` in development).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let production = std::env::var("APP_ENV").is_ok_and(|v| v == "production");
+        if !production {
+            // A missing .env is normal; a malformed one is reported by the values it yields.
+            let _ = dotenvy::dotenv();
+        }
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        Self::from_vars(&vars)
+    }
+
+    /// Reads settings from a map, so tests need not touch the process environment.
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let env = Env(vars);
+        let app_env = match env.get("APP_ENV").as_deref() {
+            None | Some("development") => AppEnv::Development,
+            Some("production") => AppEnv::Production,
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "APP_ENV",
+                    "must be `development` or `production`",
+                ));
+            }
+        };
+        let dev = app_env == AppEnv::Development;
+        let required_in_production = |name: &'static str, dev_default: &str| match env.get(name) {
+            Some(v) => Ok(v),
+            None if dev => Ok(dev_default.to_owned()),
+            None => Err(ConfigError::new(name, "is required in production")),
+        };
+        let media_public_url = env.get_or("MEDIA_PUBLIC_URL", "/media");
+        Ok(Self {
+            app_env,
+            port: env.parse_or("PORT", 8080)?,
+            database_url: required_in_production("DATABASE_URL", DEV_DATABASE_URL)?.into(),
+            database_direct_url: env.get("DATABASE_DIRECT_URL").map(Into::into),
+            database_pool_size: env.parse_positive_or("DATABASE_POOL_SIZE", 10)?,
+            database_prepared_statements: env
+                .parse_bool_or("DATABASE_PREPARED_STATEMENTS", true)?,
+            redis_url: required_in_production("REDIS_URL", DEV_REDIS_URL)?.into(),
+            redis_key_prefix: env.get_or("REDIS_KEY_PREFIX", "folio"),
+            frontend_url: env
+                .get_or("FRONTEND_URL", "http://localhost:8000")
+                .trim_end_matches('/')
+                .to_owned(),
+            allowed_origins: parse_origins(env.get("ALLOWED_ORIGINS").as_deref())?,
+            jwt_private_key: env.get("JWT_PRIVATE_KEY").map(Into::into),
+            jwt_public_keys: env.get("JWT_PUBLIC_KEYS"),
+            jwt_dev_key_file: env.get_or("JWT_DEV_KEY_FILE", ".dev/jwt-dev-key.pem"),
+            access_token_expire_minutes: env
+                .parse_positive_or("ACCESS_TOKEN_EXPIRE_MINUTES", 30)?,
+            reset_token_expire_minutes: env.parse_positive_or("RESET_TOKEN_EXPIRE_MINUTES", 60)?,
+            posts_per_page: parse_posts_per_page(&env)?,
+            max_upload_size_bytes: env.parse_positive_or("MAX_UPLOAD_SIZE_BYTES", 5_242_880)?,
+            media_store_url: env.get("MEDIA_STORE_URL"),
+            s3: S3Settings {
+                bucket: env.get("S3_BUCKET_NAME"),
+                region: env.get("S3_REGION"),
+                access_key_id: env.get("S3_ACCESS_KEY_ID"),
+                secret_access_key: env.get("S3_SECRET_ACCESS_KEY").map(Into::into),
+                endpoint_url: env.get("S3_ENDPOINT_URL"),
+            },
+            media_public_url: media_public_url.trim_end_matches('/').to_owned(),
+            default_avatar_url: env
+                .get_or("DEFAULT_AVATAR_URL", "/static/profile_pics/default.jpg"),
+            mail: MailSettings {
+                server: env.get_or("MAIL_SERVER", "localhost"),
+                port: env.parse_or("MAIL_PORT", 587)?,
+                username: env.get_or("MAIL_USERNAME", ""),
+                password: env.get_or("MAIL_PASSWORD", "").into(),
+                from: env.get_or("MAIL_FROM", "noreply@folio.local"),
+                use_tls: env.parse_bool_or("MAIL_USE_TLS", true)?,
+                max_attempts: env.parse_positive_or("MAIL_MAX_ATTEMPTS", 5)?,
+            },
+            login_rate_limit_per_minute: env
+                .parse_positive_or("LOGIN_RATE_LIMIT_PER_MINUTE", 10)?,
+            password_reset_rate_limit_per_minute: env
+                .parse_positive_or("PASSWORD_RESET_RATE_LIMIT_PER_MINUTE", 5)?,
+        })
+    }
+
+    /// The URL migrations use: `DATABASE_DIRECT_URL` when set, else `DATABASE_URL`.
+    pub fn migration_database_url(&self) -> &SecretString {
+        self.database_direct_url
+            .as_ref()
+            .unwrap_or(&self.database_url)
+    }
+
+    /// True in production, where development fallbacks are refused.
+    pub fn is_production(&self) -> bool {
+        self.app_env == AppEnv::Production
+    }
+}
+
+/// Lookup over the variables, treating empty values as unset (as `.env` files often do).
+struct Env<'a>(&'a HashMap<String, String>);
+
+impl Env<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    }
+
+    fn get_or(&self, name: &str, default: &str) -> String {
+        self.get(name).unwrap_or_else(|| default.to_owned())
+    }
+
+    fn parse_or<T: FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw.parse().map_err(|_| {
+                ConfigError::new(name, format!("`{raw}` is not a valid {}", type_name::<T>()))
+            }),
+        }
+    }
+
+    fn parse_positive_or<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T: FromStr + PartialOrd + Default + fmt::Display,
+    {
+        let value = self.parse_or(name, default)?;
+        if value <= T::default() {
+            return Err(ConfigError::new(name, "must be greater than zero"));
+        }
+        Ok(value)
+    }
+
+    fn parse_bool_or(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+            None => Ok(default),
+            Some("true" | "1" | "yes" | "on") => Ok(true),
+            Some("false" | "0" | "no" | "off") => Ok(false),
+            Some(_) => Err(ConfigError::new(name, "must be true or false")),
+        }
+    }
+}
+
+fn type_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    match full {
+        "u16" | "u32" | "u64" | "i64" | "usize" => "whole number in range",
+        _ => full,
+    }
+}
+
+fn parse_posts_per_page(env: &Env<'_>) -> Result<u32, ConfigError> {
+    let value: u32 = env.parse_or("POSTS_PER_PAGE", 10)?;
+    if !(1..=100).contains(&value) {
+        return Err(ConfigError::new(
+            "POSTS_PER_PAGE",
+            "must be between 1 and 100",
+        ));
+    }
+    Ok(value)
+}
+
+/// Origins are compared byte for byte with the `Origin` header, so they must be exact:
+/// scheme and host, optional port, no path and no wildcard.
+fn parse_origins(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let origin = origin.trim_end_matches('/');
+            let valid = (origin.starts_with("http://") || origin.starts_with("https://"))
+                && !origin.contains('*')
+                && origin.splitn(4, '/').count() == 3;
+            if valid {
+                Ok(origin.to_owned())
+            } else {
+                Err(ConfigError::new(
+                    "ALLOWED_ORIGINS",
+                    format!("`{origin}` is not an exact origin like https://blog.example.com"),
+                ))
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_vars(&vars)
+    }
+
+    #[test]
+    fn defaults_follow_the_design() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.app_env, AppEnv::Development);
+        assert_eq!(s.port, 8080);
+        assert_eq!(s.access_token_expire_minutes, 30);
+        assert_eq!(s.reset_token_expire_minutes, 60);
+        assert_eq!(s.posts_per_page, 10);
+        assert_eq!(s.max_upload_size_bytes, 5_242_880);
+        assert_eq!(s.mail.port, 587);
+        assert!(s.mail.use_tls);
+        assert_eq!(s.mail.max_attempts, 5);
+        assert_eq!(s.default_avatar_url, "/static/profile_pics/default.jpg");
+        assert_eq!(s.media_public_url, "/media");
+        assert_eq!(s.redis_key_prefix, "folio");
+    }
+
+    #[test]
+    fn production_requires_the_database_url() {
+        let err = settings(&[("APP_ENV", "production")]).unwrap_err();
+        assert_eq!(err.variable, "DATABASE_URL");
+        assert_eq!(
+            err.to_string(),
+            "configuration error: DATABASE_URL: is required in production"
+        );
+    }
+
+    #[test]
+    fn a_malformed_number_names_its_variable() {
+        let err = settings(&[("PORT", "eighty")]).unwrap_err();
+        assert_eq!(err.variable, "PORT");
+        assert!(err.to_string().contains("`eighty`"));
+    }
+
+    #[test]
+    fn zero_is_refused_where_a_positive_value_is_needed() {
+        let err = settings(&[("ACCESS_TOKEN_EXPIRE_MINUTES", "0")]).unwrap_err();
+        assert_eq!(err.variable, "ACCESS_TOKEN_EXPIRE_MINUTES");
+    }
+
+    #[test]
+    fn an_unknown_app_env_is_refused() {
+        let err = settings(&[("APP_ENV", "staging")]).unwrap_err();
+        assert_eq!(err.variable, "APP_ENV");
+    }
+
+    #[test]
+    fn booleans_accept_common_spellings_and_refuse_others() {
+        assert!(!settings(&[("MAIL_USE_TLS", "False")]).unwrap().mail.use_tls);
+        let err = settings(&[("MAIL_USE_TLS", "maybe")]).unwrap_err();
+        assert_eq!(err.variable, "MAIL_USE_TLS");
+    }
+
+    #[test]
+    fn origins_must_be_exact() {
+        let s = settings(&[(
+            "ALLOWED_ORIGINS",
+            "https://blog.example.com, http://localhost:5173/",
+        )])
+        .unwrap();
+        assert_eq!(
+            s.allowed_origins,
+            ["https://blog.example.com", "http://localhost:5173"]
+        );
+        for bad in ["*", "https://*.example.com", "https://a.com/path", "a.com"] {
+            let err = settings(&[("ALLOWED_ORIGINS", bad)]).unwrap_err();
+            assert_eq!(err.variable, "ALLOWED_ORIGINS", "{bad}");
+        }
+    }
+
+    #[test]
+    fn posts_per_page_stays_within_the_feed_bounds() {
+        let err = settings(&[("POSTS_PER_PAGE", "101")]).unwrap_err();
+        assert_eq!(err.variable, "POSTS_PER_PAGE");
+    }
+
+    #[test]
+    fn secrets_do_not_appear_in_debug_output() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://u:hunter2@db/folio"),
+            ("MAIL_PASSWORD", "smtp-secret"),
+            ("JWT_PRIVATE_KEY", "private-pem"),
+        ])
+        .unwrap();
+        let debug = format!("{s:?}");
+        for secret in ["hunter2", "smtp-secret", "private-pem"] {
+            assert!(!debug.contains(secret), "{secret} leaked");
+        }
+        assert_eq!(
+            s.database_url.expose_secret(),
+            "postgres://u:hunter2@db/folio"
+        );
+    }
+
+    #[test]
+    fn migrations_prefer_the_direct_url() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://pooled/db"),
+            ("DATABASE_DIRECT_URL", "postgres://direct/db"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.migration_database_url().expose_secret(),
+            "postgres://direct/db"
+        );
+    }
+}

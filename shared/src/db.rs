@@ -1,0 +1,408 @@
+//! The Postgres pool and the single place where statements reach the server.
+//!
+//! Queries are declared as [`Sql`] constants (text plus parameter types) next to the code
+//! that runs them and executed through [`Queryable`]. How they travel is decided here
+//! only, by [`StatementMode`]:
+//! - `Prepared`: named statements prepared once per connection and cached (fastest; Neon's
+//!   pooler and PgBouncer >= 1.21 support them in transaction mode);
+//! - `Unnamed`: the unnamed statement with the types given up front, one round trip, no
+//!   server-side state between transactions (works behind any PgBouncer).
+
+use std::{str::FromStr, sync::Arc, time::Duration};
+
+use deadpool_postgres::{
+    GenericClient, Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
+};
+use secrecy::{ExposeSecret, SecretString};
+use tokio_postgres::{
+    Row,
+    config::SslMode,
+    error::SqlState,
+    types::{ToSql, Type},
+};
+
+use crate::config::Settings;
+
+/// A statement and its parameter types, declared once as a `const`.
+#[derive(Debug, Clone, Copy)]
+pub struct Sql {
+    text: &'static str,
+    types: &'static [Type],
+}
+
+impl Sql {
+    /// Declares a statement; `types` lists the type of each `$n` parameter in order.
+    pub const fn new(text: &'static str, types: &'static [Type]) -> Self {
+        Self { text, types }
+    }
+
+    /// The statement text.
+    pub fn text(&self) -> &'static str {
+        self.text
+    }
+}
+
+/// How statements are sent; see the module documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementMode {
+    /// Named, prepared once per connection and cached.
+    Prepared,
+    /// Unnamed, typed, one round trip; safe behind any transaction-mode pooler.
+    Unnamed,
+}
+
+/// A database failure, classified so services can answer 503 for an outage and 500 for a
+/// bug, and map constraint violations to their 400s.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection could be had from the pool in time.
+    #[error("database pool: {0}")]
+    Pool(#[from] PoolError),
+    /// The server (or the connection to it) failed the statement.
+    #[error("database query: {0}")]
+    Query(#[from] tokio_postgres::Error),
+}
+
+impl DbError {
+    /// True when the database is unreachable or shutting down rather than the query being
+    /// wrong: callers answer 503 and the pool recovers by itself.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            DbError::Pool(_) => true,
+            DbError::Query(err) => match err.code() {
+                None => true,
+                Some(code) => {
+                    code.code().starts_with("08")
+                        || [
+                            SqlState::ADMIN_SHUTDOWN,
+                            SqlState::CRASH_SHUTDOWN,
+                            SqlState::CANNOT_CONNECT_NOW,
+                            SqlState::TOO_MANY_CONNECTIONS,
+                        ]
+                        .contains(code)
+                }
+            },
+        }
+    }
+
+    /// The name of the unique constraint this error violated, if that is what it is.
+    pub fn unique_violation(&self) -> Option<&str> {
+        let DbError::Query(err) = self else {
+            return None;
+        };
+        let db = err.as_db_error()?;
+        (db.code() == &SqlState::UNIQUE_VIOLATION)
+            .then(|| db.constraint())
+            .flatten()
+    }
+}
+
+/// The pool plus the statement mode every query of this process uses.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    mode: StatementMode,
+}
+
+impl Db {
+    /// Builds a lazy pool from `DATABASE_URL`: nothing connects until the first query, so
+    /// a service starts (and answers `/livez`) while the database is still coming up.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let mode = if settings.database_prepared_statements {
+            StatementMode::Prepared
+        } else {
+            StatementMode::Unnamed
+        };
+        Self::connect_lazy(&settings.database_url, settings.database_pool_size, mode)
+    }
+
+    /// Builds a lazy pool for `url` with `size` connections.
+    pub fn connect_lazy(
+        url: &SecretString,
+        size: usize,
+        mode: StatementMode,
+    ) -> anyhow::Result<Self> {
+        let pg_config = pg_config(url)?;
+        let manager_config = ManagerConfig {
+            // A closed connection is detected by its task; a broken one fails one query
+            // and is then dropped, so checking on every checkout is not worth a round trip.
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match pg_config.get_ssl_mode() {
+            SslMode::Require => {
+                Manager::from_config(pg_config, make_tls_connector(), manager_config)
+            }
+            _ => Manager::from_config(pg_config, tokio_postgres::NoTls, manager_config),
+        };
+        let pool = Pool::builder(manager)
+            .max_size(size)
+            .runtime(Runtime::Tokio1)
+            // Fail fast when the database is gone: a request must not hang past 5 s.
+            .wait_timeout(Some(Duration::from_secs(3)))
+            .create_timeout(Some(Duration::from_secs(3)))
+            .recycle_timeout(Some(Duration::from_secs(2)))
+            .build()?;
+        Ok(Self { pool, mode })
+    }
+
+    /// Takes a connection from the pool.
+    pub async fn conn(&self) -> Result<DbConn, DbError> {
+        Ok(DbConn {
+            client: self.pool.get().await?,
+            mode: self.mode,
+        })
+    }
+
+    /// The statement mode of this pool.
+    pub fn mode(&self) -> StatementMode {
+        self.mode
+    }
+
+    /// The underlying pool, for status and for closing it.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+}
+
+/// Parses a Postgres URL and adds the timeouts Folio relies on.
+pub fn pg_config(url: &SecretString) -> anyhow::Result<tokio_postgres::Config> {
+    let mut config = tokio_postgres::Config::from_str(url.expose_secret())
+        // The parse error can quote the URL, password included: say only what failed.
+        .map_err(|_| anyhow::anyhow!("the database URL is not a valid Postgres URL"))?;
+    config
+        .connect_timeout(Duration::from_secs(3))
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(30));
+    if config.get_application_name().is_none() {
+        config.application_name("folio");
+    }
+    Ok(config)
+}
+
+/// Opens one unpooled connection (migrations, test set-up), with TLS when the URL asks.
+pub async fn connect_one(url: &SecretString) -> anyhow::Result<tokio_postgres::Client> {
+    let config = pg_config(url)?;
+    let client = if config.get_ssl_mode() == SslMode::Require {
+        let (client, connection) = config.connect(make_tls_connector()).await?;
+        tokio::spawn(connection);
+        client
+    } else {
+        let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
+        tokio::spawn(connection);
+        client
+    };
+    Ok(client)
+}
+
+/// rustls with the webpki roots: Neon's certificates chain to a public CA.
+pub fn make_tls_connector() -> tokio_postgres_rustls::MakeRustlsConnect {
+    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(Arc::new(roots))
+        .with_no_client_auth();
+    tokio_postgres_rustls::MakeRustlsConnect::new(config)
+}
+
+/// A pooled connection that runs [`Sql`] statements in the pool's mode.
+pub struct DbConn {
+    client: Object,
+    mode: StatementMode,
+}
+
+impl DbConn {
+    /// Starts a transaction; it rolls back when dropped without [`DbTx::commit`].
+    pub async fn transaction(&mut self) -> Result<DbTx<'_>, DbError> {
+        Ok(DbTx {
+            tx: self.client.transaction().await?,
+            mode: self.mode,
+        })
+    }
+}
+
+/// A transaction on a pooled connection.
+pub struct DbTx<'a> {
+    tx: deadpool_postgres::Transaction<'a>,
+    mode: StatementMode,
+}
+
+impl DbTx<'_> {
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<(), DbError> {
+        Ok(self.tx.commit().await?)
+    }
+}
+
+/// Parameters of a statement, as tokio-postgres takes them.
+pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+/// Runs [`Sql`] statements; implemented by [`DbConn`] and [`DbTx`] so the same code works
+/// inside and outside a transaction.
+pub trait Queryable: Sync {
+    /// Every row the statement returns.
+    fn query(
+        &self,
+        sql: &Sql,
+        params: Params<'_>,
+    ) -> impl Future<Output = Result<Vec<Row>, DbError>> + Send;
+
+    /// The number of rows the statement changed.
+    fn execute(
+        &self,
+        sql: &Sql,
+        params: Params<'_>,
+    ) -> impl Future<Output = Result<u64, DbError>> + Send;
+
+    /// At most one row.
+    fn query_opt(
+        &self,
+        sql: &Sql,
+        params: Params<'_>,
+    ) -> impl Future<Output = Result<Option<Row>, DbError>> + Send {
+        async move { Ok(self.query(sql, params).await?.into_iter().next()) }
+    }
+}
+
+/// Both connections and transactions expose the same two primitives; this runs a
+/// statement on either in the chosen mode.
+async fn run_query<C>(
+    client: &C,
+    mode: StatementMode,
+    sql: &Sql,
+    params: Params<'_>,
+) -> Result<Vec<Row>, DbError>
+where
+    C: GenericClient + UnnamedStatements,
+{
+    Ok(match mode {
+        StatementMode::Prepared => {
+            let statement = client.prepare_typed_cached(sql.text, sql.types).await?;
+            client.query(&statement, params).await?
+        }
+        StatementMode::Unnamed => client.query_unnamed(sql, params).await?,
+    })
+}
+
+async fn run_execute<C>(
+    client: &C,
+    mode: StatementMode,
+    sql: &Sql,
+    params: Params<'_>,
+) -> Result<u64, DbError>
+where
+    C: GenericClient + UnnamedStatements,
+{
+    Ok(match mode {
+        StatementMode::Prepared => {
+            let statement = client.prepare_typed_cached(sql.text, sql.types).await?;
+            client.execute(&statement, params).await?
+        }
+        StatementMode::Unnamed => client.execute_unnamed(sql, params).await?,
+    })
+}
+
+/// tokio-postgres offers the typed unnamed statement on clients and transactions alike,
+/// but not through deadpool's `GenericClient`; this trait bridges the two.
+trait UnnamedStatements {
+    fn query_unnamed(
+        &self,
+        sql: &Sql,
+        params: Params<'_>,
+    ) -> impl Future<Output = Result<Vec<Row>, tokio_postgres::Error>> + Send;
+    fn execute_unnamed(
+        &self,
+        sql: &Sql,
+        params: Params<'_>,
+    ) -> impl Future<Output = Result<u64, tokio_postgres::Error>> + Send;
+}
+
+fn typed<'a>(sql: &Sql, params: Params<'a>) -> Vec<(&'a (dyn ToSql + Sync), Type)> {
+    params
+        .iter()
+        .copied()
+        .zip(sql.types.iter().cloned())
+        .collect()
+}
+
+impl UnnamedStatements for deadpool_postgres::Client {
+    async fn query_unnamed(
+        &self,
+        sql: &Sql,
+        params: Params<'_>,
+    ) -> Result<Vec<Row>, tokio_postgres::Error> {
+        self.query_typed(sql.text, &typed(sql, params)).await
+    }
+    async fn execute_unnamed(
+        &self,
+        sql: &Sql,
+        params: Params<'_>,
+    ) -> Result<u64, tokio_postgres::Error> {
+        self.execute_typed(sql.text, &typed(sql, params)).await
+    }
+}
+
+impl UnnamedStatements for deadpool_postgres::Transaction<'_> {
+    async fn query_unnamed(
+        &self,
+        sql: &Sql,
+        params: Params<'_>,
+    ) -> Result<Vec<Row>, tokio_postgres::Error> {
+        self.query_typed(sql.text, &typed(sql, params)).await
+    }
+    async fn execute_unnamed(
+        &self,
+        sql: &Sql,
+        params: Params<'_>,
+    ) -> Result<u64, tokio_postgres::Error> {
+        self.execute_typed(sql.text, &typed(sql, params)).await
+    }
+}
+
+impl Queryable for DbConn {
+    async fn query(&self, sql: &Sql, params: Params<'_>) -> Result<Vec<Row>, DbError> {
+        run_query(&self.client, self.mode, sql, params).await
+    }
+    async fn execute(&self, sql: &Sql, params: Params<'_>) -> Result<u64, DbError> {
+        run_execute(&self.client, self.mode, sql, params).await
+    }
+}
+
+impl Queryable for DbTx<'_> {
+    async fn query(&self, sql: &Sql, params: Params<'_>) -> Result<Vec<Row>, DbError> {
+        run_query(&self.tx, self.mode, sql, params).await
+    }
+    async fn execute(&self, sql: &Sql, params: Params<'_>) -> Result<u64, DbError> {
+        run_execute(&self.tx, self.mode, sql, params).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_url_error_does_not_repeat_the_password() {
+        let err = pg_config(&SecretString::from("postgres://u:hunter2@h:notaport/db")).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn sslmode_require_is_read_from_the_url() {
+        let config = pg_config(&SecretString::from(
+            "postgres://u@ep-x.neon.tech/db?sslmode=require&channel_binding=require",
+        ))
+        .unwrap();
+        assert_eq!(config.get_ssl_mode(), SslMode::Require);
+        assert_eq!(config.get_application_name(), Some("folio"));
+    }
+
+    #[test]
+    fn the_typed_parameters_pair_each_value_with_its_declared_type() {
+        const SQL: Sql = Sql::new("select $1::int8, $2::text", &[Type::INT8, Type::TEXT]);
+        let id = 7_i64;
+        let name = "x";
+        let params: [&(dyn ToSql + Sync); 2] = [&id, &name];
+        let pairs = typed(&SQL, &params);
+        assert_eq!(pairs.len(), 2);
+        assert_eq!(pairs[1].1, Type::TEXT);
+    }
+}

@@ -1,0 +1,61 @@
+//! The HTTP layer every Folio API is wrapped in, so each service only writes endpoints.
+//!
+//! [`wrap_api`] applies, outermost first: request tracing, security headers and
+//! `Cache-Control`, CORS, error bodies (`{"detail": ...}` and FastAPI-shaped 422s), and
+//! the request body limit.
+
+mod body_limit;
+mod cors;
+mod errors;
+mod headers;
+
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Response};
+
+pub use self::{
+    body_limit::BodyLimit,
+    cors::Cors,
+    errors::{Detail, detail_response, internal_error_response, unavailable_response},
+    headers::{SecurityHeaders, is_local_host},
+};
+use crate::telemetry::RequestTracing;
+
+/// JSON APIs take small bodies: 64 KiB is far beyond any valid request of auth.
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+/// What differs between services in the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// `detail` of the 413 answer.
+    pub too_large_detail: String,
+    /// Exact origins allowed to call cross-origin.
+    pub allowed_origins: Vec<String>,
+}
+
+impl HttpOptions {
+    /// Options for a JSON API with the default body limit.
+    pub fn json_api(allowed_origins: Vec<String>) -> Self {
+        Self {
+            body_limit: DEFAULT_BODY_LIMIT,
+            too_large_detail: "Request body too large".to_owned(),
+            allowed_origins,
+        }
+    }
+}
+
+/// Wraps a service's routes in the shared HTTP layer.
+pub fn wrap_api<R>(routes: R, options: HttpOptions) -> impl Endpoint<Output = Response>
+where
+    R: IntoEndpoint,
+    R::Endpoint: 'static,
+{
+    routes
+        .into_endpoint()
+        .with(BodyLimit::new(options.body_limit, options.too_large_detail))
+        .around(errors::render_errors)
+        .with(Cors::new(options.allowed_origins))
+        .with(SecurityHeaders)
+        .with(RequestTracing)
+        .map_to_response()
+}

@@ -1,0 +1,46 @@
+//! `folio-shared`: everything the Folio services have in common, so each service is only
+//! its own endpoints.
+//!
+//! # Layout
+//! - [`config`]: typed settings from the environment (`.env` in development only).
+//! - [`db`]: the Postgres pool and the one place statements are prepared or sent unnamed.
+//! - [`migrate`]: the refinery migrations in `migrations/`, applied under an advisory lock.
+//! - [`http`]: security headers, CORS, body limits, JSON errors and 422 validation bodies.
+//! - [`validation`]: field checks that produce FastAPI-shaped 422 details.
+//! - [`health`]: `/health`, `/livez`, and the `/docs` + `/openapi.json` routes.
+//! - [`jwt`]: Ed25519 keys, JWKS, token signing and verification.
+//! - [`auth`]: the bearer security scheme every service uses, with the token-version check.
+//! - [`users`]: the public user shape (`UserPublic`) and how `image_path` is built.
+//! - [`redis`]: the Redis connection manager with bounded timeouts.
+//! - [`rate_limit`]: fixed-window limits in Redis, answered with 429 + `Retry-After`.
+//! - [`queue`]: the mail job and its producer on the `folio:mail` stream.
+//! - [`storage`]: the object store holding profile pictures.
+//! - [`telemetry`]: JSON logs for Cloud Logging and OpenTelemetry tracing.
+//! - [`server`]: binding, serving and draining on SIGTERM/SIGINT.
+//! - `test_utils` (feature `test-utils`): a fresh migrated database per test.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod health;
+pub mod http;
+pub mod jwt;
+pub mod migrate;
+pub mod queue;
+pub mod rate_limit;
+pub mod redis;
+pub mod server;
+pub mod storage;
+pub mod telemetry;
+pub mod users;
+pub mod validation;
+
+#[cfg(feature = "test-utils")]
+pub mod test_utils;
+
+/// Installs aws-lc-rs as the process-wide rustls provider. Call first thing in `main` and in
+/// test setup: several crates enable rustls and, without a chosen provider, TLS panics.
+pub fn install_crypto_provider() {
+    // Err only means a provider is already installed, which is what we want.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}

@@ -1,0 +1,133 @@
+//! Integration-test helpers (feature `test-utils`): a fresh, migrated database per test,
+//! dropped afterwards, and settings pointing a service at it.
+//!
+//! Tests use the machine's Postgres and Redis: `DATABASE_URL` and `REDIS_URL`, defaulting
+//! to `postgres://postgres@127.0.0.1:5432/postgres` and `redis://127.0.0.1:6379`.
+
+use std::collections::HashMap;
+
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+use uuid::Uuid;
+
+use crate::{config::Settings, db::connect_one, jwt::SigningKey};
+
+/// The server tests create their databases on.
+pub fn admin_database_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// The Redis tests use.
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// Process-wide set-up every test needs: the TLS provider and tracing (without log
+/// output), so trace context flows as in a running service.
+fn init_once() {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        crate::install_crypto_provider();
+        // Kept for the whole test process; spans are never exported in tests.
+        std::mem::forget(crate::telemetry::init_without_logs("folio-test"));
+    });
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    name: String,
+    url: SecretString,
+}
+
+impl TestDb {
+    /// Creates `folio_test_<random>` and applies the real migrations.
+    pub async fn create() -> Self {
+        init_once();
+        let name = format!("folio_test_{}", Uuid::new_v4().simple());
+        let admin = connect_one(&admin_database_url().into())
+            .await
+            .expect("Postgres must be running for the integration tests (see make test)");
+        admin
+            .batch_execute(&format!("create database {name}"))
+            .await
+            .expect("create the test database");
+        let mut url = Url::parse(&admin_database_url()).expect("DATABASE_URL is a URL");
+        url.set_path(&name);
+        let url: SecretString = url.to_string().into();
+        crate::migrate::run(&url)
+            .await
+            .expect("migrations apply to a fresh database");
+        Self { name, url }
+    }
+
+    /// The database's URL.
+    pub fn url(&self) -> &SecretString {
+        &self.url
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime, which cannot block on itself: a thread of
+        // its own with a small runtime does the work.
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(runtime) = runtime {
+                runtime.block_on(async {
+                    if let Ok(admin) = connect_one(&admin_database_url().into()).await {
+                        let _ = admin
+                            .batch_execute(&format!("drop database if exists {name} with (force)"))
+                            .await;
+                    }
+                });
+            }
+        })
+        .join();
+    }
+}
+
+/// Development settings for a service under test: its own database, a Redis key prefix
+/// of its own (so parallel tests never share rate limits or streams), port 0, a fresh
+/// signing key and a file store in a temporary folder. `overrides` win.
+pub fn test_settings(db: &TestDb, overrides: &[(&str, &str)]) -> Settings {
+    let media_dir =
+        std::env::temp_dir().join(format!("folio-test-media-{}", Uuid::new_v4().simple()));
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("APP_ENV".into(), "development".into()),
+        ("PORT".into(), "0".into()),
+        ("DATABASE_URL".into(), db.url().expose_secret().to_owned()),
+        ("DATABASE_POOL_SIZE".into(), "4".into()),
+        ("REDIS_URL".into(), redis_url()),
+        (
+            "REDIS_KEY_PREFIX".into(),
+            format!("test-{}", Uuid::new_v4().simple()),
+        ),
+        ("JWT_PRIVATE_KEY".into(), SigningKey::generate_pem()),
+        (
+            "MEDIA_STORE_URL".into(),
+            format!("file://{}", media_dir.display()),
+        ),
+        ("FRONTEND_URL".into(), "http://localhost:8000".into()),
+    ]);
+    for (key, value) in overrides {
+        vars.insert((*key).to_owned(), (*value).to_owned());
+    }
+    Settings::from_vars(&vars).expect("test settings are valid")
+}
+
+/// A plain HTTP client for tests (no redirects followed, so statuses are seen as sent).
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("build the test HTTP client")
+}
