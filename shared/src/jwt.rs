@@ -405,6 +405,56 @@ mod tests {
         assert!(err.is_err());
     }
 
+    fn settings(pairs: &[(&str, &str)]) -> Settings {
+        let vars = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_vars(&vars).unwrap()
+    }
+
+    const PRODUCTION: [(&str, &str); 3] = [
+        ("APP_ENV", "production"),
+        ("DATABASE_URL", "postgres://db/folio"),
+        ("REDIS_URL", "redis://cache"),
+    ];
+
+    #[test]
+    fn production_auth_refuses_to_start_without_a_private_key() {
+        let err = Keys::from_settings(&settings(&PRODUCTION), true)
+            .err()
+            .unwrap();
+        assert_eq!(err.variable, "JWT_PRIVATE_KEY");
+    }
+
+    #[test]
+    fn production_verifiers_refuse_to_start_without_public_keys() {
+        let err = Keys::from_settings(&settings(&PRODUCTION), false)
+            .err()
+            .unwrap();
+        assert_eq!(err.variable, "JWT_PUBLIC_KEYS");
+    }
+
+    #[test]
+    fn production_verifiers_use_the_configured_jwks_and_never_a_dev_key() {
+        let key = key();
+        let jwks = PublicKeys::from_signing_key(&key).jwks().to_string();
+        let mut pairs = PRODUCTION.to_vec();
+        pairs.push(("JWT_PUBLIC_KEYS", &jwks));
+        pairs.push(("JWT_DEV_KEY_FILE", "/nonexistent/never-read.pem"));
+        let keys = Keys::from_settings(&settings(&pairs), false).unwrap();
+        assert!(keys.signing.is_none());
+        assert!(keys.public.verify(&key.sign(&claims(60))).is_ok());
+    }
+
+    #[test]
+    fn a_malformed_private_key_names_its_variable() {
+        let err = Keys::from_settings(&settings(&[("JWT_PRIVATE_KEY", "not a pem")]), true)
+            .err()
+            .unwrap();
+        assert_eq!(err.variable, "JWT_PRIVATE_KEY");
+    }
+
     #[test]
     fn the_dev_key_is_created_once_and_then_reused() {
         let dir = std::env::temp_dir().join(format!("folio-devkey-{}", uuid::Uuid::new_v4()));

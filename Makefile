@@ -1,0 +1,41 @@
+# Folio: the two commands a developer needs are `make dev` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Build artefacts live outside the clone so CI and fresh clones reuse one cache.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/folio-target
+# The local database of `make dev` (tests create and drop databases of their own).
+DEV_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/folio
+PORT ?= 8080
+
+.PHONY: help dev test lint fmt check-services migrate bench
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+dev: check-services ## Run the system locally (today: migrate, then auth on $(PORT))
+	@scripts/create-database.sh "$(DEV_DATABASE_URL)"
+	DATABASE_URL=$(DEV_DATABASE_URL) cargo run --quiet -p folio-shared --bin migrate
+	cargo build --quiet -p folio-auth
+	@echo "Folio auth: http://localhost:$(PORT)  (API docs: http://localhost:$(PORT)/docs; Ctrl-C stops)"
+	DATABASE_URL=$(DEV_DATABASE_URL) PORT=$(PORT) $(CARGO_TARGET_DIR)/debug/folio-auth
+
+test: lint check-services ## Format check, clippy, and every test against real Postgres and Redis
+	cargo test --workspace --all-features --no-fail-fast
+
+lint: ## cargo fmt --check and clippy with warnings as errors
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+fmt: ## Format the code
+	cargo fmt --all
+
+check-services: ## Make sure Postgres and Redis answer (starting them when installed here)
+	@scripts/check-services.sh
+
+migrate: check-services ## Apply migrations to the dev database (DEV_DATABASE_URL)
+	@scripts/create-database.sh "$(DEV_DATABASE_URL)"
+	DATABASE_URL=$(DEV_DATABASE_URL) cargo run --quiet -p folio-shared --bin migrate
+
+bench: check-services ## Build release binaries and measure (numbers in bench/results/)
+	python3 bench/run.py

@@ -1,0 +1,81 @@
+use folio_shared::{
+    db::{Db, StatementMode},
+    queue::{MailJob, MailKind, MailQueue, insert_outbox},
+    test_utils::{TestDb, redis_url},
+};
+
+#[tokio::test]
+async fn publishing_an_outbox_job_adds_it_to_the_stream_and_marks_the_row() {
+    let db = TestDb::create().await;
+    let pool = Db::connect_lazy(db.url(), 2, StatementMode::Prepared).unwrap();
+    let redis = folio_shared::redis::connect_lazy(&redis_url().into()).unwrap();
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let queue = MailQueue::new(redis, &prefix);
+    let job = MailJob::new(
+        MailKind::PasswordReset,
+        "ann@example.com",
+        "ann",
+        "http://x/reset-password?token=t",
+    );
+    let mut conn = pool.conn().await.unwrap();
+    let tx = conn.transaction().await.unwrap();
+    insert_outbox(&tx, &job).await.unwrap();
+    tx.commit().await.unwrap();
+
+    queue.publish(&pool, &job).await.unwrap();
+
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut redis_conn = client.get_multiplexed_async_connection().await.unwrap();
+    let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+        .arg(format!("{prefix}:mail"))
+        .arg("-")
+        .arg("+")
+        .query_async(&mut redis_conn)
+        .await
+        .unwrap();
+    assert_eq!(entries.ids.len(), 1);
+    let fields = &entries.ids[0].map;
+    let back = MailJob::from_fields(|k| {
+        fields
+            .get(k)
+            .map(|v| redis::from_redis_value::<String>(v.clone()).unwrap())
+    })
+    .unwrap();
+    assert_eq!(back.id, job.id);
+    let pending: i64 = folio_shared::db::connect_one(db.url())
+        .await
+        .unwrap()
+        .query_one(
+            "select count(*) from mail_outbox where queued_at is null",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(pending, 0);
+}
+
+#[tokio::test]
+async fn publishing_with_redis_down_fails_fast_and_leaves_the_row_unqueued() {
+    let db = TestDb::create().await;
+    let pool = Db::connect_lazy(db.url(), 2, StatementMode::Prepared).unwrap();
+    let redis = folio_shared::redis::connect_lazy(&"redis://127.0.0.1:1".into()).unwrap();
+    let queue = MailQueue::new(redis, "test-down");
+    let job = MailJob::new(MailKind::PasswordChanged, "ann@example.com", "ann", "");
+    let conn = pool.conn().await.unwrap();
+    insert_outbox(&conn, &job).await.unwrap();
+
+    assert!(queue.publish(&pool, &job).await.is_err());
+
+    let pending: i64 = folio_shared::db::connect_one(db.url())
+        .await
+        .unwrap()
+        .query_one(
+            "select count(*) from mail_outbox where queued_at is null",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(pending, 1);
+}
