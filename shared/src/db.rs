@@ -85,6 +85,11 @@ impl DbError {
         }
     }
 
+    /// True when a foreign key was violated (a row referred to something just deleted).
+    pub fn is_foreign_key_violation(&self) -> bool {
+        matches!(self, DbError::Query(err) if err.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION))
+    }
+
     /// The name of the unique constraint this error violated, if that is what it is.
     pub fn unique_violation(&self) -> Option<&str> {
         let DbError::Query(err) = self else {

@@ -2,12 +2,15 @@
 //! SIGINT the server stops accepting, lets in-flight requests finish, and gives up on
 //! stragglers after [`DRAIN_TIMEOUT`].
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, process::ExitCode, time::Duration};
 
 use poem::{
-    Endpoint, Server,
+    Endpoint, Response, Server,
+    endpoint::BoxEndpoint,
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
 };
+
+use crate::{config::Settings, telemetry};
 
 /// Longest wait for in-flight requests after a shutdown signal.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
@@ -72,5 +75,69 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = interrupt => tracing::info!("SIGINT received, draining"),
         () = terminate => tracing::info!("SIGTERM received, draining"),
+    }
+}
+
+/// A built service: its endpoint and the listener it will serve on.
+pub struct App {
+    listener: BoundListener,
+    endpoint: BoxEndpoint<'static, Response>,
+}
+
+impl App {
+    /// Pairs an endpoint with its bound listener.
+    pub fn new(listener: BoundListener, endpoint: BoxEndpoint<'static, Response>) -> Self {
+        Self { listener, endpoint }
+    }
+
+    /// The bound address (the port is chosen by the OS when `PORT` is 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.addr()
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        self.listener.serve(self.endpoint, shutdown).await
+    }
+}
+
+/// The whole `main` of a service: TLS provider, the `healthcheck` subcommand, settings
+/// (one line on error), telemetry, the runtime, serving until SIGTERM/SIGINT, and a
+/// flush of traces on the way out.
+pub fn run_main<F, Fut>(service: &'static str, build: F) -> ExitCode
+where
+    F: FnOnce(Settings) -> Fut,
+    Fut: Future<Output = anyhow::Result<App>>,
+{
+    crate::install_crypto_provider();
+    if std::env::args().nth(1).as_deref() == Some("healthcheck") {
+        return crate::health::healthcheck_command();
+    }
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Before the runtime: the OTLP exporter's blocking client must not be built inside it.
+    let telemetry = telemetry::init(service);
+    let result = tokio::runtime::Runtime::new()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| {
+            runtime.block_on(async {
+                let app = build(settings).await?;
+                tracing::info!(addr = %app.addr(), "{service} listening");
+                app.run_until(shutdown_signal()).await?;
+                anyhow::Ok(())
+            })
+        });
+    telemetry.shutdown();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{service}: {err:#}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -10,7 +10,11 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 use uuid::Uuid;
 
-use crate::{config::Settings, db::connect_one, jwt::SigningKey};
+use crate::{
+    config::Settings,
+    db::connect_one,
+    jwt::{AUDIENCE, Claims, ISSUER, SigningKey},
+};
 
 /// The server tests create their databases on.
 pub fn admin_database_url() -> String {
@@ -130,4 +134,45 @@ pub fn http_client() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("build the test HTTP client")
+}
+
+/// Inserts a user directly (for services that do not register users themselves) and
+/// returns its id. Email: `<username>@example.com`.
+pub async fn insert_user(db: &TestDb, username: &str) -> i64 {
+    let client = connect_one(db.url())
+        .await
+        .expect("connect to the test database");
+    client
+        .query_one(
+            "insert into users (username, email, password_hash) values ($1, $2, 'not a hash') returning id",
+            &[&username, &format!("{}@example.com", username.to_lowercase())],
+        )
+        .await
+        .expect("insert a test user")
+        .get(0)
+}
+
+/// Claims for `user_id` at token version 0, valid for an hour.
+pub fn valid_claims(user_id: i64) -> Claims {
+    let now = chrono::Utc::now().timestamp();
+    Claims {
+        sub: user_id.to_string(),
+        exp: now + 3600,
+        iat: now,
+        iss: ISSUER.to_owned(),
+        aud: AUDIENCE.to_owned(),
+        ver: 0,
+    }
+}
+
+/// Signs `claims` with the private key of `settings` (as auth would).
+pub fn sign(settings: &Settings, claims: &Claims) -> String {
+    let pem = settings
+        .jwt_private_key
+        .as_ref()
+        .expect("test settings carry a private key")
+        .expose_secret();
+    SigningKey::from_pem(pem)
+        .expect("a valid test key")
+        .sign(claims)
 }

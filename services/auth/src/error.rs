@@ -2,7 +2,7 @@
 
 use folio_shared::{
     db::DbError,
-    http::{detail_response, internal_error_response, unavailable_response},
+    http::{database_error_response, detail_response, unexpected_error_response},
     rate_limit::too_many_requests,
     validation::ValidationErrors,
 };
@@ -97,21 +97,8 @@ impl ResponseError for AuthError {
                 detail(StatusCode::FORBIDDEN, "Not authorized to delete this user")
             }
             RateLimited(retry_after) => too_many_requests(*retry_after),
-            Database(err) if err.is_unavailable() => {
-                tracing::error!(
-                    error = err as &dyn std::error::Error,
-                    "database unavailable"
-                );
-                unavailable_response("Service temporarily unavailable")
-            }
-            Database(err) => {
-                tracing::error!(error = err as &dyn std::error::Error, "database error");
-                internal_error_response()
-            }
-            Internal(err) => {
-                tracing::error!(error = %format!("{err:#}"), "internal error");
-                internal_error_response()
-            }
+            Database(err) => database_error_response(err),
+            Internal(err) => unexpected_error_response(err),
         }
     }
 }

@@ -1,16 +1,23 @@
-//! Argon2id password hashing, off the async runtime and bounded by a semaphore so a login
-//! flood queues hashes instead of starving every other request.
+//! Argon2id password hashing on a small pool of dedicated threads, one per CPU: off the
+//! async runtime, and bounded like a semaphore, so a login flood queues hashes instead of
+//! starving every other request. Dedicated threads (rather than Tokio's blocking pool,
+//! which grows to hundreds of threads) also bound memory: each hash allocates its whole
+//! Argon2 matrix (19 MiB, 64 MiB for legacy hashes) and glibc keeps a freed matrix in the
+//! arena of the thread that used it, so few threads means few retained matrices.
 //!
 //! New hashes use the `argon2` defaults (m=19456, t=2, p=1). Hashes with other parameters,
 //! such as the FastAPI blog's (m=65536, t=3, p=4), verify and are flagged for re-hashing.
 
 use std::sync::{
-    Arc,
+    Arc, Mutex,
     atomic::{AtomicU64, Ordering},
+    mpsc,
 };
 
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
+
+type Job = Box<dyn FnOnce() + Send>;
 
 /// The outcome of checking a password.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +33,7 @@ pub enum Verdict {
 /// Hashes and verifies passwords on the blocking pool, a few at a time.
 #[derive(Clone)]
 pub struct Passwords {
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     /// Verified when the account does not exist, so an unknown email costs what a wrong
     /// password costs and response times do not reveal which emails are registered.
     dummy_hash: Arc<str>,
@@ -36,12 +43,33 @@ pub struct Passwords {
 }
 
 impl Passwords {
-    /// Allows as many hashes at once as there are CPUs.
+    /// Starts one hashing thread per CPU.
     pub fn new() -> Self {
         let cpus = std::thread::available_parallelism().map_or(2, usize::from);
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..cpus {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let job = match queue.lock() {
+                            Ok(receiver) => receiver.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return, // every sender dropped: shut down
+                        }
+                    }
+                })
+                .expect("spawn a hashing thread");
+        }
         let dummy_hash = hash_now("folio-timing-equaliser").expect("hashing a constant works");
         Self {
-            permits: Arc::new(Semaphore::new(cpus)),
+            jobs,
             dummy_hash: dummy_hash.into(),
             verifications: Arc::new(AtomicU64::new(0)),
         }
@@ -92,8 +120,13 @@ impl Passwords {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> anyhow::Result<T> {
-        let _permit = self.permits.acquire().await?;
-        Ok(tokio::task::spawn_blocking(work).await?)
+        let (done, result) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = done.send(work());
+            }))
+            .map_err(|_| anyhow::anyhow!("the hashing threads are gone"))?;
+        Ok(result.await?)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Builds the auth application from [`Settings`]; `main` and the tests run the same app.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::sync::Arc;
 
 use folio_shared::{
     auth::TokenVerifier,
@@ -11,11 +11,11 @@ use folio_shared::{
     jwt::{Keys, PublicKeys, SigningKey},
     queue::MailQueue,
     rate_limit::RateLimiter,
-    server::BoundListener,
+    server::{App, BoundListener},
     storage::MediaStore,
     users::ImageUrls,
 };
-use poem::{EndpointExt, Response, endpoint::BoxEndpoint};
+use poem::EndpointExt;
 use poem_openapi::OpenApiService;
 
 use crate::{
@@ -53,16 +53,13 @@ pub struct AppState {
     pub reset_limit: u32,
 }
 
-/// The auth service, bound and ready to serve.
-pub struct Application {
-    listener: BoundListener,
-    app: BoxEndpoint<'static, Response>,
-}
+/// Builds the auth service.
+pub struct Application;
 
 impl Application {
     /// Validates settings, prepares every dependency (lazily: none needs to be up yet)
     /// and binds `PORT`.
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    pub async fn build(settings: Settings) -> anyhow::Result<App> {
         let keys = Keys::from_settings(&settings, true)?;
         let signing_key = keys
             .signing
@@ -103,16 +100,6 @@ impl Application {
         )
         .boxed();
         let listener = BoundListener::bind(settings.port).await?;
-        Ok(Self { listener, app })
-    }
-
-    /// The bound address (the port is chosen by the OS when `PORT` is 0).
-    pub fn addr(&self) -> SocketAddr {
-        self.listener.addr()
-    }
-
-    /// Serves until `shutdown` resolves, then drains in-flight requests.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
-        self.listener.serve(self.app, shutdown).await
+        Ok(App::new(listener, app))
     }
 }

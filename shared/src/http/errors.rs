@@ -46,6 +46,27 @@ pub fn internal_error_response() -> Response {
     detail_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
 }
 
+/// The answer to a database failure: 503 when it is unreachable (logged as such), else a
+/// generic 500 with the cause logged.
+pub fn database_error_response(err: &crate::db::DbError) -> Response {
+    if err.is_unavailable() {
+        tracing::error!(
+            error = err as &dyn std::error::Error,
+            "database unavailable"
+        );
+        unavailable_response("Service temporarily unavailable")
+    } else {
+        tracing::error!(error = err as &dyn std::error::Error, "database error");
+        internal_error_response()
+    }
+}
+
+/// The answer to an unexpected failure: a generic 500, the whole cause chain logged.
+pub fn unexpected_error_response(err: &anyhow::Error) -> Response {
+    tracing::error!(error = %format!("{err:#}"), "internal error");
+    internal_error_response()
+}
+
 /// The generic 503 for a dependency that is down; clients may retry.
 pub fn unavailable_response(detail: &str) -> Response {
     let mut response = detail_response(StatusCode::SERVICE_UNAVAILABLE, detail);
@@ -93,6 +114,8 @@ fn error_response(err: poem::Error) -> Response {
     )
 }
 
+const INT_PARSING: &str = "Input should be a valid integer, unable to parse string as an integer";
+
 /// Input that did not parse becomes a FastAPI-style 422 naming where it was.
 fn parse_failure_response(err: &poem::Error) -> Option<Response> {
     let (loc, msg, kind): (Vec<String>, String, &str) =
@@ -103,17 +126,19 @@ fn parse_failure_response(err: &poem::Error) -> Option<Response> {
                 payload_error_type(&e.reason),
             )
         } else if let Some(e) = err.downcast_ref::<ParseParamError>() {
-            (
-                vec!["query".into(), e.name.into()],
-                e.reason.clone(),
-                "value_error",
-            )
+            // Folio's query parameters are integers (`skip`, `limit`); say so as FastAPI does.
+            let (msg, kind) = if e.reason.contains("integer") {
+                (INT_PARSING.to_owned(), "int_parsing")
+            } else {
+                (e.reason.clone(), "value_error")
+            };
+            (vec!["query".into(), e.name.into()], msg, kind)
         } else if err.is::<ParsePathError>() {
             // poem-openapi renames path parameters (`param0`...), so the name is lost. Every
             // Folio path has one parameter, an integer `{id}`: report it as FastAPI would.
             (
                 vec!["path".into(), "id".into()],
-                "Input should be a valid integer, unable to parse string as an integer".into(),
+                INT_PARSING.into(),
                 "int_parsing",
             )
         } else if let Some(e) = err.downcast_ref::<ParseMultipartError>() {
@@ -174,6 +199,15 @@ mod tests {
         .into();
         let body = body_of(error_response(err)).await;
         assert_eq!(body["detail"][0]["loc"], json!(["query", "limit"]));
+        assert_eq!(body["detail"][0]["msg"], "not a number");
+        let err: poem::Error = ParseParamError {
+            name: "skip",
+            reason: "failed to parse \"integer_int64\": invalid digit found in string".into(),
+        }
+        .into();
+        let body = body_of(error_response(err)).await;
+        assert_eq!(body["detail"][0]["msg"], INT_PARSING);
+        assert_eq!(body["detail"][0]["type"], "int_parsing");
     }
 
     #[tokio::test]

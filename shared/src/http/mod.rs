@@ -14,7 +14,10 @@ use poem::{Endpoint, EndpointExt, IntoEndpoint, Response};
 pub use self::{
     body_limit::BodyLimit,
     cors::Cors,
-    errors::{Detail, detail_response, internal_error_response, unavailable_response},
+    errors::{
+        Detail, database_error_response, detail_response, internal_error_response,
+        unavailable_response, unexpected_error_response,
+    },
     headers::{SecurityHeaders, is_local_host},
 };
 use crate::telemetry::RequestTracing;
@@ -41,6 +44,11 @@ impl HttpOptions {
             too_large_detail: "Request body too large".to_owned(),
             allowed_origins,
         }
+    }
+
+    /// The same with another body limit.
+    pub fn with_body_limit(self, body_limit: usize) -> Self {
+        Self { body_limit, ..self }
     }
 }
 

@@ -1,5 +1,21 @@
 use folio_shared::{db::connect_one, migrate, test_utils::TestDb};
 
+/// `V{n}__{name}` of every file in `migrations/`, in order.
+fn migration_names() -> Vec<String> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
+    let mut names: Vec<(u32, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter_map(|file| {
+            let name = file.strip_suffix(".sql")?.to_owned();
+            let version = name.strip_prefix('V')?.split("__").next()?.parse().ok()?;
+            Some((version, name))
+        })
+        .collect();
+    names.sort();
+    names.into_iter().map(|(_, name)| name).collect()
+}
+
 #[tokio::test]
 async fn running_migrations_again_and_from_two_places_at_once_applies_nothing_twice() {
     // TestDb applies the migrations once already.
@@ -14,7 +30,7 @@ async fn running_migrations_again_and_from_two_places_at_once_applies_nothing_tw
         .await
         .unwrap()
         .get(0);
-    assert_eq!(applied, 4);
+    assert_eq!(applied as usize, migration_names().len());
 }
 
 #[tokio::test]
@@ -22,9 +38,7 @@ async fn two_runners_on_an_empty_database_apply_each_migration_exactly_once() {
     let db = TestDb::create().await;
     let client = connect_one(db.url()).await.unwrap();
     client
-        .batch_execute(
-            "drop table mail_outbox, password_reset_tokens, posts, users, refinery_schema_history",
-        )
+        .batch_execute("drop schema public cascade; create schema public")
         .await
         .unwrap();
 
@@ -32,16 +46,15 @@ async fn two_runners_on_an_empty_database_apply_each_migration_exactly_once() {
 
     let mut applied = a.unwrap();
     applied.extend(b.unwrap());
-    applied.sort();
-    assert_eq!(
-        applied,
-        [
-            "V1__create_users",
-            "V2__create_posts",
-            "V3__create_password_reset_tokens",
-            "V4__create_mail_outbox"
-        ]
-    );
+    applied.sort_by_key(|name| {
+        name[1..]
+            .split("__")
+            .next()
+            .unwrap()
+            .parse::<u32>()
+            .unwrap()
+    });
+    assert_eq!(applied, migration_names());
 }
 
 #[tokio::test]

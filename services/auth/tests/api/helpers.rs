@@ -6,11 +6,10 @@ use std::collections::HashMap;
 use folio_auth::startup::Application;
 use folio_shared::{
     config::Settings,
-    jwt::{AUDIENCE, Claims, ISSUER, SigningKey},
+    jwt::Claims,
     test_utils::{TestDb, http_client, redis_url, test_settings},
 };
 use reqwest::{Response, StatusCode};
-use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -142,13 +141,7 @@ impl TestApp {
 
     /// Signs arbitrary claims with the app's own private key.
     pub fn sign(&self, claims: &Claims) -> String {
-        let pem = self
-            .settings
-            .jwt_private_key
-            .as_ref()
-            .unwrap()
-            .expose_secret();
-        SigningKey::from_pem(pem).unwrap().sign(claims)
+        folio_shared::test_utils::sign(&self.settings, claims)
     }
 
     /// The mail jobs on this app's stream, oldest first.
@@ -179,15 +172,7 @@ impl TestApp {
 
 /// Valid claims for `user_id`, expiring in an hour.
 pub fn claims(user_id: i64) -> Claims {
-    let now = chrono::Utc::now().timestamp();
-    Claims {
-        sub: user_id.to_string(),
-        exp: now + 3600,
-        iat: now,
-        iss: ISSUER.to_owned(),
-        aud: AUDIENCE.to_owned(),
-        ver: 0,
-    }
+    folio_shared::test_utils::valid_claims(user_id)
 }
 
 /// Asserts status and `{"detail": detail}`.

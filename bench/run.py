@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Folio benchmarks (`make bench`): builds release binaries, starts each service against a
+fresh database, seeds it, loads it with wrk and writes bench/results/report.md.
+
+Everything runs on this machine over loopback; each load run is bounded in time.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/folio-target"))
+RELEASE = TARGET / "release"
+ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+BENCH_DB = "folio_bench"
+DB_URL = ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
+DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
+USERS = 1000
+PASSWORD = "bench password"
+
+
+@dataclass
+class Load:
+    """One wrk run."""
+
+    name: str
+    connections: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+
+
+def sh(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(args, check=True, text=True, **kwargs)
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    print("installing wrk (Debian package)")
+    sh("apt-get", "install", "-y", "-qq", "wrk", stdout=subprocess.DEVNULL)
+
+
+def build() -> None:
+    print("building release binaries")
+    sh(
+        "cargo", "build", "--release", "--quiet", "-p", "folio-auth", "-p", "folio-shared",
+        "--bin", "folio-auth", "--bin", "migrate",
+        cwd=ROOT, env={**os.environ, "CARGO_TARGET_DIR": str(TARGET)},
+    )
+
+
+def psql(sql: str, url: str = DB_URL) -> str:
+    return sh("psql", url, "-Atqc", sql, capture_output=True).stdout.strip()
+
+
+def fresh_database() -> None:
+    psql(f"drop database if exists {BENCH_DB} with (force)", ADMIN_URL)
+    psql(f"create database {BENCH_DB}", ADMIN_URL)
+    sh(str(RELEASE / "migrate"), env={**os.environ, "DATABASE_URL": DB_URL}, stdout=subprocess.DEVNULL)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_status(port: int, path: str) -> int | None:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(f"GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n".encode())
+            head = s.recv(16).decode(errors="replace")
+            return int(head.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class Service:
+    """A service process started from its release binary."""
+
+    def __init__(self, binary: str, env: dict[str, str]):
+        self.port = free_port()
+        self.binary = RELEASE / binary
+        self.env = {**os.environ, "RUST_LOG": "warn", **env, "PORT": str(self.port)}
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> float:
+        """Starts the process; returns milliseconds until /health first answered 200."""
+        started = time.perf_counter()
+        self.proc = subprocess.Popen([str(self.binary)], env=self.env, stdout=subprocess.DEVNULL)
+        deadline = started + 20
+        while time.perf_counter() < deadline:
+            if http_status(self.port, "/health") == 200:
+                return (time.perf_counter() - started) * 1000
+            time.sleep(0.002)
+        raise RuntimeError(f"{self.binary.name} did not become healthy")
+
+    def rss_kib(self, field: str = "VmRSS") -> int:
+        assert self.proc
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        return int(re.search(rf"{field}:\s+(\d+) kB", status).group(1))
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=10)
+
+    def url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+def wrk(name: str, url: str, connections: int, script: str | None = None, duration: int = DURATION, env: dict | None = None) -> Load:
+    args = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency", "--timeout", "10s"]
+    if script:
+        args += ["-s", str(BENCH / "wrk" / script)]
+    out = sh(*args, url, capture_output=True, env={**os.environ, **(env or {})}).stdout
+    return parse_wrk(name, connections, out)
+
+
+def to_ms(value: str) -> float:
+    match = re.match(r"([\d.]+)(us|ms|s|m|h)$", value)
+    if not match:
+        raise ValueError(f"unreadable wrk latency {value!r}")
+    number, unit = match.groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}[unit]
+
+
+def parse_wrk(name: str, connections: int, out: str) -> Load:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = to_ms(re.search(r"50%\s+(\S+)", out).group(1))
+    p99 = to_ms(re.search(r"99%\s+(\S+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = 0
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(m.group(1))
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        errors += sum(int(g) for g in m.groups())
+    return Load(name, connections, rps, p50, p99, errors, requests)
+
+
+def seed_users(auth: Service) -> None:
+    """One user through the API (a real hash), then 999 more sharing it, by SQL."""
+    import json
+    import urllib.request
+
+    body = json.dumps({"username": "bench", "email": "bench@example.com", "password": PASSWORD}).encode()
+    request = urllib.request.Request(auth.url("/api/users"), body, {"Content-Type": "application/json"})
+    urllib.request.urlopen(request).read()
+    psql(
+        "insert into users (username, email, password_hash) "
+        f"select 'user' || g, 'user' || g || '@example.com', (select password_hash from users limit 1) "
+        f"from generate_series(2, {USERS}) g"
+    )
+
+
+def auth_env() -> dict[str, str]:
+    return {
+        "DATABASE_URL": DB_URL,
+        "REDIS_KEY_PREFIX": f"bench-{os.getpid()}",
+        # Measure the service, not the limiter: limits far above what wrk can send.
+        "LOGIN_RATE_LIMIT_PER_MINUTE": "100000000",
+        "JWT_DEV_KEY_FILE": str(ROOT / ".dev/jwt-dev-key.pem"),
+        "MEDIA_STORE_URL": "memory://",
+    }
+
+
+def start_times(binary: str, env: dict[str, str], runs: int = 20) -> list[float]:
+    times = []
+    for _ in range(runs):
+        service = Service(binary, env)
+        times.append(service.start())
+        service.stop()
+    return times
+
+
+def bench_auth(report: list[str]) -> None:
+    env = auth_env()
+    starts = start_times("folio-auth", env)
+    auth = Service("folio-auth", env)
+    try:
+        loads, idle_rss, peak_rss = load_auth(auth)
+    finally:
+        auth.stop()
+    size_mib = (RELEASE / "folio-auth").stat().st_size / 1024 / 1024
+    report += [
+        "## auth",
+        "",
+        "| load | connections | RPS | p50 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|",
+        *[f"| {l.name} | {l.connections} | {l.rps:,.0f} | {l.p50_ms:.2f} | {l.p99_ms:.2f} | {l.errors} |" for l in loads],
+        "",
+        f"- start to first healthy `/health`: median {statistics.median(starts):.0f} ms "
+        f"(min {min(starts):.0f}, max {max(starts):.0f}, {len(starts)} starts)",
+        f"- idle RSS after start: {idle_rss / 1024:.1f} MiB; peak RSS during the runs: {peak_rss / 1024:.1f} MiB",
+        f"- release binary: {size_mib:.1f} MiB",
+        "",
+    ]
+
+
+def load_auth(auth: Service) -> tuple[list[Load], int, int]:
+    auth.start()
+    time.sleep(1)
+    idle_rss = auth.rss_kib()
+    seed_users(auth)
+    loads = [
+        wrk("GET /api/users/{id}", auth.url(), 64, "get_user.lua", env={"USERS": str(USERS)}),
+        wrk("POST /api/users/token (login)", auth.url("/api/users/token"), 16, "login.lua"),
+    ]
+    # /health latency while login saturates the hashing pool.
+    flood = subprocess.Popen(
+        ["wrk", "-t", "1", "-c", "64", "-d", f"{DURATION + 2}s", "-s", str(BENCH / "wrk/login.lua"), auth.url("/api/users/token")],
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(1)
+    loads.append(wrk("GET /health during a login flood (64 conns)", auth.url("/health"), 4))
+    flood.wait()
+    return loads, idle_rss, auth.rss_kib("VmHWM")
+
+
+def main() -> int:
+    ensure_wrk()
+    build()
+    fresh_database()
+    report = [
+        "# Folio benchmark report",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}. "
+        f"Load generator: wrk, 2 threads, {DURATION} s per run, loopback. Release builds.",
+        "",
+    ]
+    bench_auth(report)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / "report.md"
+    out.write_text("\n".join(report))
+    print("\n".join(report))
+    print(f"written to {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
