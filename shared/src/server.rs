@@ -110,6 +110,7 @@ where
     Fut: Future<Output = anyhow::Result<App>>,
 {
     crate::install_crypto_provider();
+    return_large_allocations_to_os();
     if std::env::args().nth(1).as_deref() == Some("healthcheck") {
         return crate::health::healthcheck_command();
     }
@@ -139,5 +140,18 @@ where
             eprintln!("{service}: {err:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Makes glibc serve allocations of 4 MiB and more with their own mappings, returned to
+/// the OS on free. By default glibc raises that threshold after the first large free and
+/// then keeps freed buffers (a 19 MiB Argon2 matrix, a decoded photo) in per-thread
+/// arenas: measured under a login flood, eight arenas held 58 MiB each. A fixed threshold
+/// costs a few page faults per large buffer and keeps RSS near the live working set.
+pub fn return_large_allocations_to_os() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator tuning; called before other threads start.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
     }
 }
