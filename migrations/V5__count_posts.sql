@@ -1,6 +1,8 @@
 -- Post counts kept by triggers, so a feed page answers `total` in O(1) instead of
 -- counting the whole table on every request (count(*) grows with the table; these rows
--- do not). Exact: updated in the same transaction as the post, cascades included.
+-- do not). Exact: updated in the same transaction as the posts, cascades included.
+-- Inserts and deletes are counted per statement (one update however many rows, so bulk
+-- imports stay fast); moving a post to another user, which the API never does, per row.
 create table post_totals (
     id    boolean primary key default true check (id),
     posts bigint  not null
@@ -14,22 +16,41 @@ create table post_counts (
 insert into post_totals (posts) select count(*) from posts;
 insert into post_counts (user_id, posts) select user_id, count(*) from posts group by user_id;
 
-create function count_posts() returns trigger language plpgsql as $$
+create function count_inserted_posts() returns trigger language plpgsql as $$
 begin
-    if tg_op in ('DELETE', 'UPDATE') then
-        update post_totals set posts = posts - 1;
-        update post_counts set posts = posts - 1 where user_id = old.user_id;
-    end if;
-    if tg_op in ('INSERT', 'UPDATE') then
-        update post_totals set posts = posts + 1;
-        insert into post_counts (user_id, posts) values (new.user_id, 1)
-            on conflict (user_id) do update set posts = post_counts.posts + 1;
-    end if;
+    update post_totals set posts = posts + (select count(*) from inserted);
+    insert into post_counts (user_id, posts)
+        select user_id, count(*) from inserted group by user_id
+        on conflict (user_id) do update set posts = post_counts.posts + excluded.posts;
     return null;
 end;
 $$;
 
-create trigger posts_count_insert_delete after insert or delete on posts
-    for each row execute function count_posts();
-create trigger posts_count_move after update of user_id on posts
-    for each row when (old.user_id is distinct from new.user_id) execute function count_posts();
+create function count_deleted_posts() returns trigger language plpgsql as $$
+begin
+    update post_totals set posts = posts - (select count(*) from deleted);
+    update post_counts c set posts = c.posts - d.n
+        from (select user_id, count(*) as n from deleted group by user_id) d
+        where c.user_id = d.user_id;
+    return null;
+end;
+$$;
+
+create function count_moved_post() returns trigger language plpgsql as $$
+begin
+    update post_counts set posts = posts - 1 where user_id = old.user_id;
+    insert into post_counts (user_id, posts) values (new.user_id, 1)
+        on conflict (user_id) do update set posts = post_counts.posts + 1;
+    return null;
+end;
+$$;
+
+create trigger posts_count_inserted after insert on posts
+    referencing new table as inserted
+    for each statement execute function count_inserted_posts();
+create trigger posts_count_deleted after delete on posts
+    referencing old table as deleted
+    for each statement execute function count_deleted_posts();
+create trigger posts_count_moved after update of user_id on posts
+    for each row when (old.user_id is distinct from new.user_id)
+    execute function count_moved_post();

@@ -56,11 +56,16 @@ impl ImageUrls {
 
     /// The public view of `user`.
     pub fn public(&self, user: &UserRow) -> UserPublic {
+        self.public_user(user.id, user.username.clone(), user.image_file.clone())
+    }
+
+    /// The public view of a user from its parts (an author joined to a post).
+    pub fn public_user(&self, id: i64, username: String, image_file: Option<String>) -> UserPublic {
         UserPublic {
-            id: user.id,
-            username: user.username.clone(),
-            image_file: user.image_file.clone(),
-            image_path: self.image_path(user.image_file.as_deref()),
+            id,
+            username,
+            image_path: self.image_path(image_file.as_deref()),
+            image_file,
         }
     }
 

@@ -74,7 +74,7 @@ impl Validator {
     }
 
     /// `value` must have between `min` and `max` characters (Unicode scalar values, as
-    /// Python counts them).
+    /// Python counts them) and no NUL character, which Postgres text cannot store.
     pub fn length(
         &mut self,
         field: &str,
@@ -83,7 +83,10 @@ impl Validator {
         max: Option<usize>,
     ) -> &mut Self {
         let count = value.chars().count();
-        if count < min {
+        if value.contains('\0') {
+            let msg = "String should not contain NUL characters".to_owned();
+            self.fail(field, msg, "string_nul");
+        } else if count < min {
             let unit = if min == 1 { "character" } else { "characters" };
             self.fail(
                 field,
@@ -173,6 +176,16 @@ mod tests {
         assert_eq!(err.0[0].loc, ["body", "username"]);
         assert_eq!(err.0[1].msg, "String should have at least 8 characters");
         assert_eq!(err.0[1].kind, "string_too_short");
+    }
+
+    #[test]
+    fn nul_characters_are_refused() {
+        let err = Validator::new()
+            .length("content", "a\0b", 1, None)
+            .finish()
+            .unwrap_err();
+        assert_eq!(err.0[0].msg, "String should not contain NUL characters");
+        assert_eq!(err.0[0].kind, "string_nul");
     }
 
     #[test]

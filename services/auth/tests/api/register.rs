@@ -121,6 +121,12 @@ async fn register_answers_422_for_every_invalid_field_and_writes_nothing() {
             "String should have at least 8 characters",
             "7-character password",
         ),
+        (
+            json!({"username": "a\u{0}n", "email": "a@example.com", "password": PASSWORD}),
+            vec!["body", "username"],
+            "String should not contain NUL characters",
+            "NUL in username",
+        ),
     ];
     for (body, loc, msg, case) in cases {
         let response = app

@@ -1,0 +1,17 @@
+//! `folio-posts`: the public feed, per-user feeds, and creating, editing and deleting
+//! posts with ownership checks.
+//!
+//! # Layout
+//! - [`startup`]: `Application::build(Settings)`, used by `main` and the tests.
+//! - [`feeds`]: `GET /api/posts` and `GET /api/users/{id}/posts`, paginated.
+//! - [`posts`]: create, read, replace, edit and delete one post.
+//! - [`model`]: the response shapes and how a row becomes one.
+//! - [`repo`]: the SQL, one round trip per request.
+//! - [`error`]: the service's one error enum.
+
+pub mod error;
+pub mod feeds;
+pub mod model;
+pub mod posts;
+pub mod repo;
+pub mod startup;

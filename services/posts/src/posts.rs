@@ -1,0 +1,196 @@
+//! One post: create, read, replace (PUT), edit (PATCH), delete. Writes need the author's
+//! token; a missing post answers 404 before an ownership 403.
+
+use folio_shared::{auth::BearerAuth, db::Db, users::ImageUrls, validation::Validator};
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+
+use crate::{
+    error::PostsError,
+    model::{PostResponse, post_from_row},
+    repo,
+};
+
+/// Post endpoints.
+pub struct PostsApi {
+    db: Db,
+    urls: ImageUrls,
+}
+
+impl PostsApi {
+    /// The endpoints over the pool.
+    pub fn new(db: Db, urls: ImageUrls) -> Self {
+        Self { db, urls }
+    }
+}
+
+/// A new post, or every field of a replaced one.
+#[derive(Debug, Object)]
+pub struct PostCreate {
+    /// 1 to 100 characters.
+    pub title: String,
+    /// At least 1 character.
+    pub content: String,
+}
+
+/// The fields to change; absent ones stay.
+#[derive(Debug, Object)]
+pub struct PostUpdate {
+    /// 1 to 100 characters.
+    pub title: Option<String>,
+    /// At least 1 character.
+    pub content: Option<String>,
+}
+
+fn check_post(title: Option<&str>, content: Option<&str>) -> Result<(), PostsError> {
+    let mut v = Validator::new();
+    if let Some(title) = title {
+        v.length("title", title, 1, Some(100));
+    }
+    if let Some(content) = content {
+        v.length("content", content, 1, None);
+    }
+    Ok(v.finish()?)
+}
+
+#[derive(ApiResponse)]
+enum CreatePostResponse {
+    /// The post was created.
+    #[oai(status = 201)]
+    Created(Json<PostResponse>),
+}
+
+#[derive(ApiResponse)]
+enum GetPostResponse {
+    /// The post.
+    #[oai(status = 200)]
+    Ok(Json<PostResponse>),
+}
+
+#[derive(ApiResponse)]
+enum UpdatePostResponse {
+    /// The post as it is now.
+    #[oai(status = 200)]
+    Ok(Json<PostResponse>),
+}
+
+#[derive(ApiResponse)]
+enum DeletePostResponse {
+    /// The post is gone.
+    #[oai(status = 204)]
+    Deleted,
+}
+
+#[derive(poem_openapi::Tags)]
+enum Tags {
+    /// Posts.
+    Posts,
+}
+
+impl PostsApi {
+    /// Applies an owner's change, telling a missing post (404) from someone else's (403).
+    async fn update(
+        &self,
+        id: i64,
+        author: i64,
+        title: Option<&str>,
+        content: Option<&str>,
+    ) -> Result<UpdatePostResponse, PostsError> {
+        check_post(title, content)?;
+        let conn = self.db.conn().await?;
+        match repo::update_own_post(&conn, id, author, title, content).await? {
+            Some(row) => Ok(UpdatePostResponse::Ok(Json(post_from_row(
+                &row, &self.urls,
+            )))),
+            None => match repo::author_of(&conn, id).await? {
+                None => Err(PostsError::PostNotFound),
+                Some(_) => Err(PostsError::NotAuthorizedToUpdate),
+            },
+        }
+    }
+}
+
+#[OpenApi(tag = "Tags::Posts")]
+impl PostsApi {
+    /// Write a post.
+    #[oai(path = "/api/posts", method = "post")]
+    async fn create_post(
+        &self,
+        auth: BearerAuth,
+        body: Json<PostCreate>,
+    ) -> poem::Result<CreatePostResponse> {
+        let PostCreate { title, content } = body.0;
+        check_post(Some(&title), Some(&content))?;
+        let conn = self.db.conn().await.map_err(PostsError::from)?;
+        let row = repo::insert_post(&conn, auth.0.id, &title, &content)
+            .await
+            .map_err(PostsError::from)?
+            .ok_or(PostsError::AuthorGone)?;
+        let post = post_from_row(&row, &self.urls);
+        tracing::info!(post_id = post.id, user_id = auth.0.id, "post created");
+        Ok(CreatePostResponse::Created(Json(post)))
+    }
+
+    /// Read a post.
+    #[oai(path = "/api/posts/:id", method = "get")]
+    async fn get_post(&self, id: Path<i64>) -> poem::Result<GetPostResponse> {
+        let conn = self.db.conn().await.map_err(PostsError::from)?;
+        let row = repo::find_post(&conn, id.0)
+            .await
+            .map_err(PostsError::from)?
+            .ok_or(PostsError::PostNotFound)?;
+        Ok(GetPostResponse::Ok(Json(post_from_row(&row, &self.urls))))
+    }
+
+    /// Replace your post's title and content.
+    #[oai(path = "/api/posts/:id", method = "put")]
+    async fn replace_post(
+        &self,
+        id: Path<i64>,
+        auth: BearerAuth,
+        body: Json<PostCreate>,
+    ) -> poem::Result<UpdatePostResponse> {
+        let PostCreate { title, content } = body.0;
+        Ok(self
+            .update(id.0, auth.0.id, Some(&title), Some(&content))
+            .await?)
+    }
+
+    /// Change your post's title and/or content.
+    #[oai(path = "/api/posts/:id", method = "patch")]
+    async fn edit_post(
+        &self,
+        id: Path<i64>,
+        auth: BearerAuth,
+        body: Json<PostUpdate>,
+    ) -> poem::Result<UpdatePostResponse> {
+        let PostUpdate { title, content } = body.0;
+        Ok(self
+            .update(id.0, auth.0.id, title.as_deref(), content.as_deref())
+            .await?)
+    }
+
+    /// Delete your post.
+    #[oai(path = "/api/posts/:id", method = "delete")]
+    async fn delete_post(
+        &self,
+        id: Path<i64>,
+        auth: BearerAuth,
+    ) -> poem::Result<DeletePostResponse> {
+        let conn = self.db.conn().await.map_err(PostsError::from)?;
+        if repo::delete_own_post(&conn, id.0, auth.0.id)
+            .await
+            .map_err(PostsError::from)?
+        {
+            tracing::info!(post_id = id.0, user_id = auth.0.id, "post deleted");
+            return Ok(DeletePostResponse::Deleted);
+        }
+        Err(match repo::author_of(&conn, id.0)
+            .await
+            .map_err(PostsError::from)?
+        {
+            None => PostsError::PostNotFound,
+            Some(_) => PostsError::NotAuthorizedToDelete,
+        }
+        .into())
+    }
+}

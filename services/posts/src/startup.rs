@@ -1,0 +1,49 @@
+//! Builds the posts application from [`Settings`]; `main` and the tests run the same app.
+
+use std::sync::Arc;
+
+use folio_shared::{
+    auth::TokenVerifier,
+    config::Settings,
+    db::Db,
+    health::{DatabaseProbe, HealthApi, with_docs},
+    http::{HttpOptions, wrap_api},
+    jwt::Keys,
+    server::{App, BoundListener},
+    users::ImageUrls,
+};
+use poem::EndpointExt;
+use poem_openapi::OpenApiService;
+
+use crate::{feeds::FeedsApi, posts::PostsApi};
+
+/// Bodies up to 2 MiB: a post of 1 MiB of text (far past any article) with its JSON
+/// escaping fits; anything larger is a 413, never buffered further.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Builds the posts service.
+pub struct Application;
+
+impl Application {
+    /// Validates settings, prepares the pool (lazily) and binds `PORT`.
+    pub async fn build(settings: Settings) -> anyhow::Result<App> {
+        let keys = Keys::from_settings(&settings, false)?;
+        let db = Db::from_settings(&settings)?;
+        let urls = ImageUrls::from_settings(&settings);
+        let verifier = Arc::new(TokenVerifier::new(keys.public, db.clone()));
+        let api = OpenApiService::new(
+            (
+                FeedsApi::new(db.clone(), urls.clone(), settings.posts_per_page),
+                PostsApi::new(db.clone(), urls),
+                HealthApi::new(vec![Arc::new(DatabaseProbe(db))]),
+            ),
+            "Folio posts",
+            env!("CARGO_PKG_VERSION"),
+        );
+        let routes = with_docs(api).data(verifier);
+        let options =
+            HttpOptions::json_api(settings.allowed_origins.clone()).with_body_limit(BODY_LIMIT);
+        let listener = BoundListener::bind(settings.port).await?;
+        Ok(App::new(listener, wrap_api(routes, options).boxed()))
+    }
+}

@@ -1,0 +1,90 @@
+//! The feeds' plans on a table of 100k posts: each must walk its index in feed order
+//! (no sequential scan of posts, no sort of the table).
+
+use folio_posts::repo::{FEED_PAGE, USER_FEED_PAGE};
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+/// Every (node type, relation, index) of a JSON plan.
+fn nodes(plan: &Value, out: &mut Vec<(String, String, String)>) {
+    let text = |key: &str| plan[key].as_str().unwrap_or_default().to_owned();
+    out.push((text("Node Type"), text("Relation Name"), text("Index Name")));
+    for child in plan["Plans"].as_array().into_iter().flatten() {
+        nodes(child, out);
+    }
+}
+
+async fn plan_of(client: &tokio_postgres::Client, sql: &str) -> Vec<(String, String, String)> {
+    let row = client
+        .query_one(&format!("explain (format json) {sql}"), &[])
+        .await
+        .unwrap();
+    let plan: Value = row.get(0);
+    let mut out = Vec::new();
+    nodes(&plan[0]["Plan"], &mut out);
+    out
+}
+
+#[tokio::test]
+async fn feeds_walk_their_indexes_on_a_table_of_100k_posts() {
+    let app = spawn_app().await;
+    let pg = app.pg().await;
+    pg.batch_execute(
+        "insert into users (username, email, password_hash) \
+           select 'user' || g, 'user' || g || '@example.com', 'x' from generate_series(1, 100) g; \
+         insert into posts (title, content, user_id, date_posted) \
+           select 'post ' || g, 'content', (select min(id) from users) + g % 100, now() - g * interval '1 minute' \
+           from generate_series(1, 100000) g; \
+         analyze users; analyze posts;",
+    )
+    .await
+    .unwrap();
+    let user_id: i64 = pg
+        .query_one("select min(id) from users", &[])
+        .await
+        .unwrap()
+        .get(0);
+
+    let feed = plan_of(
+        &pg,
+        &FEED_PAGE.text().replace("$1", "5000").replace("$2", "10"),
+    )
+    .await;
+    let user_feed = plan_of(
+        &pg,
+        &USER_FEED_PAGE
+            .text()
+            .replace("$1", &user_id.to_string())
+            .replace("$2", "0")
+            .replace("$3", "10"),
+    )
+    .await;
+
+    let on_posts = |plan: &[(String, String, String)]| -> Vec<(String, String)> {
+        plan.iter()
+            .filter(|(_, rel, _)| rel == "posts")
+            .map(|(node, _, index)| (node.clone(), index.clone()))
+            .collect()
+    };
+    assert_eq!(
+        on_posts(&feed),
+        [(
+            "Index Scan".to_owned(),
+            "posts_date_posted_id_idx".to_owned()
+        )],
+        "{feed:?}"
+    );
+    let user_scans = on_posts(&user_feed);
+    assert_eq!(user_scans.len(), 1, "{user_feed:?}");
+    assert_eq!(
+        user_scans[0].1, "posts_user_id_date_posted_idx",
+        "{user_feed:?}"
+    );
+    let total: i64 = pg
+        .query_one("select posts from post_totals", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(total, 100_000, "the trigger-kept total matches");
+}

@@ -1,0 +1,107 @@
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{assert_detail, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn with_the_database_down_reads_and_writes_are_a_clean_503() {
+    let healthy = spawn_app().await;
+    let ann = healthy.user("ann").await;
+    let key = healthy
+        .settings
+        .jwt_private_key
+        .as_ref()
+        .map(secrecy::ExposeSecret::expose_secret)
+        .unwrap()
+        .to_owned();
+    let app = spawn_app_with(&[
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none"),
+        ("JWT_PRIVATE_KEY", &key),
+    ])
+    .await;
+
+    assert_detail(
+        app.get("/health").await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Database unavailable",
+    )
+    .await;
+    assert_detail(
+        app.get("/api/posts").await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Service temporarily unavailable",
+    )
+    .await;
+    assert_detail(
+        app.get("/api/posts/1").await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Service temporarily unavailable",
+    )
+    .await;
+    let write = app
+        .send(
+            Method::POST,
+            "/api/posts",
+            Some(&ann.token),
+            Some(json!({"title": "t", "content": "c"})),
+        )
+        .await;
+    assert_detail(
+        write,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Service temporarily unavailable",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers_and_api_json_is_not_cached() {
+    let app = spawn_app().await;
+
+    for path in [
+        "/api/posts",
+        "/api/posts/1",
+        "/api/posts?limit=0",
+        "/nowhere",
+        "/health",
+        "/docs",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(
+            response.headers()["x-content-type-options"],
+            "nosniff",
+            "{path}"
+        );
+        assert_eq!(
+            response.headers()["x-frame-options"],
+            "SAMEORIGIN",
+            "{path}"
+        );
+        assert_eq!(
+            response.headers()["referrer-policy"],
+            "strict-origin-when-cross-origin",
+            "{path}"
+        );
+    }
+    assert_eq!(
+        app.get("/api/posts").await.headers()["cache-control"],
+        "no-store"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_spec_documents_every_posts_route() {
+    let app = spawn_app().await;
+
+    let spec: serde_json::Value = app.get("/openapi.json").await.json().await.unwrap();
+
+    for path in [
+        "/api/posts",
+        "/api/posts/{id}",
+        "/api/users/{id}/posts",
+        "/health",
+        "/livez",
+    ] {
+        assert!(spec["paths"].get(path).is_some(), "{path}");
+    }
+}

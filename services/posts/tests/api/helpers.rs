@@ -1,0 +1,156 @@
+//! `spawn_app()`: the real posts application on port 0 with its own database, plus
+//! users inserted directly and signed tokens (auth is not needed to test posts).
+
+use folio_posts::startup::Application;
+use folio_shared::{
+    config::Settings,
+    test_utils::{TestDb, http_client, insert_user, sign, test_settings, valid_claims},
+};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub settings: Settings,
+    pub db: TestDb,
+    _shutdown: oneshot::Sender<()>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let db = TestDb::create().await;
+    let settings = test_settings(&db, overrides);
+    let app = Application::build(settings.clone())
+        .await
+        .expect("the app builds");
+    let base = format!("http://127.0.0.1:{}", app.addr().port());
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        base,
+        client: http_client(),
+        settings,
+        db,
+        _shutdown: tx,
+    }
+}
+
+/// A user and a valid token of theirs.
+pub struct TestUser {
+    pub id: i64,
+    pub token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn user(&self, username: &str) -> TestUser {
+        let id = insert_user(&self.db, username).await;
+        TestUser {
+            id,
+            token: sign(&self.settings, &valid_claims(id)),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Creates a post through the API and returns its JSON.
+    pub async fn create_post(&self, user: &TestUser, title: &str, content: &str) -> Value {
+        let response = self
+            .send(
+                Method::POST,
+                "/api/posts",
+                Some(&user.token),
+                Some(json!({"title": title, "content": content})),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.unwrap()
+    }
+
+    /// A feed page as JSON, asserting 200.
+    pub async fn feed(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.json().await.unwrap()
+    }
+
+    pub async fn pg(&self) -> tokio_postgres::Client {
+        folio_shared::db::connect_one(self.db.url()).await.unwrap()
+    }
+
+    pub async fn count_posts(&self) -> i64 {
+        self.pg()
+            .await
+            .query_one("select count(*) from posts", &[])
+            .await
+            .unwrap()
+            .get(0)
+    }
+
+    /// Inserts `n` posts for `user_id`, all with the same `date_posted`.
+    pub async fn insert_posts_at_one_instant(&self, user_id: i64, n: i64) {
+        self.pg()
+            .await
+            .execute(
+                "insert into posts (title, content, user_id, date_posted) \
+                 select 'post ' || g, 'content ' || g, $1, '2026-01-01T00:00:00Z' from generate_series(1, $2::int8) g",
+                &[&user_id, &n],
+            )
+            .await
+            .unwrap();
+    }
+}
+
+/// Ids of a feed page, in order.
+pub fn ids(page: &Value) -> Vec<i64> {
+    page["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect()
+}
+
+pub async fn assert_detail(response: Response, status: StatusCode, detail: &str) {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({ "detail": detail })
+    );
+}
+
+pub async fn assert_invalid(response: Response, loc: &[&str], msg: &str) {
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["detail"][0]["loc"], json!(loc), "{body}");
+    assert_eq!(body["detail"][0]["msg"], msg, "{body}");
+}
