@@ -13,12 +13,8 @@ PORT ?= 8080
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
-dev: check-services ## Run the system locally (today: migrate, then auth on $(PORT))
-	@scripts/create-database.sh "$(DEV_DATABASE_URL)"
-	DATABASE_URL=$(DEV_DATABASE_URL) cargo run --quiet -p folio-shared --bin migrate
-	cargo build --quiet -p folio-auth
-	@echo "Folio auth: http://localhost:$(PORT)  (API docs: http://localhost:$(PORT)/docs; Ctrl-C stops)"
-	DATABASE_URL=$(DEV_DATABASE_URL) PORT=$(PORT) $(CARGO_TARGET_DIR)/debug/folio-auth
+dev: check-services ## Run the system locally: migrate, then every service (Ctrl-C stops all)
+	DEV_DATABASE_URL=$(DEV_DATABASE_URL) PORT=$(PORT) scripts/dev.sh
 
 test: lint check-services ## Format check, clippy, and every test against real Postgres and Redis
 	cargo test --workspace --all-features --no-fail-fast

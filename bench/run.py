@@ -30,6 +30,8 @@ BENCH_DB = "folio_bench"
 DB_URL = ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
 DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
 USERS = 1000
+POSTS = 10_000
+PGBENCH_DB = "folio_pgbench"
 PASSWORD = "bench password"
 
 
@@ -60,8 +62,8 @@ def ensure_wrk() -> None:
 def build() -> None:
     print("building release binaries")
     sh(
-        "cargo", "build", "--release", "--quiet", "-p", "folio-auth", "-p", "folio-shared",
-        "--bin", "folio-auth", "--bin", "migrate",
+        "cargo", "build", "--release", "--quiet", "-p", "folio-auth", "-p", "folio-posts",
+        "-p", "folio-shared", "--bin", "folio-auth", "--bin", "folio-posts", "--bin", "migrate",
         cwd=ROOT, env={**os.environ, "CARGO_TARGET_DIR": str(TARGET)},
     )
 
@@ -234,6 +236,67 @@ def load_auth(auth: Service) -> tuple[list[Load], int, int]:
     return loads, idle_rss, auth.rss_kib("VmHWM")
 
 
+def pgbench_select_tps() -> float:
+    """The machine's ceiling for one indexed read: pgbench's select-only script."""
+    psql(f"drop database if exists {PGBENCH_DB} with (force)", ADMIN_URL)
+    psql(f"create database {PGBENCH_DB}", ADMIN_URL)
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + PGBENCH_DB
+    sh("pgbench", "-i", "-s", "10", "-q", url, capture_output=True)
+    out = sh("pgbench", "-S", "-M", "prepared", "-c", "16", "-j", "2", "-T", str(DURATION), url, capture_output=True).stdout
+    psql(f"drop database if exists {PGBENCH_DB} with (force)", ADMIN_URL)
+    return float(re.search(r"tps = ([\d.]+)", out).group(1))
+
+
+def seed_posts() -> None:
+    psql(
+        "insert into posts (title, content, user_id, date_posted) "
+        "select 'Post number ' || g, repeat('Some words of a blog post. ', 20), "
+        f"(select min(id) from users) + g % {USERS}, now() - g * interval '1 minute' "
+        f"from generate_series(1, {POSTS}) g; analyze posts"
+    )
+
+
+def bench_posts(report: list[str], ceiling_tps: float) -> None:
+    env = {"DATABASE_URL": DB_URL, "JWT_DEV_KEY_FILE": str(ROOT / ".dev/jwt-dev-key.pem")}
+    starts = start_times("folio-posts", env)
+    seed_posts()
+    first_post = int(psql("select min(id) from posts"))
+    first_user = int(psql("select min(id) from users"))
+    posts = Service("folio-posts", env)
+    try:
+        posts.start()
+        time.sleep(1)
+        idle_rss = posts.rss_kib()
+        ranges = {"FIRST_POST": str(first_post), "POSTS": str(POSTS), "FIRST_USER": str(first_user), "USERS": str(USERS)}
+        loads = [
+            wrk("GET /api/posts/{id}", posts.url(), 64, "get_post.lua", env=ranges),
+            wrk("GET /api/posts?limit=10", posts.url("/api/posts?limit=10"), 64),
+            wrk("GET /api/users/{id}/posts", posts.url(), 64, "user_posts.lua", env=ranges),
+        ]
+        peak_rss = posts.rss_kib("VmHWM")
+    finally:
+        posts.stop()
+    size_mib = (RELEASE / "folio-posts").stat().st_size / 1024 / 1024
+    report += [
+        f"## posts ({POSTS:,} posts, {USERS:,} users)",
+        "",
+        f"Ceiling: `pgbench -S -M prepared -c 16 -j 2` against the same Postgres: **{ceiling_tps:,.0f} TPS**.",
+        "",
+        "| load | connections | RPS | p50 ms | p99 ms | errors | RPS / pgbench TPS |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        *[
+            f"| {l.name} | {l.connections} | {l.rps:,.0f} | {l.p50_ms:.2f} | {l.p99_ms:.2f} | {l.errors} | {l.rps / ceiling_tps:.0%} |"
+            for l in loads
+        ],
+        "",
+        f"- start to first healthy `/health`: median {statistics.median(starts):.0f} ms "
+        f"(min {min(starts):.0f}, max {max(starts):.0f}, {len(starts)} starts)",
+        f"- idle RSS after start: {idle_rss / 1024:.1f} MiB; peak RSS during the runs: {peak_rss / 1024:.1f} MiB",
+        f"- release binary: {size_mib:.1f} MiB",
+        "",
+    ]
+
+
 def main() -> int:
     ensure_wrk()
     build()
@@ -246,6 +309,7 @@ def main() -> int:
         "",
     ]
     bench_auth(report)
+    bench_posts(report, pgbench_select_tps())
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "report.md"
     out.write_text("\n".join(report))

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make dev`: migrate the local database, then run every service until Ctrl-C, which
+# stops everything this script started. Until the gateway lands, each service has a port:
+# auth on $PORT (8080), posts on $PORT+1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+: "${DEV_DATABASE_URL:=postgres://postgres@127.0.0.1:5432/folio}"
+: "${PORT:=8080}"
+: "${CARGO_TARGET_DIR:=$HOME/.cache/folio-target}"
+export CARGO_TARGET_DIR DATABASE_URL="$DEV_DATABASE_URL"
+
+scripts/create-database.sh "$DATABASE_URL"
+cargo build --quiet -p folio-shared --bin migrate -p folio-auth -p folio-posts
+"$CARGO_TARGET_DIR/debug/migrate"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  [ ${#pids[@]} -gt 0 ] && kill -TERM "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+PORT=$PORT "$CARGO_TARGET_DIR/debug/folio-auth" & pids+=($!)
+PORT=$((PORT + 1)) "$CARGO_TARGET_DIR/debug/folio-posts" & pids+=($!)
+
+for port in "$PORT" "$((PORT + 1))"; do
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+done
+cat <<MSG
+
+Folio is running (Ctrl-C stops everything):
+  auth   http://localhost:$PORT        docs: http://localhost:$PORT/docs
+  posts  http://localhost:$((PORT + 1))        docs: http://localhost:$((PORT + 1))/docs
+
+MSG
+wait -n "${pids[@]}"
