@@ -146,8 +146,9 @@ def to_ms(value: str) -> float:
 
 def parse_wrk(name: str, connections: int, out: str) -> Load:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = to_ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = to_ms(re.search(r"99%\s+(\S+)", out).group(1))
+    # The distribution lines only: a Stdev column like "68.50%" must not match "50%".
+    p50 = to_ms(re.search(r"^\s+50%\s+(\S+)$", out, re.M).group(1))
+    p99 = to_ms(re.search(r"^\s+99%\s+(\S+)$", out, re.M).group(1))
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     errors = 0
     if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):

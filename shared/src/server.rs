@@ -10,6 +10,8 @@ use poem::{
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
 };
 
+use tokio::{sync::watch, task::JoinHandle};
+
 use crate::{config::Settings, telemetry};
 
 /// Longest wait for in-flight requests after a shutdown signal.
@@ -78,16 +80,51 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// A built service: its endpoint and the listener it will serve on.
+/// Tells background work that the process is shutting down.
+#[derive(Clone)]
+pub struct ShutdownSignal(watch::Receiver<bool>);
+
+impl ShutdownSignal {
+    /// True once shutdown began.
+    pub fn is_shutting_down(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves when shutdown begins (at once if it already has).
+    pub async fn wait(&mut self) {
+        let _ = self.0.wait_for(|stopping| *stopping).await;
+    }
+}
+
+/// A built service: its endpoint, the listener it will serve on, and any background
+/// workers that must stop with it.
 pub struct App {
     listener: BoundListener,
     endpoint: BoxEndpoint<'static, Response>,
+    stop: watch::Sender<bool>,
+    workers: Vec<JoinHandle<()>>,
 }
 
 impl App {
     /// Pairs an endpoint with its bound listener.
     pub fn new(listener: BoundListener, endpoint: BoxEndpoint<'static, Response>) -> Self {
-        Self { listener, endpoint }
+        Self {
+            listener,
+            endpoint,
+            stop: watch::channel(false).0,
+            workers: Vec::new(),
+        }
+    }
+
+    /// Starts a background worker now; it gets the shutdown signal and has the drain
+    /// time to finish once it fires.
+    pub fn spawn_worker<F, Fut>(&mut self, worker: F)
+    where
+        F: FnOnce(ShutdownSignal) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let signal = ShutdownSignal(self.stop.subscribe());
+        self.workers.push(tokio::spawn(worker(signal)));
     }
 
     /// The bound address (the port is chosen by the OS when `PORT` is 0).
@@ -95,9 +132,30 @@ impl App {
         self.listener.addr()
     }
 
-    /// Serves until `shutdown` resolves, then drains in-flight requests.
+    /// Serves until `shutdown` resolves, then drains in-flight requests and lets workers
+    /// finish, all within [`DRAIN_TIMEOUT`]; a worker still busy then is abandoned.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
-        self.listener.serve(self.endpoint, shutdown).await
+        let stop = self.stop;
+        let stopped_at = std::sync::OnceLock::new();
+        let served = self
+            .listener
+            .serve(self.endpoint, async {
+                shutdown.await;
+                let _ = stopped_at.set(tokio::time::Instant::now());
+                let _ = stop.send(true);
+            })
+            .await;
+        let _ = stop.send(true);
+        let stopped_at = *stopped_at.get_or_init(tokio::time::Instant::now);
+        for worker in self.workers {
+            let left = DRAIN_TIMEOUT
+                .saturating_sub(stopped_at.elapsed())
+                .max(Duration::from_millis(100));
+            if tokio::time::timeout(left, worker).await.is_err() {
+                tracing::warn!("a background worker did not stop in time; abandoning it");
+            }
+        }
+        served
     }
 }
 

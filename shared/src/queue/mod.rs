@@ -1,24 +1,54 @@
 //! The mail queue: jobs on the Redis stream `{prefix}:mail` (design: `folio:mail`), backed
 //! by the `mail_outbox` table so that nothing is lost while Redis is down.
 //!
-//! A producer writes the job to `mail_outbox` in the same transaction as the change that
-//! causes it ([`insert_outbox`]), then after commit [`MailQueue::publish`] `XADD`s it and
-//! marks the row queued. If Redis is down the row stays unqueued and the mail worker's
-//! sweep queues it later.
+//! - [`producer`]: auth writes the job to `mail_outbox` in the same transaction as the
+//!   change that causes it ([`insert_outbox`]), then after commit [`MailQueue::publish`]
+//!   `XADD`s it and marks the row queued. If Redis is down the row stays unqueued and the
+//!   mail worker's sweep queues it later.
+//! - [`consumer`]: the mail worker's side: consumer group `mailers`, pending entries,
+//!   reclaiming, acknowledging, dead letters and the send-once marker.
+
+pub mod consumer;
+pub mod producer;
+
+pub use self::{
+    consumer::{Delivery, MailConsumer},
+    producer::{MailQueue, PublishError, insert_outbox},
+};
 
 use chrono::{DateTime, Utc};
-use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
-use tokio_postgres::types::Type;
 use uuid::Uuid;
-
-use crate::{
-    db::{Db, DbError, Queryable, Sql},
-    redis::bounded,
-};
 
 /// Approximate stream length kept (`XADD MAXLEN ~`): days of mail, bounded memory.
 pub const STREAM_MAX_LEN: usize = 10_000;
+
+/// The consumer group of the mail workers.
+pub const GROUP: &str = "mailers";
+
+/// The job stream of a key prefix (`folio:mail`).
+pub fn stream_key(prefix: &str) -> String {
+    format!("{prefix}:mail")
+}
+
+/// `XADD stream MAXLEN ~ STREAM_MAX_LEN * field value...`: every stream write trims.
+pub(crate) fn xadd(stream: &str, fields: &[(&str, String)]) -> redis::Cmd {
+    let mut cmd = redis::cmd("XADD");
+    cmd.arg(stream)
+        .arg("MAXLEN")
+        .arg("~")
+        .arg(STREAM_MAX_LEN)
+        .arg("*");
+    for (field, value) in fields {
+        cmd.arg(*field).arg(value);
+    }
+    cmd
+}
+
+/// Where jobs that will never be sent go, with the reason (`folio:mail:dead`).
+pub fn dead_letter_key(prefix: &str) -> String {
+    format!("{prefix}:mail:dead")
+}
 
 /// What a mail is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,79 +137,6 @@ impl MailJob {
                 .ok()?
                 .with_timezone(&Utc),
         })
-    }
-}
-
-const INSERT_OUTBOX: Sql = Sql::new(
-    "insert into mail_outbox (id, payload) values ($1, $2)",
-    &[Type::UUID, Type::JSONB],
-);
-
-const MARK_QUEUED: Sql = Sql::new(
-    "update mail_outbox set queued_at = now() where id = $1 and queued_at is null",
-    &[Type::UUID],
-);
-
-/// Records `job` in the outbox; call inside the transaction of the change causing it.
-pub async fn insert_outbox(tx: &impl Queryable, job: &MailJob) -> Result<(), DbError> {
-    let payload = serde_json::to_value(job).expect("a mail job serialises");
-    tx.execute(&INSERT_OUTBOX, &[&job.id, &payload]).await?;
-    Ok(())
-}
-
-/// Why a job could not be published; the outbox row stays for the sweep.
-#[derive(Debug, thiserror::Error)]
-pub enum PublishError {
-    /// `XADD` failed.
-    #[error("redis: {0}")]
-    Redis(#[from] redis::RedisError),
-    /// Marking the row failed (the job is on the stream; the sweep may queue it twice,
-    /// which the worker's send-once marker absorbs).
-    #[error("database: {0}")]
-    Db(#[from] DbError),
-}
-
-/// Producer side of the mail stream.
-#[derive(Clone)]
-pub struct MailQueue {
-    redis: ConnectionManager,
-    stream: String,
-}
-
-impl MailQueue {
-    /// The queue `{prefix}:mail`.
-    pub fn new(redis: ConnectionManager, prefix: &str) -> Self {
-        Self {
-            redis,
-            stream: format!("{prefix}:mail"),
-        }
-    }
-
-    /// The stream key.
-    pub fn stream(&self) -> &str {
-        &self.stream
-    }
-
-    /// `XADD`s `job` and returns the entry id.
-    pub async fn enqueue(&self, job: &MailJob) -> redis::RedisResult<String> {
-        let mut conn = self.redis.clone();
-        let mut cmd = redis::cmd("XADD");
-        cmd.arg(&self.stream)
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(STREAM_MAX_LEN)
-            .arg("*");
-        for (field, value) in job.to_fields() {
-            cmd.arg(field).arg(value);
-        }
-        bounded(cmd.query_async(&mut conn)).await
-    }
-
-    /// Puts an outbox job on the stream and marks its row queued.
-    pub async fn publish(&self, db: &Db, job: &MailJob) -> Result<(), PublishError> {
-        self.enqueue(job).await?;
-        db.conn().await?.execute(&MARK_QUEUED, &[&job.id]).await?;
-        Ok(())
     }
 }
 

@@ -1,0 +1,265 @@
+//! The consuming side of the mail queue (the mail worker).
+//!
+//! Every worker process is one consumer of the group [`GROUP`], with a unique name. It
+//! reads its own pending entries first (work it took before a restart), then new ones
+//! with `BLOCK` on a connection of its own (a blocking read would stall every other
+//! command of a shared multiplexed connection), and reclaims with `XAUTOCLAIM` entries
+//! that another consumer took and left idle longer than the slowest send. An entry is
+//! acknowledged only once its mail was accepted, dead-lettered, or found already sent.
+
+use std::{collections::HashMap, time::Duration};
+
+use redis::{
+    AsyncCommands, RedisResult,
+    aio::{ConnectionManager, MultiplexedConnection},
+    streams::{StreamAutoClaimReply, StreamId, StreamReadReply},
+};
+
+use super::{GROUP, MailJob, dead_letter_key, stream_key, xadd};
+use crate::redis::bounded;
+
+/// How long the "already sent" marker of a job lives: far beyond any redelivery.
+const SENT_MARKER_TTL_SECS: u64 = 7 * 24 * 3600;
+
+/// One stream entry handed to this consumer.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The stream entry id (what is acknowledged).
+    pub entry_id: String,
+    /// The job, or `None` when the entry's fields are malformed.
+    pub job: Option<MailJob>,
+    /// The raw fields, kept for the dead-letter stream.
+    pub fields: HashMap<String, String>,
+}
+
+impl Delivery {
+    fn from_stream_id(entry: StreamId) -> Self {
+        let fields: HashMap<String, String> = entry
+            .map
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), redis::from_redis_value_ref::<String>(v).ok()?)))
+            .collect();
+        let job = MailJob::from_fields(|k| fields.get(k).cloned());
+        Self {
+            entry_id: entry.id,
+            job,
+            fields,
+        }
+    }
+}
+
+/// The mail worker's handle on the stream.
+#[derive(Clone)]
+pub struct MailConsumer {
+    client: redis::Client,
+    commands: ConnectionManager,
+    prefix: String,
+    stream: String,
+    name: String,
+}
+
+impl MailConsumer {
+    /// A consumer named `name` (unique per process) of the stream of `prefix`.
+    pub fn new(
+        client: redis::Client,
+        commands: ConnectionManager,
+        prefix: &str,
+        name: String,
+    ) -> Self {
+        Self {
+            client,
+            commands,
+            prefix: prefix.to_owned(),
+            stream: stream_key(prefix),
+            name,
+        }
+    }
+
+    /// This consumer's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The stream key.
+    pub fn stream(&self) -> &str {
+        &self.stream
+    }
+
+    /// Creates the group (and the stream) unless it exists. From id `0`, so jobs queued
+    /// before the first worker ever started are delivered too.
+    pub async fn ensure_group(&self) -> RedisResult<()> {
+        let mut conn = self.commands.clone();
+        let created: RedisResult<()> = bounded(
+            redis::cmd("XGROUP")
+                .arg("CREATE")
+                .arg(&self.stream)
+                .arg(GROUP)
+                .arg("0")
+                .arg("MKSTREAM")
+                .query_async(&mut conn),
+        )
+        .await;
+        match created {
+            Err(err) if err.code() == Some("BUSYGROUP") => Ok(()),
+            other => other,
+        }
+    }
+
+    /// A dedicated connection for blocking reads.
+    pub async fn blocking_connection(&self) -> RedisResult<MultiplexedConnection> {
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            // A blocking read may legitimately wait `block` long; allow a margin.
+            .set_response_timeout(Some(Duration::from_secs(10)));
+        self.client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+    }
+
+    /// Entries delivered to this consumer and not yet acknowledged (after a restart).
+    pub async fn own_pending(
+        &self,
+        conn: &mut MultiplexedConnection,
+        count: usize,
+    ) -> RedisResult<Vec<Delivery>> {
+        self.read_group(conn, "0", count, None).await
+    }
+
+    /// New entries, waiting up to `block` for one.
+    pub async fn read_new(
+        &self,
+        conn: &mut MultiplexedConnection,
+        count: usize,
+        block: Duration,
+    ) -> RedisResult<Vec<Delivery>> {
+        self.read_group(conn, ">", count, Some(block)).await
+    }
+
+    async fn read_group(
+        &self,
+        conn: &mut MultiplexedConnection,
+        from: &str,
+        count: usize,
+        block: Option<Duration>,
+    ) -> RedisResult<Vec<Delivery>> {
+        let mut cmd = redis::cmd("XREADGROUP");
+        cmd.arg("GROUP")
+            .arg(GROUP)
+            .arg(&self.name)
+            .arg("COUNT")
+            .arg(count);
+        if let Some(block) = block {
+            cmd.arg("BLOCK").arg(block.as_millis() as u64);
+        }
+        cmd.arg("STREAMS").arg(&self.stream).arg(from);
+        let reply: Option<StreamReadReply> = cmd.query_async(conn).await?;
+        Ok(reply
+            .into_iter()
+            .flat_map(|r| r.keys)
+            .flat_map(|k| k.ids)
+            .map(Delivery::from_stream_id)
+            .collect())
+    }
+
+    /// Takes over entries of any consumer idle for at least `min_idle` (a worker that died
+    /// or hung mid-send).
+    pub async fn reclaim_idle(
+        &self,
+        min_idle: Duration,
+        count: usize,
+    ) -> RedisResult<Vec<Delivery>> {
+        let mut conn = self.commands.clone();
+        let reply: StreamAutoClaimReply = bounded(
+            redis::cmd("XAUTOCLAIM")
+                .arg(&self.stream)
+                .arg(GROUP)
+                .arg(&self.name)
+                .arg(min_idle.as_millis() as u64)
+                .arg("0-0")
+                .arg("COUNT")
+                .arg(count)
+                .query_async(&mut conn),
+        )
+        .await?;
+        Ok(reply
+            .claimed
+            .into_iter()
+            .map(Delivery::from_stream_id)
+            .collect())
+    }
+
+    /// Re-takes one of our own entries before retrying it, resetting its idle time so no
+    /// other worker reclaims it mid-retry. False when it is no longer pending (done
+    /// elsewhere).
+    pub async fn touch(&self, entry_id: &str) -> RedisResult<bool> {
+        let mut conn = self.commands.clone();
+        let claimed: Vec<redis::Value> = bounded(
+            redis::cmd("XCLAIM")
+                .arg(&self.stream)
+                .arg(GROUP)
+                .arg(&self.name)
+                .arg(0)
+                .arg(entry_id)
+                .arg("JUSTID")
+                .query_async(&mut conn),
+        )
+        .await?;
+        Ok(!claimed.is_empty())
+    }
+
+    /// Acknowledges an entry: it is done (sent, dead-lettered or found already sent).
+    pub async fn ack(&self, entry_id: &str) -> RedisResult<()> {
+        let mut conn = self.commands.clone();
+        let _: i64 = bounded(conn.xack(&self.stream, GROUP, &[entry_id])).await?;
+        Ok(())
+    }
+
+    /// True when the job's mail was already accepted by the SMTP server.
+    pub async fn already_sent(&self, job: &MailJob) -> RedisResult<bool> {
+        let mut conn = self.commands.clone();
+        bounded(conn.exists(self.sent_key(job))).await
+    }
+
+    /// Records that the job's mail was accepted, so a redelivery does not send it again.
+    pub async fn mark_sent(&self, job: &MailJob) -> RedisResult<()> {
+        let mut conn = self.commands.clone();
+        let _: Option<String> = bounded(
+            redis::cmd("SET")
+                .arg(self.sent_key(job))
+                .arg(1)
+                .arg("NX")
+                .arg("EX")
+                .arg(SENT_MARKER_TTL_SECS)
+                .query_async(&mut conn),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Moves a delivery to the dead-letter stream with the reason, then acknowledges it.
+    pub async fn dead_letter(
+        &self,
+        delivery: &Delivery,
+        reason: &str,
+        attempts: u32,
+    ) -> RedisResult<()> {
+        let mut fields: Vec<(&str, String)> = delivery
+            .fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        fields.sort();
+        fields.push(("reason", reason.to_owned()));
+        fields.push(("attempts", attempts.to_string()));
+        fields.push(("failed_at", chrono::Utc::now().to_rfc3339()));
+        fields.push(("entry_id", delivery.entry_id.clone()));
+        let mut conn = self.commands.clone();
+        let _: String =
+            bounded(xadd(&dead_letter_key(&self.prefix), &fields).query_async(&mut conn)).await?;
+        self.ack(&delivery.entry_id).await
+    }
+
+    fn sent_key(&self, job: &MailJob) -> String {
+        format!("{}:mail:sent:{}", self.prefix, job.id)
+    }
+}
