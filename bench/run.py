@@ -253,7 +253,7 @@ def seed_posts() -> None:
         "insert into posts (title, content, user_id, date_posted) "
         "select 'Post number ' || g, repeat('Some words of a blog post. ', 20), "
         f"(select min(id) from users) + g % {USERS}, now() - g * interval '1 minute' "
-        f"from generate_series(1, {POSTS}) g; analyze posts"
+        f"from generate_series(1, {POSTS}) g; analyze posts; analyze users"
     )
 
 

@@ -2,7 +2,9 @@
 //! index in feed order (`posts_date_posted_id_idx`, `posts_user_id_date_posted_idx`) so
 //! nothing is sorted at query time. Totals come from the trigger-kept `post_totals` and
 //! `post_counts` rows (migration V5), read in the same statement as the page, so `total`
-//! and the page always agree.
+//! and the page always agree. Authors are looked up per post by primary key (a lateral
+//! subquery the planner cannot flatten): as a plain join, a stale row estimate made it
+//! hash the whole users table on every feed request.
 
 use folio_shared::db::{DbError, Queryable, Sql};
 use tokio_postgres::{Row, types::Type};
@@ -37,7 +39,8 @@ pub const FEED_PAGE: Sql = Sql::new(
         " from post_totals t \
          left join lateral (select id, title, content, user_id, date_posted from posts \
            order by date_posted desc, id desc offset $1 limit $2) p on true \
-         left join users u on u.id = p.user_id \
+         left join lateral (select username, image_file from users where users.id = p.user_id \
+           limit 1) u on true \
          order by p.date_posted desc, p.id desc"
     ),
     &[Type::INT8, Type::INT8],
