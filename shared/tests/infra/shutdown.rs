@@ -39,3 +39,41 @@ async fn a_shutdown_signal_lets_in_flight_requests_finish_and_refuses_new_connec
         "no longer accepting"
     );
 }
+
+#[tokio::test]
+async fn background_workers_hear_the_shutdown_and_finish_before_run_until_returns() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    };
+
+    use folio_shared::server::App;
+    use poem::EndpointExt;
+
+    let listener = BoundListener::bind_addr("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let mut app = App::new(listener, Route::new().at("/slow", get(slow)).boxed());
+    let finished = Arc::new(AtomicBool::new(false));
+    let flag = finished.clone();
+    app.spawn_worker(|mut shutdown| async move {
+        shutdown.wait().await;
+        // Wrapping up the job in hand takes a moment.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        flag.store(true, Ordering::SeqCst);
+    });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!finished.load(Ordering::SeqCst));
+
+    stop.send(()).unwrap();
+    running.await.unwrap().unwrap();
+
+    assert!(
+        finished.load(Ordering::SeqCst),
+        "run_until waited for the worker"
+    );
+}

@@ -77,17 +77,23 @@ async fn feeds_walk_their_indexes_on_a_table_of_100k_posts() {
     );
     let users_scans: Vec<_> = feed.iter().filter(|(_, rel, _)| rel == "users").collect();
     assert!(
-        users_scans.iter().all(|(node, _, index)| node == "Index Scan" && index == "users_pkey"),
+        users_scans
+            .iter()
+            .all(|(node, _, index)| node == "Index Scan" && index == "users_pkey"),
         "authors by primary key: {feed:?}"
     );
     // One author's posts: an index scan, or a bitmap scan of the same index when the
     // planner expects few rows; never a scan of the whole table.
     assert!(
-        user_feed.iter().any(|(_, _, index)| index == "posts_user_id_date_posted_idx"),
+        user_feed
+            .iter()
+            .any(|(_, _, index)| index == "posts_user_id_date_posted_idx"),
         "{user_feed:?}"
     );
     assert!(
-        !user_feed.iter().any(|(node, rel, _)| node == "Seq Scan" && rel == "posts"),
+        !user_feed
+            .iter()
+            .any(|(node, rel, _)| node == "Seq Scan" && rel == "posts"),
         "{user_feed:?}"
     );
     let total: i64 = pg
