@@ -193,6 +193,31 @@ def start_times(binary: str, env: dict[str, str], runs: int = 20) -> list[float]
     return times
 
 
+def load_table(loads: list[Load], ceiling_tps: float | None = None) -> list[str]:
+    """A markdown table of wrk runs, with each RPS as a share of the ceiling if given."""
+    ratio_head, ratio_rule = (" RPS / pgbench TPS |", "---:|") if ceiling_tps else ("", "")
+    rows = []
+    for l in loads:
+        ratio = f" {l.rps / ceiling_tps:.0%} |" if ceiling_tps else ""
+        rows.append(f"| {l.name} | {l.connections} | {l.rps:,.0f} | {l.p50_ms:.2f} | {l.p99_ms:.2f} | {l.errors} |{ratio}")
+    return [
+        "| load | connections | RPS | p50 ms | p99 ms | errors |" + ratio_head,
+        "|---|---:|---:|---:|---:|---:|" + ratio_rule,
+        *rows,
+    ]
+
+
+def process_lines(binary: str, starts: list[float], idle_rss: int, peak_rss: int) -> list[str]:
+    """Start-up, memory and size of one service."""
+    size_mib = (RELEASE / binary).stat().st_size / 1024 / 1024
+    return [
+        f"- start to first healthy `/health`: median {statistics.median(starts):.0f} ms "
+        f"(min {min(starts):.0f}, max {max(starts):.0f}, {len(starts)} starts)",
+        f"- idle RSS after start: {idle_rss / 1024:.1f} MiB; peak RSS during the runs: {peak_rss / 1024:.1f} MiB",
+        f"- release binary: {size_mib:.1f} MiB",
+    ]
+
+
 def bench_auth(report: list[str]) -> None:
     env = auth_env()
     starts = start_times("folio-auth", env)
@@ -201,20 +226,7 @@ def bench_auth(report: list[str]) -> None:
         loads, idle_rss, peak_rss = load_auth(auth)
     finally:
         auth.stop()
-    size_mib = (RELEASE / "folio-auth").stat().st_size / 1024 / 1024
-    report += [
-        "## auth",
-        "",
-        "| load | connections | RPS | p50 ms | p99 ms | errors |",
-        "|---|---:|---:|---:|---:|---:|",
-        *[f"| {l.name} | {l.connections} | {l.rps:,.0f} | {l.p50_ms:.2f} | {l.p99_ms:.2f} | {l.errors} |" for l in loads],
-        "",
-        f"- start to first healthy `/health`: median {statistics.median(starts):.0f} ms "
-        f"(min {min(starts):.0f}, max {max(starts):.0f}, {len(starts)} starts)",
-        f"- idle RSS after start: {idle_rss / 1024:.1f} MiB; peak RSS during the runs: {peak_rss / 1024:.1f} MiB",
-        f"- release binary: {size_mib:.1f} MiB",
-        "",
-    ]
+    report += ["## auth", "", *load_table(loads), "", *process_lines("folio-auth", starts, idle_rss, peak_rss), ""]
 
 
 def load_auth(auth: Service) -> tuple[list[Load], int, int]:
@@ -277,23 +289,14 @@ def bench_posts(report: list[str], ceiling_tps: float) -> None:
         peak_rss = posts.rss_kib("VmHWM")
     finally:
         posts.stop()
-    size_mib = (RELEASE / "folio-posts").stat().st_size / 1024 / 1024
     report += [
         f"## posts ({POSTS:,} posts, {USERS:,} users)",
         "",
         f"Ceiling: `pgbench -S -M prepared -c 16 -j 2` against the same Postgres: **{ceiling_tps:,.0f} TPS**.",
         "",
-        "| load | connections | RPS | p50 ms | p99 ms | errors | RPS / pgbench TPS |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-        *[
-            f"| {l.name} | {l.connections} | {l.rps:,.0f} | {l.p50_ms:.2f} | {l.p99_ms:.2f} | {l.errors} | {l.rps / ceiling_tps:.0%} |"
-            for l in loads
-        ],
+        *load_table(loads, ceiling_tps),
         "",
-        f"- start to first healthy `/health`: median {statistics.median(starts):.0f} ms "
-        f"(min {min(starts):.0f}, max {max(starts):.0f}, {len(starts)} starts)",
-        f"- idle RSS after start: {idle_rss / 1024:.1f} MiB; peak RSS during the runs: {peak_rss / 1024:.1f} MiB",
-        f"- release binary: {size_mib:.1f} MiB",
+        *process_lines("folio-posts", starts, idle_rss, peak_rss),
         "",
     ]
 

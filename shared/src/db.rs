@@ -328,39 +328,32 @@ fn typed<'a>(sql: &Sql, params: Params<'a>) -> Vec<(&'a (dyn ToSql + Sync), Type
         .collect()
 }
 
-impl UnnamedStatements for deadpool_postgres::Client {
-    async fn query_unnamed(
-        &self,
-        sql: &Sql,
-        params: Params<'_>,
-    ) -> Result<Vec<Row>, tokio_postgres::Error> {
-        self.query_typed(sql.text, &typed(sql, params)).await
-    }
-    async fn execute_unnamed(
-        &self,
-        sql: &Sql,
-        params: Params<'_>,
-    ) -> Result<u64, tokio_postgres::Error> {
-        self.execute_typed(sql.text, &typed(sql, params)).await
-    }
+/// Clients and transactions both have `query_typed`/`execute_typed`, but no common trait.
+macro_rules! unnamed_statements {
+    ($($client:ty),+) => {$(
+        impl UnnamedStatements for $client {
+            async fn query_unnamed(
+                &self,
+                sql: &Sql,
+                params: Params<'_>,
+            ) -> Result<Vec<Row>, tokio_postgres::Error> {
+                self.query_typed(sql.text, &typed(sql, params)).await
+            }
+            async fn execute_unnamed(
+                &self,
+                sql: &Sql,
+                params: Params<'_>,
+            ) -> Result<u64, tokio_postgres::Error> {
+                self.execute_typed(sql.text, &typed(sql, params)).await
+            }
+        }
+    )+};
 }
 
-impl UnnamedStatements for deadpool_postgres::Transaction<'_> {
-    async fn query_unnamed(
-        &self,
-        sql: &Sql,
-        params: Params<'_>,
-    ) -> Result<Vec<Row>, tokio_postgres::Error> {
-        self.query_typed(sql.text, &typed(sql, params)).await
-    }
-    async fn execute_unnamed(
-        &self,
-        sql: &Sql,
-        params: Params<'_>,
-    ) -> Result<u64, tokio_postgres::Error> {
-        self.execute_typed(sql.text, &typed(sql, params)).await
-    }
-}
+unnamed_statements!(
+    deadpool_postgres::Client,
+    deadpool_postgres::Transaction<'_>
+);
 
 impl Queryable for DbConn {
     async fn query(&self, sql: &Sql, params: Params<'_>) -> Result<Vec<Row>, DbError> {

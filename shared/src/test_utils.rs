@@ -128,6 +128,57 @@ pub fn test_settings(db: &TestDb, overrides: &[(&str, &str)]) -> Settings {
     Settings::from_vars(&vars).expect("test settings are valid")
 }
 
+/// A service running for one test: its own database, settings and port, stopped when
+/// dropped. Service test helpers wrap it and add their client methods.
+pub struct TestServer {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// A client that follows no redirects.
+    pub client: reqwest::Client,
+    /// The settings the service was built with.
+    pub settings: Settings,
+    /// The service's database.
+    pub db: TestDb,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl TestServer {
+    /// Builds a service with [`test_settings`] (plus `overrides`) and serves it on port 0.
+    pub async fn spawn<F, Fut>(overrides: &[(&str, &str)], build: F) -> Self
+    where
+        F: FnOnce(Settings) -> Fut,
+        Fut: Future<Output = anyhow::Result<crate::server::App>>,
+    {
+        let db = TestDb::create().await;
+        let settings = test_settings(&db, overrides);
+        let app = build(settings.clone()).await.expect("the app builds");
+        let base = format!("http://127.0.0.1:{}", app.addr().port());
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        Self {
+            base,
+            client: http_client(),
+            settings,
+            db,
+            _shutdown: shutdown,
+        }
+    }
+
+    /// The full URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A direct connection to the service's database, for arranging and asserting.
+    pub async fn pg(&self) -> tokio_postgres::Client {
+        connect_one(self.db.url())
+            .await
+            .expect("connect to the test database")
+    }
+}
+
 /// A plain HTTP client for tests (no redirects followed, so statuses are seen as sent).
 pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder()

@@ -45,6 +45,13 @@ pub struct Message {
     pub message: String,
 }
 
+/// A new password (change or reset) needs at least 8 characters.
+pub fn check_new_password(new_password: &str) -> Result<(), AuthError> {
+    Ok(Validator::new()
+        .length("new_password", new_password, 8, None)
+        .finish()?)
+}
+
 #[derive(ApiResponse)]
 enum ChangePasswordResponse {
     /// Changed; log in again with the new password.
@@ -96,10 +103,7 @@ impl PasswordChangeApi {
             current_password,
             new_password,
         } = body.0;
-        Validator::new()
-            .length("new_password", &new_password, 8, None)
-            .finish()
-            .map_err(AuthError::from)?;
+        check_new_password(&new_password)?;
         let mut conn = self.state.db.conn().await.map_err(AuthError::from)?;
         let account = credentials_by_id(&conn, auth.0.id)
             .await

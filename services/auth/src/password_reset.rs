@@ -20,7 +20,10 @@ use sha2::{Digest, Sha256};
 use tokio_postgres::types::Type;
 
 use crate::{
-    error::AuthError, password_change::Message, repo::credentials_by_email, startup::AppState,
+    error::AuthError,
+    password_change::{Message, check_new_password},
+    repo::credentials_by_email,
+    startup::AppState,
     users::check_email,
 };
 
@@ -165,10 +168,7 @@ impl PasswordResetApi {
             token,
             new_password,
         } = body.0;
-        Validator::new()
-            .length("new_password", &new_password, 8, None)
-            .finish()
-            .map_err(AuthError::from)?;
+        check_new_password(&new_password)?;
         let ip = client_ip(req);
         self.state
             .enforce_limits(&[("reset-ip", &ip)], self.state.reset_limit)

@@ -5,47 +5,30 @@ use std::collections::HashMap;
 
 use folio_auth::startup::Application;
 use folio_shared::{
-    config::Settings,
     jwt::Claims,
-    test_utils::{TestDb, http_client, redis_url, test_settings},
+    test_utils::{TestServer, redis_url},
 };
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
 pub const PASSWORD: &str = "correct horse battery";
 
-pub struct TestApp {
-    pub base: String,
-    pub client: reqwest::Client,
-    pub settings: Settings,
-    pub db: TestDb,
-    _shutdown: oneshot::Sender<()>,
+pub struct TestApp(TestServer);
+
+impl std::ops::Deref for TestApp {
+    type Target = TestServer;
+    fn deref(&self) -> &TestServer {
+        &self.0
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
-/// Spawns the app with settings overridden (`("LOGIN_RATE_LIMIT_PER_MINUTE", "3")`...).
+/// Spawns the app with settings overridden (`("POSTS_PER_PAGE", "3")`...).
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    let db = TestDb::create().await;
-    let settings = test_settings(&db, overrides);
-    let app = Application::build(settings.clone())
-        .await
-        .expect("the app builds");
-    let base = format!("http://127.0.0.1:{}", app.addr().port());
-    let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async {
-        let _ = rx.await;
-    }));
-    TestApp {
-        base,
-        client: http_client(),
-        settings,
-        db,
-        _shutdown: tx,
-    }
+    TestApp(TestServer::spawn(overrides, Application::build).await)
 }
 
 /// A registered user and a token of theirs.
@@ -56,10 +39,6 @@ pub struct TestUser {
 }
 
 impl TestApp {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     pub async fn register(&self, username: &str, email: &str, password: &str) -> Response {
         self.client
             .post(self.url("/api/users"))
@@ -128,11 +107,6 @@ impl TestApp {
             .send()
             .await
             .unwrap()
-    }
-
-    /// A direct connection to the app's database.
-    pub async fn pg(&self) -> tokio_postgres::Client {
-        folio_shared::db::connect_one(self.db.url()).await.unwrap()
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

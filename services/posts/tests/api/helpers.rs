@@ -2,44 +2,26 @@
 //! users inserted directly and signed tokens (auth is not needed to test posts).
 
 use folio_posts::startup::Application;
-use folio_shared::{
-    config::Settings,
-    test_utils::{TestDb, http_client, insert_user, sign, test_settings, valid_claims},
-};
+use folio_shared::test_utils::{TestServer, insert_user, sign, valid_claims};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
-pub struct TestApp {
-    pub base: String,
-    pub client: reqwest::Client,
-    pub settings: Settings,
-    pub db: TestDb,
-    _shutdown: oneshot::Sender<()>,
+pub struct TestApp(TestServer);
+
+impl std::ops::Deref for TestApp {
+    type Target = TestServer;
+    fn deref(&self) -> &TestServer {
+        &self.0
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
+/// Spawns the app with settings overridden (`("POSTS_PER_PAGE", "3")`...).
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    let db = TestDb::create().await;
-    let settings = test_settings(&db, overrides);
-    let app = Application::build(settings.clone())
-        .await
-        .expect("the app builds");
-    let base = format!("http://127.0.0.1:{}", app.addr().port());
-    let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async {
-        let _ = rx.await;
-    }));
-    TestApp {
-        base,
-        client: http_client(),
-        settings,
-        db,
-        _shutdown: tx,
-    }
+    TestApp(TestServer::spawn(overrides, Application::build).await)
 }
 
 /// A user and a valid token of theirs.
@@ -49,10 +31,6 @@ pub struct TestUser {
 }
 
 impl TestApp {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     pub async fn user(&self, username: &str) -> TestUser {
         let id = insert_user(&self.db, username).await;
         TestUser {
@@ -101,10 +79,6 @@ impl TestApp {
         let response = self.get(path).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         response.json().await.unwrap()
-    }
-
-    pub async fn pg(&self) -> tokio_postgres::Client {
-        folio_shared::db::connect_one(self.db.url()).await.unwrap()
     }
 
     pub async fn count_posts(&self) -> i64 {
