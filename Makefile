@@ -16,7 +16,7 @@ help: ## List the targets
 dev: check-services ## Run the system locally: migrate, then every service (Ctrl-C stops all)
 	DEV_DATABASE_URL=$(DEV_DATABASE_URL) PORT=$(PORT) scripts/dev.sh
 
-test: lint check-services ## Format check, clippy, and every test against real Postgres and Redis
+test: lint check-services ## Format check, clippy, and every test against real Postgres, Redis and SMTP
 	cargo test --workspace --all-features --no-fail-fast
 
 lint: ## cargo fmt --check and clippy with warnings as errors
@@ -28,6 +28,7 @@ fmt: ## Format the code
 
 check-services: ## Make sure Postgres and Redis answer (starting them when installed here)
 	@scripts/check-services.sh
+	@scripts/test-deps.sh
 
 migrate: check-services ## Apply migrations to the dev database (DEV_DATABASE_URL)
 	@scripts/create-database.sh "$(DEV_DATABASE_URL)"

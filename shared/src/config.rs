@@ -54,6 +54,9 @@ pub struct MailSettings {
     pub use_tls: bool,
     /// `MAIL_MAX_ATTEMPTS` (5): sends tried before a job goes to the dead letters.
     pub max_attempts: u32,
+    /// `MAIL_RECLAIM_IDLE_SECONDS` (60): a job idle this long in another worker (which
+    /// died or hung) is taken over; must exceed the slowest send (10 s).
+    pub reclaim_idle_secs: u64,
 }
 
 /// The `S3_*` variables of the FastAPI blog, still honoured for S3-compatible stores.
@@ -202,6 +205,7 @@ impl Settings {
                 from: env.get_or("MAIL_FROM", "noreply@folio.local"),
                 use_tls: env.parse_bool_or("MAIL_USE_TLS", true)?,
                 max_attempts: env.parse_positive_or("MAIL_MAX_ATTEMPTS", 5)?,
+                reclaim_idle_secs: env.parse_positive_or("MAIL_RECLAIM_IDLE_SECONDS", 60)?,
             },
             login_rate_limit_per_minute: env
                 .parse_positive_or("LOGIN_RATE_LIMIT_PER_MINUTE", 10)?,

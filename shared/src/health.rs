@@ -12,10 +12,13 @@ use crate::{
     http::Detail,
 };
 
-/// A dependency `/health` checks; `Err` carries the 503's detail.
+/// A dependency `/health` checks.
 pub trait Probe: Send + Sync {
-    /// Checks the dependency once.
-    fn check(&self) -> BoxFuture<'_, Result<(), &'static str>>;
+    /// The 503's detail when the dependency is down (`Database unavailable`).
+    fn down_detail(&self) -> &'static str;
+
+    /// Checks the dependency once; `true` when it answered.
+    fn check(&self) -> BoxFuture<'_, bool>;
 }
 
 const SELECT_ONE: Sql = Sql::new("select 1", &[]);
@@ -24,13 +27,34 @@ const SELECT_ONE: Sql = Sql::new("select 1", &[]);
 pub struct DatabaseProbe(pub Db);
 
 impl Probe for DatabaseProbe {
-    fn check(&self) -> BoxFuture<'_, Result<(), &'static str>> {
+    fn down_detail(&self) -> &'static str {
+        "Database unavailable"
+    }
+
+    fn check(&self) -> BoxFuture<'_, bool> {
         Box::pin(async move {
-            let conn = self.0.conn().await.map_err(|_| "Database unavailable")?;
-            conn.query(&SELECT_ONE, &[])
-                .await
-                .map(drop)
-                .map_err(|_| "Database unavailable")
+            match self.0.conn().await {
+                Ok(conn) => conn.query(&SELECT_ONE, &[]).await.is_ok(),
+                Err(_) => false,
+            }
+        })
+    }
+}
+
+/// `PING` on Redis (the mail worker cannot work without it).
+pub struct RedisProbe(pub redis::aio::ConnectionManager);
+
+impl Probe for RedisProbe {
+    fn down_detail(&self) -> &'static str {
+        "Redis unavailable"
+    }
+
+    fn check(&self) -> BoxFuture<'_, bool> {
+        Box::pin(async move {
+            let mut conn = self.0.clone();
+            let pong: redis::RedisResult<String> =
+                crate::redis::bounded(redis::cmd("PING").query_async(&mut conn)).await;
+            pong.is_ok()
         })
     }
 }
@@ -79,12 +103,12 @@ impl HealthApi {
     #[oai(path = "/health", method = "get")]
     async fn health(&self) -> HealthResponse {
         for probe in &self.probes {
-            let result = tokio::time::timeout(PROBE_TIMEOUT, probe.check())
+            let up = tokio::time::timeout(PROBE_TIMEOUT, probe.check())
                 .await
-                .unwrap_or(Err("Database unavailable"));
-            if let Err(detail) = result {
+                .unwrap_or(false);
+            if !up {
                 return HealthResponse::Unavailable(Json(Detail {
-                    detail: detail.to_owned(),
+                    detail: probe.down_detail().to_owned(),
                 }));
             }
         }

@@ -1,0 +1,155 @@
+//! The mails Folio sends: templates in `templates/` (plain text and HTML; everything a
+//! user typed is escaped in the HTML part by minijinja's auto-escaping) and the MIME
+//! message around them.
+
+use folio_shared::queue::{MailJob, MailKind};
+use lettre::{
+    Message,
+    message::{Mailbox, MultiPart},
+};
+use minijinja::{Environment, context};
+
+/// The display name of every mail's sender.
+pub const SENDER_NAME: &str = "Folio";
+
+/// Renders jobs into messages.
+pub struct Templates {
+    env: Environment<'static>,
+    from: Mailbox,
+    frontend_url: String,
+    reset_expires_minutes: i64,
+}
+
+/// Why a job cannot become a message; never worth a retry.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RenderError(pub String);
+
+impl Templates {
+    /// Loads the templates; `from` is `MAIL_FROM`.
+    pub fn new(from: &str, frontend_url: &str, reset_expires_minutes: i64) -> anyhow::Result<Self> {
+        let mut env = Environment::new();
+        // `.html` names turn on HTML auto-escaping; `.txt` stays verbatim.
+        for (name, source) in [
+            (
+                "password_reset.txt",
+                include_str!("../templates/password_reset.txt"),
+            ),
+            (
+                "password_reset.html",
+                include_str!("../templates/password_reset.html"),
+            ),
+            (
+                "password_changed.txt",
+                include_str!("../templates/password_changed.txt"),
+            ),
+            (
+                "password_changed.html",
+                include_str!("../templates/password_changed.html"),
+            ),
+        ] {
+            env.add_template(name, source)?;
+        }
+        let from = from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("MAIL_FROM `{from}` is not an address: {e}"))?;
+        Ok(Self {
+            env,
+            from: Mailbox::new(Some(SENDER_NAME.to_owned()), from),
+            frontend_url: frontend_url.to_owned(),
+            reset_expires_minutes,
+        })
+    }
+
+    /// The message for `job`.
+    pub fn render(&self, job: &MailJob) -> Result<Message, RenderError> {
+        let (name, subject) = match job.kind {
+            MailKind::PasswordReset => ("password_reset", "Reset your Folio password"),
+            MailKind::PasswordChanged => ("password_changed", "Your Folio password was changed"),
+        };
+        let ctx = context! {
+            username => job.username,
+            link => job.link,
+            expires_minutes => self.reset_expires_minutes,
+            frontend_url => self.frontend_url,
+        };
+        let render = |ext: &str| {
+            self.env
+                .get_template(&format!("{name}.{ext}"))
+                .and_then(|t| t.render(&ctx))
+                .map_err(|e| RenderError(format!("template {name}.{ext}: {e}")))
+        };
+        let to: Mailbox = job
+            .to
+            .parse()
+            .map_err(|e| RenderError(format!("recipient `{}` is not an address: {e}", job.to)))?;
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .message_id(Some(format!("<{}@folio>", job.id)))
+            .multipart(MultiPart::alternative_plain_html(
+                render("txt")?,
+                render("html")?,
+            ))
+            .map_err(|e| RenderError(format!("message: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn templates() -> Templates {
+        Templates::new("noreply@folio.test", "https://blog.example.com", 60).unwrap()
+    }
+
+    fn text_of(message: &Message) -> String {
+        folio_shared::test_utils::decode_quoted_printable(
+            &String::from_utf8(message.formatted()).unwrap(),
+        )
+    }
+
+    #[test]
+    fn the_reset_mail_has_the_link_the_expiry_and_both_parts() {
+        let job = MailJob::new(
+            MailKind::PasswordReset,
+            "ann@example.com",
+            "Ann",
+            "https://blog.example.com/reset-password?token=abc",
+        );
+        let mail = text_of(&templates().render(&job).unwrap());
+        assert!(mail.contains("From: Folio <noreply@folio.test>"), "{mail}");
+        assert!(mail.contains("Subject: Reset your Folio password"));
+        assert!(mail.contains("multipart/alternative"));
+        assert!(mail.contains("text/plain") && mail.contains("text/html"));
+        assert!(mail.contains("https://blog.example.com/reset-password?token=abc"));
+        assert!(mail.contains("expires in 60 minutes"));
+    }
+
+    #[test]
+    fn user_text_is_escaped_in_the_html_part_only() {
+        let job = MailJob::new(
+            MailKind::PasswordChanged,
+            "ann@example.com",
+            "<script>x</script>",
+            "",
+        );
+        let message = templates().render(&job).unwrap();
+        let mail = text_of(&message);
+        assert!(
+            mail.contains("Hello &lt;script&gt;x&lt;&#x2f;script&gt;,"),
+            "{mail}"
+        );
+        assert!(
+            mail.contains("Hello <script>x</script>,"),
+            "plain text stays verbatim"
+        );
+    }
+
+    #[test]
+    fn a_malformed_recipient_cannot_be_rendered() {
+        let job = MailJob::new(MailKind::PasswordChanged, "not an address", "ann", "");
+        assert!(templates().render(&job).is_err());
+    }
+}

@@ -1,0 +1,67 @@
+//! The SMTP transport (lettre over rustls) and what its failures mean for a job.
+
+use std::time::Duration;
+
+use folio_shared::config::MailSettings;
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    transport::smtp::authentication::Credentials,
+};
+use secrecy::ExposeSecret;
+
+/// Longest one send may take; the reclaim idle time must stay above it.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How a send failed, which decides what happens to the job.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SendError {
+    /// The server could not be reached (down, refused, timed out, TLS failed): wait and
+    /// retry without spending an attempt; the outage is not the mail's fault.
+    #[error("SMTP server unreachable: {0}")]
+    Unreachable(String),
+    /// The server answered 4xx: retry later, counting an attempt.
+    #[error("SMTP server deferred the mail: {0}")]
+    Transient(String),
+    /// The server answered 5xx (no such user, refused): never retry.
+    #[error("SMTP server rejected the mail: {0}")]
+    Permanent(String),
+}
+
+/// Sends messages over SMTP.
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+impl Mailer {
+    /// Port 465 is implicit TLS; otherwise `MAIL_USE_TLS` requires STARTTLS.
+    pub fn from_settings(mail: &MailSettings) -> anyhow::Result<Self> {
+        let builder = if mail.port == 465 {
+            AsyncSmtpTransport::<Tokio1Executor>::relay(&mail.server)?
+        } else if mail.use_tls {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&mail.server)?
+        } else {
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&mail.server)
+        };
+        let mut builder = builder.port(mail.port).timeout(Some(SEND_TIMEOUT));
+        if !mail.username.is_empty() {
+            builder = builder.credentials(Credentials::new(
+                mail.username.clone(),
+                mail.password.expose_secret().to_owned(),
+            ));
+        }
+        Ok(Self {
+            transport: builder.build(),
+        })
+    }
+
+    /// Hands `message` to the server; `Ok` once it accepted it.
+    pub async fn send(&self, message: Message) -> Result<(), SendError> {
+        match tokio::time::timeout(SEND_TIMEOUT, self.transport.send(message)).await {
+            Err(_) => Err(SendError::Unreachable("timed out".to_owned())),
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(err)) if err.is_permanent() => Err(SendError::Permanent(err.to_string())),
+            Ok(Err(err)) if err.is_transient() => Err(SendError::Transient(err.to_string())),
+            Ok(Err(err)) => Err(SendError::Unreachable(err.to_string())),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Builds the mail worker from [`Settings`]: a small HTTP server for `/health` (Redis and
+//! database) and `/livez`, plus the consumer loop and the outbox sweep as background
+//! workers that stop with it.
+
+use std::{sync::Arc, time::Duration};
+
+use folio_shared::{
+    config::Settings,
+    db::Db,
+    health::{DatabaseProbe, HealthApi, RedisProbe, with_docs},
+    http::{HttpOptions, wrap_api},
+    queue::{MailConsumer, MailQueue},
+    server::{App, BoundListener},
+};
+use poem::EndpointExt;
+use poem_openapi::OpenApiService;
+use secrecy::ExposeSecret;
+
+use crate::{message::Templates, smtp::Mailer, sweep::OutboxSweep, worker::Worker};
+
+/// Builds the mail worker.
+pub struct Application;
+
+impl Application {
+    /// Validates settings, prepares Redis, the database and SMTP (lazily: none needs to
+    /// be up yet), starts the workers and binds `PORT`.
+    pub async fn build(settings: Settings) -> anyhow::Result<App> {
+        let db = Db::from_settings(&settings)?;
+        let redis = folio_shared::redis::connect_lazy(&settings.redis_url)?;
+        let client = redis::Client::open(settings.redis_url.expose_secret())
+            .map_err(|_| anyhow::anyhow!("REDIS_URL is not a valid Redis URL"))?;
+        let consumer = MailConsumer::new(
+            client,
+            redis.clone(),
+            &settings.redis_key_prefix,
+            consumer_name(),
+        );
+        let templates = Templates::new(
+            &settings.mail.from,
+            &settings.frontend_url,
+            settings.reset_token_expire_minutes,
+        )?;
+        let worker = Worker::new(
+            consumer,
+            Mailer::from_settings(&settings.mail)?,
+            templates,
+            settings.mail.max_attempts,
+            Duration::from_secs(settings.mail.reclaim_idle_secs),
+        );
+        let sweep = OutboxSweep::new(
+            db.clone(),
+            MailQueue::new(redis.clone(), &settings.redis_key_prefix),
+        );
+        let api = OpenApiService::new(
+            HealthApi::new(vec![
+                Arc::new(RedisProbe(redis)),
+                Arc::new(DatabaseProbe(db)),
+            ]),
+            "Folio mail worker",
+            env!("CARGO_PKG_VERSION"),
+        );
+        let routes = wrap_api(with_docs(api), HttpOptions::json_api(Vec::new()));
+        let listener = BoundListener::bind(settings.port).await?;
+        let mut app = App::new(listener, routes.boxed());
+        app.spawn_worker(|shutdown| worker.run(shutdown));
+        app.spawn_worker(|shutdown| sweep.run(shutdown));
+        Ok(app)
+    }
+}
+
+/// Unique per process, readable in `XINFO CONSUMERS`: host, pid and a random suffix (a
+/// restarted container may reuse both host name and pid).
+fn consumer_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()))
+        .unwrap_or_else(|_| "worker".to_owned());
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}-{}-{}", std::process::id(), &suffix[..8])
+}

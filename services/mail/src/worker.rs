@@ -1,0 +1,300 @@
+//! The consumer loop of the mail worker.
+//!
+//! Order of work: retries that are due, then entries already ours (pending from before a
+//! restart, or reclaimed from a dead worker), then new entries (a blocking read that also
+//! wakes for shutdown). An entry is acknowledged only when its mail was accepted, was
+//! found already sent (the `SET NX` marker), or went to the dead letters: after
+//! `MAIL_MAX_ATTEMPTS` deferrals, at once for a permanent rejection or a job that cannot
+//! be rendered. An unreachable server costs no attempt: the worker waits it out with
+//! backoff. A Redis failure restarts the loop after a backoff; nothing is lost, because
+//! unacknowledged entries stay pending in the group.
+
+use std::{
+    collections::VecDeque,
+    time::{Duration, Instant},
+};
+
+use folio_shared::{
+    queue::{Delivery, MailConsumer},
+    server::ShutdownSignal,
+    telemetry::continue_trace,
+};
+use redis::RedisResult;
+use tracing::Instrument;
+
+use crate::{
+    message::Templates,
+    smtp::{Mailer, SendError},
+};
+
+/// How often entries idle in other consumers are looked for.
+const RECLAIM_EVERY: Duration = Duration::from_secs(5);
+/// Longest blocking read, so shutdown and due retries are noticed promptly.
+const MAX_BLOCK: Duration = Duration::from_secs(2);
+/// After SIGTERM, the send in hand gets this long before it is abandoned (unacknowledged,
+/// so another worker sends it); within Cloud Run's 10 s with room for the rest.
+const ABANDON_AFTER: Duration = Duration::from_secs(7);
+/// Entries read at once.
+const BATCH: usize = 10;
+
+/// Exponential backoff between `min` and `max`.
+struct Backoff {
+    next: Duration,
+    min: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    fn new(min: Duration, max: Duration) -> Self {
+        Self {
+            next: min,
+            min,
+            max,
+        }
+    }
+
+    fn next(&mut self) -> Duration {
+        let wait = self.next;
+        self.next = (self.next * 2).min(self.max);
+        wait
+    }
+
+    fn reset(&mut self) {
+        self.next = self.min;
+    }
+}
+
+/// Delay before retrying after the `attempts`-th deferral: 1 s, 2 s, 4 s... up to 60 s.
+fn retry_delay(attempts: u32) -> Duration {
+    Duration::from_secs(1u64 << attempts.saturating_sub(1).min(6)).min(Duration::from_secs(60))
+}
+
+struct Retry {
+    due: Instant,
+    delivery: Delivery,
+    attempts: u32,
+}
+
+/// The mail worker.
+pub struct Worker {
+    consumer: MailConsumer,
+    mailer: Mailer,
+    templates: Templates,
+    max_attempts: u32,
+    reclaim_idle: Duration,
+    smtp_outage: Backoff,
+}
+
+impl Worker {
+    /// A worker sending through `mailer`; entries idle `reclaim_idle` in another consumer
+    /// are taken over.
+    pub fn new(
+        consumer: MailConsumer,
+        mailer: Mailer,
+        templates: Templates,
+        max_attempts: u32,
+        reclaim_idle: Duration,
+    ) -> Self {
+        Self {
+            consumer,
+            mailer,
+            templates,
+            max_attempts,
+            reclaim_idle,
+            smtp_outage: Backoff::new(Duration::from_millis(250), Duration::from_secs(10)),
+        }
+    }
+
+    /// Runs until shutdown, surviving Redis restarts.
+    pub async fn run(mut self, mut shutdown: ShutdownSignal) {
+        tracing::info!(
+            consumer = self.consumer.name(),
+            stream = self.consumer.stream(),
+            "mail worker started"
+        );
+        let mut redis_outage = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
+        while !shutdown.is_shutting_down() {
+            match self.serve(&mut shutdown, &mut redis_outage).await {
+                Ok(()) => break,
+                Err(err) => {
+                    let wait = redis_outage.next();
+                    tracing::warn!(error = %err, retry_in_ms = wait.as_millis() as u64, "mail worker lost Redis; reconnecting");
+                    tokio::select! {
+                        () = tokio::time::sleep(wait) => {}
+                        () = shutdown.wait() => {}
+                    }
+                }
+            }
+        }
+        tracing::info!("mail worker stopped");
+    }
+
+    /// Works until shutdown (`Ok`) or a Redis failure (`Err`).
+    async fn serve(
+        &mut self,
+        shutdown: &mut ShutdownSignal,
+        redis_outage: &mut Backoff,
+    ) -> RedisResult<()> {
+        self.consumer.ensure_group().await?;
+        let mut conn = self.consumer.blocking_connection().await?;
+        let mut ours: VecDeque<Delivery> = self.consumer.own_pending(&mut conn, 100).await?.into();
+        redis_outage.reset();
+        let mut retries: Vec<Retry> = Vec::new();
+        let mut next_reclaim = Instant::now();
+        loop {
+            if shutdown.is_shutting_down() {
+                return Ok(());
+            }
+            let now = Instant::now();
+            if let Some(i) = retries.iter().position(|r| r.due <= now) {
+                let retry = retries.swap_remove(i);
+                // Re-take it first: resets its idle time, and skips it if done elsewhere.
+                if self.consumer.touch(&retry.delivery.entry_id).await? {
+                    self.handle(retry.delivery, retry.attempts, &mut retries, shutdown)
+                        .await?;
+                }
+                continue;
+            }
+            if let Some(delivery) = ours.pop_front() {
+                self.handle(delivery, 0, &mut retries, shutdown).await?;
+                continue;
+            }
+            if now >= next_reclaim {
+                next_reclaim = now + RECLAIM_EVERY;
+                let reclaimed = self.consumer.reclaim_idle(self.reclaim_idle, BATCH).await?;
+                ours.extend(
+                    reclaimed
+                        .into_iter()
+                        .filter(|d| !retries.iter().any(|r| r.delivery.entry_id == d.entry_id)),
+                );
+                continue;
+            }
+            let wake = retries
+                .iter()
+                .map(|r| r.due)
+                .chain([next_reclaim])
+                .min()
+                .map_or(MAX_BLOCK, |due| due.saturating_duration_since(now));
+            let block = wake.clamp(Duration::from_millis(10), MAX_BLOCK);
+            tokio::select! {
+                read = self.consumer.read_new(&mut conn, BATCH, block) => ours.extend(read?),
+                () = shutdown.wait() => return Ok(()),
+            }
+        }
+    }
+
+    /// Sends one delivery and settles it (ack, dead letter, or retry later).
+    async fn handle(
+        &mut self,
+        delivery: Delivery,
+        attempts: u32,
+        retries: &mut Vec<Retry>,
+        shutdown: &ShutdownSignal,
+    ) -> RedisResult<()> {
+        let Some(job) = delivery.job.clone() else {
+            tracing::error!(entry_id = %delivery.entry_id, "malformed mail job; dead-lettered");
+            return self
+                .consumer
+                .dead_letter(&delivery, "malformed job", attempts)
+                .await;
+        };
+        if self.consumer.already_sent(&job).await? {
+            tracing::info!(job_id = %job.id, "mail already sent; acknowledging the redelivery");
+            return self.consumer.ack(&delivery.entry_id).await;
+        }
+        let message = match self.templates.render(&job) {
+            Ok(message) => message,
+            Err(err) => {
+                tracing::error!(job_id = %job.id, error = %err, "mail cannot be rendered; dead-lettered");
+                return self
+                    .consumer
+                    .dead_letter(&delivery, &err.to_string(), attempts)
+                    .await;
+            }
+        };
+        let span = tracing::info_span!(
+            "send_mail",
+            otel.kind = "consumer",
+            job_id = %job.id,
+            kind = job.kind.as_str(),
+            trace_id = tracing::field::Empty,
+            span_id = tracing::field::Empty,
+        );
+        if !job.traceparent.is_empty() {
+            continue_trace(&span, &job.traceparent);
+        }
+        let mut stopping = shutdown.clone();
+        let outcome = tokio::select! {
+            sent = self.mailer.send(message).instrument(span.clone()) => Some(sent),
+            () = async { stopping.wait().await; tokio::time::sleep(ABANDON_AFTER).await } => None,
+        };
+        let _entered = span.enter();
+        match outcome {
+            None => {
+                tracing::warn!(job_id = %job.id, "shutting down: send abandoned, it will be redelivered");
+                Ok(())
+            }
+            Some(Ok(())) => {
+                self.smtp_outage.reset();
+                self.consumer.mark_sent(&job).await?;
+                self.consumer.ack(&delivery.entry_id).await?;
+                tracing::info!(job_id = %job.id, kind = job.kind.as_str(), "mail sent");
+                Ok(())
+            }
+            Some(Err(SendError::Permanent(reason))) => {
+                tracing::warn!(job_id = %job.id, %reason, "mail rejected permanently; dead-lettered");
+                self.consumer
+                    .dead_letter(&delivery, &reason, attempts + 1)
+                    .await
+            }
+            Some(Err(SendError::Transient(reason))) => {
+                let attempts = attempts + 1;
+                if attempts >= self.max_attempts {
+                    tracing::warn!(job_id = %job.id, attempts, %reason, "mail deferred too often; dead-lettered");
+                    return self
+                        .consumer
+                        .dead_letter(&delivery, &reason, attempts)
+                        .await;
+                }
+                let delay = retry_delay(attempts);
+                tracing::info!(job_id = %job.id, attempts, %reason, retry_in_s = delay.as_secs(), "mail deferred; will retry");
+                retries.push(Retry {
+                    due: Instant::now() + delay,
+                    delivery,
+                    attempts,
+                });
+                Ok(())
+            }
+            Some(Err(SendError::Unreachable(reason))) => {
+                let delay = self.smtp_outage.next();
+                tracing::warn!(job_id = %job.id, %reason, retry_in_ms = delay.as_millis() as u64, "SMTP unreachable; will retry");
+                retries.push(Retry {
+                    due: Instant::now() + delay,
+                    delivery,
+                    attempts,
+                });
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_a_minute() {
+        let delays: Vec<u64> = (1..=9).map(|a| retry_delay(a).as_secs()).collect();
+        assert_eq!(delays, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    }
+
+    #[test]
+    fn backoff_doubles_to_its_cap_and_resets() {
+        let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(1));
+        let waits: Vec<u128> = (0..4).map(|_| backoff.next().as_millis()).collect();
+        assert_eq!(waits, [250, 500, 1000, 1000]);
+        backoff.reset();
+        assert_eq!(backoff.next().as_millis(), 250);
+    }
+}

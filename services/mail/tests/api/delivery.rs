@@ -1,0 +1,150 @@
+use std::{collections::HashSet, time::Duration};
+
+use folio_shared::queue::{GROUP, MailKind, stream_key};
+use redis::AsyncCommands;
+
+use crate::helpers::{SmtpSink, Stream, spawn_worker};
+
+fn message_id(mail: &str) -> String {
+    mail.lines()
+        .find_map(|l| l.strip_prefix("Message-ID: "))
+        .expect("a Message-ID header")
+        .trim()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_queued_job_is_sent_once_with_both_parts_and_acknowledged() {
+    let sink = SmtpSink::start();
+    let worker = spawn_worker(&sink, &[]).await;
+    let stream = Stream::of(&worker);
+
+    let job = stream
+        .enqueue(MailKind::PasswordChanged, "ann@example.com")
+        .await;
+
+    let mail = &sink.wait_for(1, Duration::from_secs(10)).await[0];
+    assert!(mail.contains("X-Envelope-To: ann@example.com"));
+    assert!(mail.contains("From: Folio <noreply@folio.test>"));
+    assert!(mail.contains("Subject: Your Folio password was changed"));
+    assert_eq!(message_id(mail), format!("<{}@folio>", job.id));
+    stream.wait_until_settled(Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.messages().len(), 1, "sent once");
+}
+
+#[tokio::test]
+async fn with_smtp_down_the_mail_waits_and_arrives_once_when_it_returns() {
+    let mut sink = SmtpSink::start();
+    sink.stop();
+    let worker = spawn_worker(&sink, &[]).await;
+    let stream = Stream::of(&worker);
+    stream
+        .enqueue(MailKind::PasswordChanged, "ann@example.com")
+        .await;
+
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(sink.messages().is_empty());
+    assert_eq!(stream.pending().await, 1, "held, not acknowledged");
+    sink.resume();
+
+    sink.wait_for(1, Duration::from_secs(15)).await;
+    stream.wait_until_settled(Duration::from_secs(5)).await;
+    assert!(
+        stream.dead_letters().await.is_empty(),
+        "an outage costs no attempt"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn two_workers_on_one_stream_send_each_job_once() {
+    let sink = SmtpSink::start();
+    let first = spawn_worker(&sink, &[]).await;
+    let prefix = first.settings.redis_key_prefix.clone();
+    let _second = spawn_worker(&sink, &[("REDIS_KEY_PREFIX", &prefix)]).await;
+    let stream = Stream::of(&first);
+
+    let mut jobs = HashSet::new();
+    for i in 0..12 {
+        jobs.insert(format!(
+            "<{}@folio>",
+            stream
+                .enqueue(MailKind::PasswordChanged, &format!("user{i}@example.com"))
+                .await
+                .id
+        ));
+    }
+
+    let mails = sink.wait_for(12, Duration::from_secs(15)).await;
+    let sent: HashSet<String> = mails.iter().map(|m| message_id(m)).collect();
+    assert_eq!(sent, jobs, "every job, none twice");
+    stream.wait_until_settled(Duration::from_secs(5)).await;
+}
+
+/// Takes the next entry as consumer `name` without acknowledging it, as a worker that
+/// died right after reading (or right after sending) would leave it.
+async fn take_as_dead_consumer(stream: &Stream, name: &str) -> String {
+    let mut conn = stream.conn().await;
+    let _: redis::RedisResult<()> = redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg(stream_key(&stream.prefix))
+        .arg(GROUP)
+        .arg("0")
+        .arg("MKSTREAM")
+        .query_async(&mut conn)
+        .await;
+    let reply: redis::streams::StreamReadReply = conn
+        .xread_options(
+            &[stream_key(&stream.prefix)],
+            &[">"],
+            &redis::streams::StreamReadOptions::default()
+                .group(GROUP, name)
+                .count(1),
+        )
+        .await
+        .unwrap();
+    reply.keys[0].ids[0].id.clone()
+}
+
+#[tokio::test]
+async fn a_job_sent_by_a_worker_killed_before_its_ack_is_not_sent_again() {
+    let sink = SmtpSink::start();
+    let stream = Stream::fresh();
+    let job = stream
+        .enqueue(MailKind::PasswordChanged, "ann@example.com")
+        .await;
+    take_as_dead_consumer(&stream, "killed-worker").await;
+    // The killed worker had sent it: the marker is there, the ack is not.
+    let mut conn = stream.conn().await;
+    let _: () = conn
+        .set(format!("{}:mail:sent:{}", stream.prefix, job.id), 1)
+        .await
+        .unwrap();
+    assert_eq!(stream.pending().await, 1);
+
+    let _worker = spawn_worker(&sink, &[("REDIS_KEY_PREFIX", &stream.prefix)]).await;
+
+    stream.wait_until_settled(Duration::from_secs(15)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        sink.messages().is_empty(),
+        "redelivered, acknowledged, not sent twice"
+    );
+}
+
+#[tokio::test]
+async fn a_job_left_unsent_by_a_dead_worker_is_reclaimed_and_sent() {
+    let sink = SmtpSink::start();
+    let stream = Stream::fresh();
+    stream
+        .enqueue(MailKind::PasswordChanged, "ann@example.com")
+        .await;
+    take_as_dead_consumer(&stream, "dead-worker").await;
+
+    let _worker = spawn_worker(&sink, &[("REDIS_KEY_PREFIX", &stream.prefix)]).await;
+
+    sink.wait_for(1, Duration::from_secs(15)).await;
+    stream.wait_until_settled(Duration::from_secs(5)).await;
+}

@@ -1,0 +1,124 @@
+use std::time::Duration;
+
+use folio_shared::queue::{MailKind, stream_key};
+use redis::AsyncCommands;
+use serde_json::{Value, json};
+
+use crate::helpers::{SmtpSink, Stream, spawn_worker};
+
+async fn wait_for_dead_letters(stream: &Stream, n: usize) -> Vec<redis::streams::StreamId> {
+    for _ in 0..200 {
+        let dead = stream.dead_letters().await;
+        if dead.len() >= n {
+            return dead;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no dead letter arrived");
+}
+
+#[tokio::test]
+async fn a_permanently_rejected_recipient_goes_to_the_dead_letters_after_one_try() {
+    let sink = SmtpSink::start();
+    let worker = spawn_worker(&sink, &[]).await;
+    let stream = Stream::of(&worker);
+
+    let job = stream
+        .enqueue(MailKind::PasswordChanged, "reject-me@example.com")
+        .await;
+
+    let dead = wait_for_dead_letters(&stream, 1).await;
+    assert_eq!(dead[0].get::<String>("id"), Some(job.id.to_string()));
+    assert_eq!(
+        dead[0].get::<String>("attempts").as_deref(),
+        Some("1"),
+        "no retry storm"
+    );
+    assert!(dead[0].get::<String>("reason").unwrap().contains("550"));
+    stream.wait_until_settled(Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(stream.dead_letters().await.len(), 1);
+    assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_deferred_mail_is_retried_then_dead_lettered_after_max_attempts() {
+    let sink = SmtpSink::start();
+    let worker = spawn_worker(&sink, &[("MAIL_MAX_ATTEMPTS", "2")]).await;
+    let stream = Stream::of(&worker);
+
+    stream
+        .enqueue(MailKind::PasswordChanged, "defer-me@example.com")
+        .await;
+
+    let dead = wait_for_dead_letters(&stream, 1).await;
+    assert_eq!(dead[0].get::<String>("attempts").as_deref(), Some("2"));
+    assert!(dead[0].get::<String>("reason").unwrap().contains("451"));
+    stream.wait_until_settled(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn a_malformed_entry_is_dead_lettered_and_the_next_job_still_sent() {
+    let sink = SmtpSink::start();
+    let worker = spawn_worker(&sink, &[]).await;
+    let stream = Stream::of(&worker);
+    let mut conn = stream.conn().await;
+    let _: String = conn
+        .xadd(
+            stream_key(&stream.prefix),
+            "*",
+            &[("kind", "spam"), ("to", "x@example.com")],
+        )
+        .await
+        .unwrap();
+
+    stream
+        .enqueue(MailKind::PasswordChanged, "ann@example.com")
+        .await;
+
+    sink.wait_for(1, Duration::from_secs(10)).await;
+    let dead = wait_for_dead_letters(&stream, 1).await;
+    assert_eq!(
+        dead[0].get::<String>("reason").as_deref(),
+        Some("malformed job")
+    );
+}
+
+#[tokio::test]
+async fn health_checks_redis_and_the_database() {
+    let sink = SmtpSink::start();
+    let healthy = spawn_worker(&sink, &[]).await;
+    let no_redis = spawn_worker(&sink, &[("REDIS_URL", "redis://127.0.0.1:1")]).await;
+    let no_db = spawn_worker(
+        &sink,
+        &[("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none")],
+    )
+    .await;
+
+    let status = |server: &folio_shared::test_utils::TestServer| {
+        let (client, url) = (server.client.clone(), server.url("/health"));
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    assert_eq!(status(&healthy).await, (200, json!({"status": "healthy"})));
+    assert_eq!(
+        status(&no_redis).await,
+        (503, json!({"detail": "Redis unavailable"}))
+    );
+    assert_eq!(
+        status(&no_db).await,
+        (503, json!({"detail": "Database unavailable"}))
+    );
+    let live = healthy
+        .client
+        .get(no_redis.url("/livez"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status().as_u16(), 200);
+}

@@ -1,0 +1,200 @@
+//! A real SMTP server per test, the mail worker spawned against it, and ways to look at
+//! the stream and the dead letters.
+
+use std::{
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use folio_mail::startup::Application;
+use folio_shared::{
+    queue::{GROUP, MailJob, MailKind, MailQueue, dead_letter_key, stream_key},
+    test_utils::{TestServer, decode_quoted_printable, redis_url},
+};
+use redis::AsyncCommands;
+
+/// aiosmtpd on a port of its own, writing accepted mail to a folder.
+pub struct SmtpSink {
+    pub port: u16,
+    maildir: PathBuf,
+    process: Option<Child>,
+}
+
+impl SmtpSink {
+    pub fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let maildir =
+            std::env::temp_dir().join(format!("folio-mail-{}", uuid::Uuid::new_v4().simple()));
+        let mut sink = Self {
+            port,
+            maildir,
+            process: None,
+        };
+        sink.resume();
+        sink
+    }
+
+    /// (Re)starts the server on the same port.
+    pub fn resume(&mut self) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/smtp_sink.py");
+        let mut child = Command::new("python3")
+            .args([
+                script,
+                "--port",
+                &self.port.to_string(),
+                "--maildir",
+                self.maildir.to_str().unwrap(),
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (make test installs it)");
+        let mut ready = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut ready,
+        )
+        .unwrap();
+        assert_eq!(ready.trim(), "ready", "the SMTP sink started");
+        self.process = Some(child);
+    }
+
+    /// Stops the server: connections are refused until [`SmtpSink::resume`].
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.process.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Every accepted message, oldest first.
+    pub fn messages(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(&self.maildir)
+            .map(|dir| dir.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'));
+        files.sort();
+        files
+            .iter()
+            .map(|p| decode_quoted_printable(&std::fs::read_to_string(p).unwrap()))
+            .collect()
+    }
+
+    /// Waits until `n` messages arrived (or fails after `within`).
+    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<String> {
+        let deadline = Instant::now() + within;
+        loop {
+            let messages = self.messages();
+            if messages.len() >= n || Instant::now() > deadline {
+                assert_eq!(messages.len(), n, "messages received");
+                return messages;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.maildir);
+    }
+}
+
+/// Settings that point a worker at `sink`, reclaiming idle jobs after a second.
+pub fn worker_settings(sink: &SmtpSink) -> Vec<(&'static str, String)> {
+    vec![
+        ("MAIL_SERVER", "127.0.0.1".to_owned()),
+        ("MAIL_PORT", sink.port.to_string()),
+        ("MAIL_USE_TLS", "false".to_owned()),
+        ("MAIL_FROM", "noreply@folio.test".to_owned()),
+        ("MAIL_RECLAIM_IDLE_SECONDS", "1".to_owned()),
+    ]
+}
+
+/// Spawns a mail worker with `extra` settings on top of [`worker_settings`].
+pub async fn spawn_worker(sink: &SmtpSink, extra: &[(&str, &str)]) -> TestServer {
+    let mut vars = worker_settings(sink);
+    vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    TestServer::spawn(&pairs, Application::build).await
+}
+
+/// Direct access to the stream of a key prefix.
+pub struct Stream {
+    pub prefix: String,
+    pub queue: MailQueue,
+    client: redis::Client,
+}
+
+impl Stream {
+    pub fn of(server: &TestServer) -> Self {
+        Self::with_prefix(server.settings.redis_key_prefix.clone())
+    }
+
+    /// A stream no worker reads yet, in a key prefix of its own.
+    pub fn fresh() -> Self {
+        Self::with_prefix(format!("test-{}", uuid::Uuid::new_v4().simple()))
+    }
+
+    fn with_prefix(prefix: String) -> Self {
+        Self {
+            queue: MailQueue::new(
+                folio_shared::redis::connect_lazy(&redis_url().into()).unwrap(),
+                &prefix,
+            ),
+            client: redis::Client::open(redis_url()).unwrap(),
+            prefix,
+        }
+    }
+
+    pub async fn enqueue(&self, kind: MailKind, to: &str) -> MailJob {
+        let job = MailJob::new(
+            kind,
+            to,
+            "Ann",
+            "http://localhost:8000/reset-password?token=abc",
+        );
+        self.queue.enqueue(&job).await.unwrap();
+        job
+    }
+
+    pub async fn conn(&self) -> redis::aio::MultiplexedConnection {
+        self.client
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap()
+    }
+
+    /// Entries of the group not yet acknowledged.
+    pub async fn pending(&self) -> usize {
+        let mut conn = self.conn().await;
+        let reply: redis::RedisResult<redis::streams::StreamPendingReply> =
+            conn.xpending(stream_key(&self.prefix), GROUP).await;
+        reply.map(|r| r.count()).unwrap_or(0)
+    }
+
+    /// The dead letters, as field maps.
+    pub async fn dead_letters(&self) -> Vec<redis::streams::StreamId> {
+        let mut conn = self.conn().await;
+        let reply: redis::streams::StreamRangeReply = conn
+            .xrange_all(dead_letter_key(&self.prefix))
+            .await
+            .unwrap();
+        reply.ids
+    }
+
+    /// Waits until nothing is pending (or fails after `within`).
+    pub async fn wait_until_settled(&self, within: Duration) {
+        let deadline = Instant::now() + within;
+        while self.pending().await > 0 {
+            assert!(Instant::now() < deadline, "entries still pending");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}

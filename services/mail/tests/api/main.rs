@@ -1,0 +1,8 @@
+//! Integration tests of the mail worker: real Redis, real Postgres, a real SMTP server
+//! (aiosmtpd, see `scripts/smtp_sink.py`) and, end to end, the real auth service.
+
+mod delivery;
+mod end_to_end;
+mod failures;
+mod helpers;
+mod resilience;

@@ -1,0 +1,156 @@
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use folio_mail::startup::Application;
+use folio_shared::{
+    queue::{MailJob, MailKind, MailQueue},
+    test_utils::{TestDb, test_settings},
+};
+
+use crate::helpers::{SmtpSink, Stream, spawn_worker, worker_settings};
+
+/// A Redis server of the test's own, so it can be stopped without disturbing others.
+struct PrivateRedis {
+    port: u16,
+    process: Option<Child>,
+}
+
+impl PrivateRedis {
+    fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut redis = Self {
+            port,
+            process: None,
+        };
+        redis.resume();
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn resume(&mut self) {
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed with Redis");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "private Redis started");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.process = Some(child);
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.process.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn enqueue(redis_url: &str, prefix: &str, to: &str) {
+    let queue = MailQueue::new(
+        folio_shared::redis::connect_lazy(&redis_url.to_owned().into()).unwrap(),
+        prefix,
+    );
+    queue
+        .enqueue(&MailJob::new(MailKind::PasswordChanged, to, "Ann", ""))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_worker_survives_a_redis_restart_without_restarting_itself() {
+    let sink = SmtpSink::start();
+    let mut redis = PrivateRedis::start();
+    let url = redis.url();
+    let worker = spawn_worker(&sink, &[("REDIS_URL", &url)]).await;
+    let prefix = worker.settings.redis_key_prefix.clone();
+    enqueue(&url, &prefix, "before@example.com").await;
+    sink.wait_for(1, Duration::from_secs(10)).await;
+
+    redis.stop();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    redis.resume();
+    // A restarted Redis without persistence has lost the stream and the group too.
+    enqueue(&url, &prefix, "after@example.com").await;
+
+    let mails = sink.wait_for(2, Duration::from_secs(20)).await;
+    assert!(mails[1].contains("X-Envelope-To: after@example.com"));
+}
+
+#[tokio::test]
+async fn on_shutdown_a_hung_send_is_abandoned_within_the_drain_time_and_left_unacknowledged() {
+    // An "SMTP server" that accepts connections and never says a word.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port().to_string();
+    let _hold = std::thread::spawn(move || {
+        let held: Vec<_> = silent.incoming().take(4).collect();
+        std::thread::sleep(Duration::from_secs(30));
+        drop(held);
+    });
+    let sink = SmtpSink::start();
+    let db = TestDb::create().await;
+    let mut vars = worker_settings(&sink);
+    vars.push(("MAIL_PORT", silent_port));
+    let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let settings = test_settings(&db, &pairs);
+    let stream = Stream::fresh();
+    let settings = folio_shared::config::Settings {
+        redis_key_prefix: stream.prefix.clone(),
+        ..settings
+    };
+    let app = Application::build(settings).await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    stream
+        .enqueue(MailKind::PasswordChanged, "ann@example.com")
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while stream.pending().await == 0 {
+        assert!(Instant::now() < deadline, "the worker took the job");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(9), running)
+        .await
+        .expect("stopped within the drain time")
+        .unwrap()
+        .unwrap();
+
+    assert_eq!(
+        stream.pending().await,
+        1,
+        "the unfinished job is not acknowledged"
+    );
+    assert!(sink.messages().is_empty());
+}
