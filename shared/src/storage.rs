@@ -6,7 +6,10 @@
 
 use std::sync::Arc;
 
-use object_store::{ObjectStore, ObjectStoreExt, path::Path, prefix::PrefixStore};
+use object_store::{
+    Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload, path::Path,
+    prefix::PrefixStore,
+};
 use secrecy::ExposeSecret;
 use url::Url;
 
@@ -102,6 +105,42 @@ impl MediaStore {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
             && !image_file.starts_with('.');
         safe.then(|| Path::from(format!("{PROFILE_PICS}/{image_file}")))
+    }
+
+    /// True when pictures live in a local folder (then the media service serves them).
+    pub fn is_local(&self) -> bool {
+        self.url.starts_with("file:")
+    }
+
+    /// Stores a picture as `image/jpeg` (local folders keep no content type; the media
+    /// service sets it when serving).
+    pub async fn put_profile_picture(
+        &self,
+        image_file: &str,
+        jpeg: Vec<u8>,
+    ) -> Result<(), object_store::Error> {
+        let key =
+            Self::profile_picture_key(image_file).ok_or_else(|| object_store::Error::Generic {
+                store: "media",
+                source: format!("`{image_file}` is not a picture file name").into(),
+            })?;
+        let mut options = PutOptions::default();
+        if !self.is_local() {
+            options.attributes = Attributes::from_iter([(Attribute::ContentType, "image/jpeg")]);
+        }
+        self.store
+            .put_opts(&key, PutPayload::from(jpeg), options)
+            .await?;
+        Ok(())
+    }
+
+    /// Reads a picture; `None` when the name is not a picture file name.
+    pub async fn get_profile_picture(
+        &self,
+        image_file: &str,
+    ) -> Option<Result<bytes::Bytes, object_store::Error>> {
+        let key = Self::profile_picture_key(image_file)?;
+        Some(async { self.store.get(&key).await?.bytes().await }.await)
     }
 
     /// Deletes a picture; an already missing object counts as deleted.

@@ -1,0 +1,130 @@
+//! From untrusted bytes to a 300x300 JPEG.
+//!
+//! The format is decided by magic bytes only (JPEG, PNG, GIF, WebP). Decoding is bounded
+//! before any pixel is allocated: a side over [`MAX_SIDE`] or an allocation over
+//! [`MAX_ALLOC`] is refused from the header, so a tiny file claiming a huge canvas costs
+//! nothing. Truncated or corrupt data is an error, never a panic. EXIF orientation is
+//! applied, the centre is cropped to a square and resized, and the JPEG written at
+//! quality 85 carries no metadata at all.
+
+use std::io::Cursor;
+
+use image::{
+    DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, codecs::jpeg::JpegEncoder,
+    imageops::FilterType, metadata::Orientation,
+};
+
+/// Side of the stored picture, in pixels.
+pub const AVATAR_SIDE: u32 = 300;
+/// Quality of the stored JPEG.
+pub const JPEG_QUALITY: u8 = 85;
+/// Largest width or height accepted.
+pub const MAX_SIDE: u32 = 12_000;
+/// Largest decoding allocation accepted (a 40-megapixel RGBA photo fits).
+pub const MAX_ALLOC: u64 = 192 * 1024 * 1024;
+
+/// The accepted format of `bytes`, by magic number.
+pub fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
+    match bytes {
+        [0xFF, 0xD8, 0xFF, ..] => Some(ImageFormat::Jpeg),
+        [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some(ImageFormat::Png),
+        [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => Some(ImageFormat::Gif),
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => Some(ImageFormat::WebP),
+        _ => None,
+    }
+}
+
+/// True when the last scan of a JPEG is followed by its end-of-image marker. Entropy-coded
+/// data escapes 0xFF, so `FF D9` after the last `FF DA` (start of scan) is the real end.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let last = |marker: [u8; 2]| bytes.windows(2).rposition(|w| w == marker);
+    matches!((last([0xFF, 0xDA]), last([0xFF, 0xD9])), (Some(scan), Some(end)) if end > scan)
+}
+
+/// Why bytes were refused (for logs; users get one message).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+/// The stored picture for an upload.
+pub fn to_avatar(bytes: &[u8]) -> Result<Vec<u8>, Refused> {
+    let format = sniff(bytes).ok_or_else(|| Refused("not a JPEG, PNG, GIF or WebP file".into()))?;
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        // The JPEG decoder pads a cut-off scan with grey rather than failing.
+        return Err(Refused("truncated JPEG".into()));
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
+    reader.limits(limits);
+    let refused = |e: image::ImageError| Refused(e.to_string());
+    let mut decoder = reader.into_decoder().map_err(refused)?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut picture = DynamicImage::from_decoder(decoder).map_err(refused)?;
+    picture.apply_orientation(orientation);
+    let square = picture
+        .resize_to_fill(AVATAR_SIDE, AVATAR_SIDE, FilterType::Lanczos3)
+        .to_rgb8();
+    let mut jpeg = Vec::with_capacity(32 * 1024);
+    JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)
+        .encode_image(&square)
+        .map_err(refused)?;
+    Ok(jpeg)
+}
+
+#[cfg(test)]
+mod tests {
+    use image::{ImageEncoder, RgbImage, codecs::png::PngEncoder};
+
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let img = RgbImage::from_fn(width, height, |x, _| image::Rgb([(x % 256) as u8, 10, 20]));
+        let mut out = Vec::new();
+        PngEncoder::new(&mut out)
+            .write_image(&img, width, height, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn magic_bytes_decide_the_format() {
+        assert_eq!(sniff(&png(2, 2)), Some(ImageFormat::Png));
+        assert_eq!(sniff(b"GIF89a...."), Some(ImageFormat::Gif));
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(ImageFormat::WebP));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(ImageFormat::Jpeg));
+        assert_eq!(sniff(b"<svg xmlns=...>"), None);
+        assert_eq!(sniff(b""), None);
+    }
+
+    #[test]
+    fn a_wide_picture_becomes_a_300_square_jpeg() {
+        let jpeg = to_avatar(&png(900, 400)).unwrap();
+        assert_eq!(sniff(&jpeg), Some(ImageFormat::Jpeg));
+        let decoded = image::load_from_memory(&jpeg).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (300, 300));
+    }
+
+    #[test]
+    fn truncated_data_is_refused_not_a_panic() {
+        let full = png(64, 64);
+        assert!(to_avatar(&full[..full.len() / 2]).is_err());
+        assert!(to_avatar(&full[..12]).is_err());
+    }
+}

@@ -1,0 +1,62 @@
+//! Builds the media application from [`Settings`]; `main` and the tests run the same app.
+
+use std::sync::Arc;
+
+use folio_shared::{
+    auth::TokenVerifier,
+    config::Settings,
+    db::Db,
+    health::{DatabaseProbe, HealthApi, with_docs},
+    http::{HttpOptions, wrap_api},
+    jwt::Keys,
+    server::{App, BoundListener},
+    storage::MediaStore,
+    users::ImageUrls,
+};
+use poem::{EndpointExt, Route, get};
+use poem_openapi::OpenApiService;
+
+use crate::{
+    files::serve_picture,
+    pictures::{PicturesApi, too_large_detail},
+    upload::FRAMING_ALLOWANCE,
+};
+
+/// Builds the media service.
+pub struct Application;
+
+impl Application {
+    /// Validates settings, prepares the pool and the store (lazily) and binds `PORT`.
+    pub async fn build(settings: Settings) -> anyhow::Result<App> {
+        let keys = Keys::from_settings(&settings, false)?;
+        let db = Db::from_settings(&settings)?;
+        let store = MediaStore::from_settings(&settings)?;
+        let max_bytes = usize::try_from(settings.max_upload_size_bytes)?;
+        let verifier = Arc::new(TokenVerifier::new(keys.public, db.clone()));
+        let api = OpenApiService::new(
+            (
+                PicturesApi::new(
+                    db.clone(),
+                    store.clone(),
+                    ImageUrls::from_settings(&settings),
+                    max_bytes,
+                ),
+                HealthApi::new(vec![Arc::new(DatabaseProbe(db))]),
+            ),
+            "Folio media",
+            env!("CARGO_PKG_VERSION"),
+        );
+        let mut routes = Route::new();
+        if store.is_local() {
+            routes = routes.at("/media/profile_pics/:file", get(serve_picture));
+        }
+        let routes = routes.nest("/", with_docs(api)).data(verifier).data(store);
+        let options = HttpOptions {
+            body_limit: max_bytes + FRAMING_ALLOWANCE,
+            too_large_detail: too_large_detail(max_bytes),
+            allowed_origins: settings.allowed_origins.clone(),
+        };
+        let listener = BoundListener::bind(settings.port).await?;
+        Ok(App::new(listener, wrap_api(routes, options).boxed()))
+    }
+}

@@ -1,0 +1,190 @@
+//! The media app on port 0 with its own database and store, users with tokens, multipart
+//! uploads, and generated images.
+
+use std::{
+    io::Cursor,
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use folio_media::startup::Application;
+use folio_shared::test_utils::{TestServer, insert_user, sign, valid_claims};
+use image::{DynamicImage, ImageFormat, RgbImage};
+use reqwest::{Response, multipart};
+
+pub struct TestApp(pub TestServer);
+
+impl std::ops::Deref for TestApp {
+    type Target = TestServer;
+    fn deref(&self) -> &TestServer {
+        &self.0
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    TestApp(TestServer::spawn(overrides, Application::build).await)
+}
+
+pub struct TestUser {
+    pub id: i64,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn user(&self, name: &str) -> TestUser {
+        let id = insert_user(&self.db, name).await;
+        TestUser {
+            id,
+            token: sign(&self.settings, &valid_claims(id)),
+        }
+    }
+
+    /// The folder of the `file://` store.
+    pub fn store_dir(&self) -> PathBuf {
+        PathBuf::from(
+            self.settings
+                .media_store_url
+                .as_ref()
+                .unwrap()
+                .trim_start_matches("file://"),
+        )
+    }
+
+    /// File names in the store's `profile_pics/`.
+    pub fn stored_files(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.store_dir().join("profile_pics"))
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    pub async fn upload(&self, user: &TestUser, bytes: Vec<u8>) -> Response {
+        self.upload_as(
+            user.id,
+            Some(&user.token),
+            multipart::Form::new().part("file", file_part(bytes)),
+        )
+        .await
+    }
+
+    pub async fn upload_as(&self, id: i64, token: Option<&str>, form: multipart::Form) -> Response {
+        let mut request = self
+            .client
+            .patch(self.url(&format!("/api/users/{id}/picture")))
+            .multipart(form);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn image_file(&self, user: &TestUser) -> Option<String> {
+        self.pg()
+            .await
+            .query_one("select image_file from users where id = $1", &[&user.id])
+            .await
+            .unwrap()
+            .get(0)
+    }
+}
+
+/// A file part whose name and type claim nothing useful: only the bytes count.
+pub fn file_part(bytes: Vec<u8>) -> multipart::Part {
+    multipart::Part::bytes(bytes)
+        .file_name("upload.bin")
+        .mime_str("application/octet-stream")
+        .unwrap()
+}
+
+/// A `width` x `height` picture: left half red, right half blue.
+pub fn picture(width: u32, height: u32) -> DynamicImage {
+    DynamicImage::ImageRgb8(RgbImage::from_fn(width, height, |x, _| {
+        if x < width / 2 {
+            image::Rgb([220, 20, 20])
+        } else {
+            image::Rgb([20, 20, 220])
+        }
+    }))
+}
+
+pub fn encode(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    let image = if format == ImageFormat::Gif {
+        DynamicImage::ImageRgba8(image.to_rgba8())
+    } else {
+        image.clone()
+    };
+    image.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+pub async fn detail(response: Response) -> (u16, serde_json::Value) {
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// moto's S3 server on a port of its own, with one bucket.
+pub struct S3Server {
+    pub port: u16,
+    process: Child,
+}
+
+impl S3Server {
+    pub async fn start(bucket: &str) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let process = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server (make test installs moto[server])");
+        let server = Self { port, process };
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(response) = client.put(server.url(&format!("/{bucket}"))).send().await {
+                assert!(response.status().is_success(), "bucket created");
+                break;
+            }
+            assert!(Instant::now() < deadline, "moto started");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        server
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Settings pointing the media service at `bucket` on this server.
+    pub fn settings(&self, bucket: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("MEDIA_STORE_URL", format!("s3://{bucket}")),
+            ("S3_ENDPOINT_URL", self.url("")),
+            ("S3_ACCESS_KEY_ID", "test".to_owned()),
+            ("S3_SECRET_ACCESS_KEY", "test".to_owned()),
+            ("S3_REGION", "us-east-1".to_owned()),
+        ]
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
