@@ -63,7 +63,8 @@ def build() -> None:
     print("building release binaries")
     sh(
         "cargo", "build", "--release", "--quiet", "-p", "folio-auth", "-p", "folio-posts",
-        "-p", "folio-shared", "--bin", "folio-auth", "--bin", "folio-posts", "--bin", "migrate",
+        "-p", "folio-media", "-p", "folio-mail", "-p", "folio-shared", "--bin", "folio-auth",
+        "--bin", "folio-posts", "--bin", "folio-media", "--bin", "folio-mail", "--bin", "migrate",
         cwd=ROOT, env={**os.environ, "CARGO_TARGET_DIR": str(TARGET)},
     )
 
@@ -129,7 +130,7 @@ class Service:
 
 
 def wrk(name: str, url: str, connections: int, script: str | None = None, duration: int = DURATION, env: dict | None = None) -> Load:
-    args = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency", "--timeout", "10s"]
+    args = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{duration}s", "--latency", "--timeout", "10s"]
     if script:
         args += ["-s", str(BENCH / "wrk" / script)]
     out = sh(*args, url, capture_output=True, env={**os.environ, **(env or {})}).stdout
@@ -147,8 +148,8 @@ def to_ms(value: str) -> float:
 def parse_wrk(name: str, connections: int, out: str) -> Load:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     # The distribution lines only: a Stdev column like "68.50%" must not match "50%".
-    p50 = to_ms(re.search(r"^\s+50%\s+(\S+)$", out, re.M).group(1))
-    p99 = to_ms(re.search(r"^\s+99%\s+(\S+)$", out, re.M).group(1))
+    p50 = to_ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))
+    p99 = to_ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     errors = 0
     if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
@@ -301,6 +302,168 @@ def bench_posts(report: list[str], ceiling_tps: float) -> None:
     ]
 
 
+def photo_upload_body() -> Path:
+    """A multipart body holding a 4000x3000 JPEG of about 3 MB (made with Pillow)."""
+    try:
+        from PIL import Image, ImageFilter
+    except ImportError:
+        sh(sys.executable, "-m", "pip", "install", "--quiet", "pillow")
+        from PIL import Image, ImageFilter
+    import io
+
+    width, height = 4000, 3000
+    gradient = Image.linear_gradient("L").resize((width, height))
+    noise = Image.effect_noise((width, height), 30)
+    photo = Image.merge("RGB", (gradient, noise.filter(ImageFilter.GaussianBlur(1)), noise))
+    jpeg = io.BytesIO()
+    photo.save(jpeg, "JPEG", quality=88)
+    body = (
+        b"--folio-bench-boundary\r\n"
+        b'Content-Disposition: form-data; name="file"; filename="photo.jpg"\r\n'
+        b"Content-Type: image/jpeg\r\n\r\n" + jpeg.getvalue() + b"\r\n--folio-bench-boundary--\r\n"
+    )
+    path = RESULTS / "upload-body.bin"
+    RESULTS.mkdir(exist_ok=True)
+    path.write_bytes(body)
+    return path
+
+
+def bench_token() -> tuple[int, str]:
+    """The seeded bench user's id and a token, from a short-lived auth process."""
+    import json
+    import urllib.request
+
+    auth = Service("folio-auth", auth_env())
+    try:
+        auth.start()
+        form = b"username=bench%40example.com&password=bench+password"
+        request = urllib.request.Request(auth.url("/api/users/token"), form, {"Content-Type": "application/x-www-form-urlencoded"})
+        token = json.loads(urllib.request.urlopen(request).read())["access_token"]
+    finally:
+        auth.stop()
+    return int(psql("select id from users where email = 'bench@example.com'")), token
+
+
+def bench_media(report: list[str]) -> None:
+    body = photo_upload_body()
+    user_id, token = bench_token()
+    store = RESULTS / "media-store"
+    shutil.rmtree(store, ignore_errors=True)
+    env = {
+        "DATABASE_URL": DB_URL,
+        "JWT_DEV_KEY_FILE": str(ROOT / ".dev/jwt-dev-key.pem"),
+        "MEDIA_STORE_URL": f"file://{store}",
+    }
+    starts = start_times("folio-media", env)
+    media = Service("folio-media", env)
+    upload_env = {"BODY_FILE": str(body), "USER_ID": str(user_id), "TOKEN": token}
+    try:
+        media.start()
+        time.sleep(1)
+        idle_rss = media.rss_kib()
+        loads = [
+            wrk(f"PATCH picture, {c} client{'s' if c > 1 else ''}", media.url(), c, "upload.lua", env=upload_env)
+            for c in (1, 4, 8)
+        ]
+        peak_rss = media.rss_kib("VmHWM")
+    finally:
+        media.stop()
+    report += [
+        f"## media (4000x3000 JPEG upload, {body.stat().st_size / 1e6:.1f} MB body)",
+        "",
+        *load_table(loads),
+        "",
+        f"- time per upload (1 client, p50): {loads[0].p50_ms:.0f} ms; uploads per second at 4 clients: {loads[1].rps:.1f}",
+        f"- peak RSS with up to 8 concurrent uploads (decoding bounded by one per CPU): {peak_rss / 1024:.1f} MiB",
+        *process_lines("folio-media", starts, idle_rss, peak_rss),
+        "",
+    ]
+
+
+MAIL_JOBS = 10_000
+
+
+def resp(*args: str) -> bytes:
+    """One command in the Redis protocol, for `redis-cli --pipe`."""
+    out = [f"*{len(args)}\r\n".encode()]
+    for arg in args:
+        data = arg.encode()
+        out.append(f"${len(data)}\r\n".encode() + data + b"\r\n")
+    return b"".join(out)
+
+
+def enqueue_mail_jobs(prefix: str, count: int) -> None:
+    import uuid
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc).isoformat()
+    commands = b"".join(
+        resp(
+            "XADD", f"{prefix}:mail", "MAXLEN", "~", "100000", "*",
+            "id", str(uuid.uuid4()), "kind", "password_changed", "to", f"user{i}@example.com",
+            "username", f"user{i}", "link", "", "traceparent", "", "enqueued_at", now,
+        )
+        for i in range(count)
+    )
+    sh("redis-cli", "--pipe", input=commands.decode(), capture_output=True)
+
+
+def bench_mail(report: list[str]) -> None:
+    maildir = RESULTS / "mail-sink"
+    sink_port = free_port()
+    sink = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts/smtp_sink.py"), "--port", str(sink_port), "--maildir", str(maildir)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    rows = []
+    idle_rss = 0
+    try:
+        assert sink.stdout.readline().strip() == "ready"
+        for workers in (1, 2):
+            shutil.rmtree(maildir, ignore_errors=True)
+            maildir.mkdir(parents=True)
+            env = {
+                "DATABASE_URL": DB_URL,
+                "REDIS_KEY_PREFIX": f"bench-mail-{workers}-{os.getpid()}",
+                "MAIL_SERVER": "127.0.0.1",
+                "MAIL_PORT": str(sink_port),
+                "MAIL_USE_TLS": "false",
+            }
+            processes = [Service("folio-mail", env) for _ in range(workers)]
+            try:
+                for process in processes:
+                    process.start()
+                time.sleep(1)
+                idle_rss = idle_rss or processes[0].rss_kib()
+                started = time.perf_counter()
+                enqueue_mail_jobs(env["REDIS_KEY_PREFIX"], MAIL_JOBS)
+                deadline = started + 600
+                while len(list(maildir.glob("*.eml"))) < MAIL_JOBS and time.perf_counter() < deadline:
+                    time.sleep(0.1)
+                elapsed = time.perf_counter() - started
+                sent = len(list(maildir.glob("*.eml")))
+                peak = max(p.rss_kib("VmHWM") for p in processes)
+            finally:
+                for process in processes:
+                    process.stop()
+            rows.append(f"| {workers} | {sent:,} | {elapsed:.1f} | {sent / elapsed:,.0f} | {peak / 1024:.1f} |")
+    finally:
+        sink.terminate()
+        sink.wait()
+    size_mib = (RELEASE / "folio-mail").stat().st_size / 1024 / 1024
+    report += [
+        f"## mail ({MAIL_JOBS:,} queued jobs drained into a local SMTP sink, aiosmtpd)",
+        "",
+        "| workers | mails sent | seconds | jobs per second | peak RSS MiB (per worker) |",
+        "|---:|---:|---:|---:|---:|",
+        *rows,
+        "",
+        f"- idle RSS of a worker: {idle_rss / 1024:.1f} MiB; release binary: {size_mib:.1f} MiB",
+        "",
+    ]
+
+
 def main() -> int:
     ensure_wrk()
     build()
@@ -314,6 +477,8 @@ def main() -> int:
     ]
     bench_auth(report)
     bench_posts(report, pgbench_select_tps())
+    bench_media(report)
+    bench_mail(report)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "report.md"
     out.write_text("\n".join(report))

@@ -55,6 +55,8 @@ impl Application {
             body_limit: max_bytes + FRAMING_ALLOWANCE,
             too_large_detail: too_large_detail(max_bytes),
             allowed_origins: settings.allowed_origins.clone(),
+            // The multipart reader caps the file at the limit as it streams.
+            stream_bodies: true,
         };
         let listener = BoundListener::bind(settings.port).await?;
         Ok(App::new(listener, wrap_api(routes, options).boxed()))

@@ -1,6 +1,8 @@
 //! Refuses request bodies over a limit with 413, whether or not `Content-Length` is sent
 //! or honest: a declared length over the limit is refused before reading, and an
-//! undeclared (chunked) body is read up to the limit plus one byte at most.
+//! undeclared (chunked) body is read up to the limit plus one byte at most. Endpoints
+//! that stream their body with a cap of their own (uploads) can have undeclared bodies
+//! passed on unread instead, so nothing is buffered here.
 
 use poem::{
     Endpoint, Middleware, Request, Result,
@@ -13,6 +15,7 @@ use super::detail_response;
 pub struct BodyLimit {
     limit: usize,
     detail: String,
+    stream_undeclared: bool,
 }
 
 impl BodyLimit {
@@ -21,6 +24,15 @@ impl BodyLimit {
         Self {
             limit,
             detail: detail.into(),
+            stream_undeclared: false,
+        }
+    }
+
+    /// Passes bodies without `Content-Length` on unread: the endpoint caps them itself.
+    pub fn streaming(self) -> Self {
+        Self {
+            stream_undeclared: true,
+            ..self
         }
     }
 }
@@ -33,6 +45,7 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
             inner,
             limit: self.limit,
             detail: self.detail.clone(),
+            stream_undeclared: self.stream_undeclared,
         }
     }
 }
@@ -42,6 +55,7 @@ pub struct BodyLimitEndpoint<E> {
     inner: E,
     limit: usize,
     detail: String,
+    stream_undeclared: bool,
 }
 
 impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
@@ -58,6 +72,7 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             Some(length) if length > self.limit as u64 => return too_large(),
             // hyper stops a body at its declared length, so a lying header cannot overrun.
             Some(_) => {}
+            None if self.stream_undeclared => {}
             None => {
                 // Chunked or unknown length: buffer at most limit + 1 bytes to decide.
                 match req.take_body().into_bytes_limit(self.limit).await {

@@ -34,6 +34,9 @@ pub struct HttpOptions {
     pub too_large_detail: String,
     /// Exact origins allowed to call cross-origin.
     pub allowed_origins: Vec<String>,
+    /// Pass bodies without `Content-Length` on as a stream instead of buffering them up
+    /// to the limit; the endpoints must cap what they read themselves.
+    pub stream_bodies: bool,
 }
 
 impl HttpOptions {
@@ -43,12 +46,22 @@ impl HttpOptions {
             body_limit: DEFAULT_BODY_LIMIT,
             too_large_detail: "Request body too large".to_owned(),
             allowed_origins,
+            stream_bodies: false,
         }
     }
 
     /// The same with another body limit.
     pub fn with_body_limit(self, body_limit: usize) -> Self {
         Self { body_limit, ..self }
+    }
+}
+
+fn body_limit(options: &HttpOptions) -> BodyLimit {
+    let limit = BodyLimit::new(options.body_limit, options.too_large_detail.clone());
+    if options.stream_bodies {
+        limit.streaming()
+    } else {
+        limit
     }
 }
 
@@ -60,7 +73,7 @@ where
 {
     routes
         .into_endpoint()
-        .with(BodyLimit::new(options.body_limit, options.too_large_detail))
+        .with(body_limit(&options))
         .around(errors::render_errors)
         .with(Cors::new(options.allowed_origins))
         .with(SecurityHeaders)

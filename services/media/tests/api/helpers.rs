@@ -170,10 +170,12 @@ impl S3Server {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    /// Settings pointing the media service at `bucket` on this server.
+    /// Settings pointing the media service at `bucket` on this server, with the FastAPI
+    /// blog's `S3_*` variables only.
     pub fn settings(&self, bucket: &str) -> Vec<(&'static str, String)> {
         vec![
-            ("MEDIA_STORE_URL", format!("s3://{bucket}")),
+            ("MEDIA_STORE_URL", String::new()),
+            ("S3_BUCKET_NAME", bucket.to_owned()),
             ("S3_ENDPOINT_URL", self.url("")),
             ("S3_ACCESS_KEY_ID", "test".to_owned()),
             ("S3_SECRET_ACCESS_KEY", "test".to_owned()),
