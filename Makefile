@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/folio-target
 DEV_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/folio
 PORT ?= 8080
 
-.PHONY: help dev test lint fmt check-services migrate bench
+.PHONY: help dev test test-pgbouncer lint fmt check-services migrate bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -16,8 +16,14 @@ help: ## List the targets
 dev: check-services ## Run the system locally: migrate, then every service (Ctrl-C stops all)
 	DEV_DATABASE_URL=$(DEV_DATABASE_URL) PORT=$(PORT) scripts/dev.sh
 
-test: lint check-services ## Format check, clippy, and every test against real Postgres, Redis and SMTP
+test: lint check-services ## Format check, clippy, every test, then the API suites through PgBouncer
 	cargo test --workspace --all-features --no-fail-fast
+	@$(MAKE) --no-print-directory test-pgbouncer
+
+test-pgbouncer: ## The services' API suites again, through PgBouncer 1.18 in transaction mode
+	@scripts/pgbouncer.sh start
+	FOLIO_TEST_POOLER_URL=postgres://postgres@127.0.0.1:6432 \
+	  cargo test --all-features -p folio-auth -p folio-posts -p folio-media -p folio-mail --test api
 
 lint: ## cargo fmt --check and clippy with warnings as errors
 	cargo fmt --all -- --check

@@ -102,6 +102,11 @@ impl Drop for TestDb {
 /// Development settings for a service under test: its own database, a Redis key prefix
 /// of its own (so parallel tests never share rate limits or streams), port 0, a fresh
 /// signing key and a file store in a temporary folder. `overrides` win.
+///
+/// With `FOLIO_TEST_POOLER_URL` set (e.g. `postgres://postgres@127.0.0.1:6432`, a
+/// PgBouncer in transaction mode), the service reaches its database through that pooler
+/// with prepared statements off, as behind a pooler without protocol-level support for
+/// them; set-up and assertions still connect directly.
 pub fn test_settings(db: &TestDb, overrides: &[(&str, &str)]) -> Settings {
     let media_dir =
         std::env::temp_dir().join(format!("folio-test-media-{}", Uuid::new_v4().simple()));
@@ -122,6 +127,12 @@ pub fn test_settings(db: &TestDb, overrides: &[(&str, &str)]) -> Settings {
         ),
         ("FRONTEND_URL".into(), "http://localhost:8000".into()),
     ]);
+    if let Ok(pooler) = std::env::var("FOLIO_TEST_POOLER_URL") {
+        let mut url = Url::parse(&pooler).expect("FOLIO_TEST_POOLER_URL is a URL");
+        url.set_path(db.name());
+        vars.insert("DATABASE_URL".into(), url.to_string());
+        vars.insert("DATABASE_PREPARED_STATEMENTS".into(), "false".into());
+    }
     for (key, value) in overrides {
         vars.insert((*key).to_owned(), (*value).to_owned());
     }
