@@ -265,3 +265,30 @@ pub fn decode_quoted_printable(mail: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// Declares a service's `TestApp` (a [`TestServer`] the test helpers add methods to) and
+/// `spawn_app()` / `spawn_app_with(overrides)` building it with `$build`.
+#[macro_export]
+macro_rules! test_app {
+    ($build:path) => {
+        /// The service under test.
+        pub struct TestApp(pub $crate::test_utils::TestServer);
+
+        impl std::ops::Deref for TestApp {
+            type Target = $crate::test_utils::TestServer;
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        /// The service with test settings.
+        pub async fn spawn_app() -> TestApp {
+            spawn_app_with(&[]).await
+        }
+
+        /// The service with test settings, `overrides` on top.
+        pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+            TestApp($crate::test_utils::TestServer::spawn(overrides, $build).await)
+        }
+    };
+}

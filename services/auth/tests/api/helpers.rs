@@ -3,33 +3,13 @@
 
 use std::collections::HashMap;
 
-use folio_auth::startup::Application;
-use folio_shared::{
-    jwt::Claims,
-    test_utils::{TestServer, redis_url},
-};
+use folio_shared::{jwt::Claims, test_utils::redis_url};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "correct horse battery";
 
-pub struct TestApp(TestServer);
-
-impl std::ops::Deref for TestApp {
-    type Target = TestServer;
-    fn deref(&self) -> &TestServer {
-        &self.0
-    }
-}
-
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(&[]).await
-}
-
-/// Spawns the app with settings overridden (`("POSTS_PER_PAGE", "3")`...).
-pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    TestApp(TestServer::spawn(overrides, Application::build).await)
-}
+folio_shared::test_app!(folio_auth::startup::Application::build);
 
 /// A registered user and a token of theirs.
 pub struct TestUser {

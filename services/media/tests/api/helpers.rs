@@ -9,27 +9,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use folio_media::startup::Application;
-use folio_shared::test_utils::{TestServer, insert_user, sign, valid_claims};
+use folio_shared::test_utils::{insert_user, sign, valid_claims};
 use image::{DynamicImage, ImageFormat, RgbImage};
 use reqwest::{Response, multipart};
 
-pub struct TestApp(pub TestServer);
-
-impl std::ops::Deref for TestApp {
-    type Target = TestServer;
-    fn deref(&self) -> &TestServer {
-        &self.0
-    }
-}
-
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(&[]).await
-}
-
-pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    TestApp(TestServer::spawn(overrides, Application::build).await)
-}
+folio_shared::test_app!(folio_media::startup::Application::build);
 
 pub struct TestUser {
     pub id: i64,

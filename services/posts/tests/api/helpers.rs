@@ -1,28 +1,11 @@
 //! `spawn_app()`: the real posts application on port 0 with its own database, plus
 //! users inserted directly and signed tokens (auth is not needed to test posts).
 
-use folio_posts::startup::Application;
-use folio_shared::test_utils::{TestServer, insert_user, sign, valid_claims};
+use folio_shared::test_utils::{insert_user, sign, valid_claims};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-pub struct TestApp(TestServer);
-
-impl std::ops::Deref for TestApp {
-    type Target = TestServer;
-    fn deref(&self) -> &TestServer {
-        &self.0
-    }
-}
-
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(&[]).await
-}
-
-/// Spawns the app with settings overridden (`("POSTS_PER_PAGE", "3")`...).
-pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    TestApp(TestServer::spawn(overrides, Application::build).await)
-}
+folio_shared::test_app!(folio_posts::startup::Application::build);
 
 /// A user and a valid token of theirs.
 pub struct TestUser {

@@ -1,0 +1,118 @@
+use secrecy::ExposeSecret;
+
+use super::*;
+
+fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    let vars = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    Settings::from_vars(&vars)
+}
+
+#[test]
+fn defaults_follow_the_design() {
+    let s = settings(&[]).unwrap();
+    assert_eq!(s.app_env, AppEnv::Development);
+    assert_eq!(s.port, 8080);
+    assert_eq!(s.access_token_expire_minutes, 30);
+    assert_eq!(s.reset_token_expire_minutes, 60);
+    assert_eq!(s.posts_per_page, 10);
+    assert_eq!(s.max_upload_size_bytes, 5_242_880);
+    assert_eq!(s.mail.port, 587);
+    assert!(s.mail.use_tls);
+    assert_eq!(s.mail.max_attempts, 5);
+    assert_eq!(s.default_avatar_url, "/static/profile_pics/default.jpg");
+    assert_eq!(s.media_public_url, "/media");
+    assert_eq!(s.redis_key_prefix, "folio");
+}
+
+#[test]
+fn production_requires_the_database_url() {
+    let err = settings(&[("APP_ENV", "production")]).unwrap_err();
+    assert_eq!(err.variable, "DATABASE_URL");
+    assert_eq!(
+        err.to_string(),
+        "configuration error: DATABASE_URL: is required in production"
+    );
+}
+
+#[test]
+fn a_malformed_number_names_its_variable() {
+    let err = settings(&[("PORT", "eighty")]).unwrap_err();
+    assert_eq!(err.variable, "PORT");
+    assert!(err.to_string().contains("`eighty`"));
+}
+
+#[test]
+fn zero_is_refused_where_a_positive_value_is_needed() {
+    let err = settings(&[("ACCESS_TOKEN_EXPIRE_MINUTES", "0")]).unwrap_err();
+    assert_eq!(err.variable, "ACCESS_TOKEN_EXPIRE_MINUTES");
+}
+
+#[test]
+fn an_unknown_app_env_is_refused() {
+    let err = settings(&[("APP_ENV", "staging")]).unwrap_err();
+    assert_eq!(err.variable, "APP_ENV");
+}
+
+#[test]
+fn booleans_accept_common_spellings_and_refuse_others() {
+    assert!(!settings(&[("MAIL_USE_TLS", "False")]).unwrap().mail.use_tls);
+    let err = settings(&[("MAIL_USE_TLS", "maybe")]).unwrap_err();
+    assert_eq!(err.variable, "MAIL_USE_TLS");
+}
+
+#[test]
+fn origins_must_be_exact() {
+    let s = settings(&[(
+        "ALLOWED_ORIGINS",
+        "https://blog.example.com, http://localhost:5173/",
+    )])
+    .unwrap();
+    assert_eq!(
+        s.allowed_origins,
+        ["https://blog.example.com", "http://localhost:5173"]
+    );
+    for bad in ["*", "https://*.example.com", "https://a.com/path", "a.com"] {
+        let err = settings(&[("ALLOWED_ORIGINS", bad)]).unwrap_err();
+        assert_eq!(err.variable, "ALLOWED_ORIGINS", "{bad}");
+    }
+}
+
+#[test]
+fn posts_per_page_stays_within_the_feed_bounds() {
+    let err = settings(&[("POSTS_PER_PAGE", "101")]).unwrap_err();
+    assert_eq!(err.variable, "POSTS_PER_PAGE");
+}
+
+#[test]
+fn secrets_do_not_appear_in_debug_output() {
+    let s = settings(&[
+        ("DATABASE_URL", "postgres://u:hunter2@db/folio"),
+        ("MAIL_PASSWORD", "smtp-secret"),
+        ("JWT_PRIVATE_KEY", "private-pem"),
+    ])
+    .unwrap();
+    let debug = format!("{s:?}");
+    for secret in ["hunter2", "smtp-secret", "private-pem"] {
+        assert!(!debug.contains(secret), "{secret} leaked");
+    }
+    assert_eq!(
+        s.database_url.expose_secret(),
+        "postgres://u:hunter2@db/folio"
+    );
+}
+
+#[test]
+fn migrations_prefer_the_direct_url() {
+    let s = settings(&[
+        ("DATABASE_URL", "postgres://pooled/db"),
+        ("DATABASE_DIRECT_URL", "postgres://direct/db"),
+    ])
+    .unwrap();
+    assert_eq!(
+        s.migration_database_url().expose_secret(),
+        "postgres://direct/db"
+    );
+}
