@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use poem::{
     Response,
     http::{StatusCode, header},
@@ -55,7 +56,9 @@ impl RateLimiter {
 
     /// Counts one hit on `scope`/`key` and decides against `limit` per `window`.
     pub async fn hit(&self, scope: &str, key: &str, limit: u32, window: Duration) -> Decision {
-        let redis_key = format!("{}:{scope}:{key}", self.prefix);
+        // Hashed: bounded length whatever the client sends, and no emails kept in Redis.
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.as_bytes());
+        let redis_key = format!("{}:{scope}:{}", self.prefix, URL_SAFE_NO_PAD.encode(digest));
         let mut conn = self.redis.clone();
         let window_ms = window.as_millis() as u64;
         let result: redis::RedisResult<(u64, i64)> = bounded(
@@ -94,18 +97,51 @@ pub fn too_many_requests(retry_after_secs: u64) -> Response {
     response
 }
 
-/// The client address to limit by: the first `X-Forwarded-For` hop when a proxy sent one
-/// (Cloud Run and the gateway always do), else the peer address. The first hop can be
-/// forged by a client, which is why per-account limits back up the per-client ones.
-pub fn client_ip(req: &poem::Request) -> String {
-    req.headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|ip| ip.trim().to_owned())
+/// The client address to limit by: the `X-Forwarded-For` entry `trusted_hops` from the
+/// right, i.e. the address the outermost trusted proxy saw (entries further left are
+/// whatever the client wrote), or the peer address when there is no proxy.
+pub fn client_ip(req: &poem::Request, trusted_hops: usize) -> String {
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
         .filter(|ip| !ip.is_empty())
-        .unwrap_or_else(|| match req.remote_addr().as_socket_addr() {
-            Some(addr) => addr.ip().to_string(),
-            None => "unknown".to_owned(),
-        })
+        .collect();
+    if trusted_hops > 0 && forwarded.len() >= trusted_hops {
+        return forwarded[forwarded.len() - trusted_hops].to_owned();
+    }
+    match req.remote_addr().as_socket_addr() {
+        Some(addr) => addr.ip().to_string(),
+        None => "unknown".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(forwarded: Option<&str>) -> poem::Request {
+        let mut builder = poem::Request::builder();
+        if let Some(value) = forwarded {
+            builder = builder.header("x-forwarded-for", value);
+        }
+        builder.finish()
+    }
+
+    #[test]
+    fn the_address_seen_by_the_trusted_proxy_wins_over_what_the_client_wrote() {
+        let req = request(Some("6.6.6.6, 203.0.113.7"));
+        assert_eq!(client_ip(&req, 1), "203.0.113.7");
+        assert_eq!(client_ip(&req, 2), "6.6.6.6");
+    }
+
+    #[test]
+    fn without_enough_proxy_entries_the_peer_address_is_used() {
+        assert_eq!(client_ip(&request(Some("6.6.6.6")), 2), "unknown");
+        assert_eq!(client_ip(&request(None), 1), "unknown");
+        assert_eq!(client_ip(&request(Some("6.6.6.6")), 0), "unknown");
+    }
 }

@@ -30,7 +30,8 @@ impl PasswordChangeApi {
 }
 
 /// The current and the new password.
-#[derive(Debug, Object)]
+/// Not `Debug`: it carries a secret.
+#[derive(Object)]
 pub struct ChangePassword {
     /// The password in use now.
     pub current_password: String,
@@ -104,11 +105,13 @@ impl PasswordChangeApi {
             new_password,
         } = body.0;
         check_new_password(&new_password)?;
-        let mut conn = self.state.db.conn().await.map_err(AuthError::from)?;
+        let conn = self.state.db.conn().await.map_err(AuthError::from)?;
         let account = credentials_by_id(&conn, auth.0.id)
             .await
             .map_err(AuthError::from)?
             .ok_or(AuthError::UserNotFound)?;
+        // Give the connection back while Argon2 runs twice: the pool is smaller than a flood.
+        drop(conn);
         let verdict = self
             .state
             .passwords
@@ -124,9 +127,11 @@ impl PasswordChangeApi {
             .hash(new_password)
             .await
             .map_err(AuthError::from)?;
+        let mut conn = self.state.db.conn().await.map_err(AuthError::from)?;
         let tx = conn.transaction().await.map_err(AuthError::from)?;
         let job = self.state.replace_password(&tx, account.id, &hash).await?;
         tx.commit().await.map_err(AuthError::from)?;
+        drop(conn);
         if let Some(job) = job {
             self.state.publish_mail(&job).await;
         }

@@ -47,7 +47,8 @@ pub struct ForgotPassword {
 }
 
 /// A reset token and the new password.
-#[derive(Debug, Object)]
+/// Not `Debug`: it carries a secret.
+#[derive(Object)]
 pub struct ResetPassword {
     /// The token from the mailed link.
     pub token: String,
@@ -86,6 +87,12 @@ const CONSUME_RESET_TOKEN: Sql = Sql::new(
     &[Type::BPCHAR],
 );
 
+// Any row, live or expired: expired ones are consumed (deleted) by the transaction below.
+const TOKEN_EXISTS: Sql = Sql::new(
+    "select 1 from password_reset_tokens where token_hash = $1",
+    &[Type::BPCHAR],
+);
+
 /// A fresh token: 32 random bytes, base64url.
 fn new_token() -> String {
     let mut bytes = [0u8; 32];
@@ -119,7 +126,7 @@ impl PasswordResetApi {
         let mut v = Validator::new();
         check_email(&mut v, &email);
         v.finish().map_err(AuthError::from)?;
-        let ip = client_ip(req);
+        let ip = client_ip(req, self.state.trusted_proxy_hops);
         self.state
             .enforce_limits(
                 &[("forgot-ip", &ip), ("forgot-account", &email)],
@@ -149,6 +156,7 @@ impl PasswordResetApi {
             .map_err(AuthError::from)?;
             insert_outbox(&tx, &job).await.map_err(AuthError::from)?;
             tx.commit().await.map_err(AuthError::from)?;
+            drop(conn);
             self.state.publish_mail(&job).await;
             tracing::info!(user_id = account.id, "password reset requested");
         }
@@ -169,10 +177,20 @@ impl PasswordResetApi {
             new_password,
         } = body.0;
         check_new_password(&new_password)?;
-        let ip = client_ip(req);
+        let ip = client_ip(req, self.state.trusted_proxy_hops);
         self.state
             .enforce_limits(&[("reset-ip", &ip)], self.state.reset_limit)
             .await?;
+        // A cheap look first: a made-up token must not cost an Argon2 hash.
+        let conn = self.state.db.conn().await.map_err(AuthError::from)?;
+        let known = conn
+            .query_opt(&TOKEN_EXISTS, &[&token_hash(&token)])
+            .await
+            .map_err(AuthError::from)?;
+        drop(conn);
+        if known.is_none() {
+            return Err(AuthError::InvalidResetToken.into());
+        }
         // Hash before taking the token: the transaction stays short and holds no lock
         // while Argon2 runs.
         let hash = self
@@ -198,6 +216,7 @@ impl PasswordResetApi {
         };
         let job = self.state.replace_password(&tx, user_id, &hash).await?;
         tx.commit().await.map_err(AuthError::from)?;
+        drop(conn);
         if let Some(job) = job {
             self.state.publish_mail(&job).await;
         }

@@ -1,6 +1,7 @@
 //! Argon2id password hashing on a small pool of dedicated threads, one per CPU: off the
-//! async runtime, and bounded like a semaphore, so a login flood queues hashes instead of
-//! starving every other request.
+//! async runtime, at most one hash per CPU at a time, so a login flood queues hashes
+//! instead of starving every other request. Queued hashes whose request has gone away
+//! are skipped.
 //!
 //! Each thread keeps one Argon2 matrix (19 MiB; 64 MiB once a legacy hash was checked)
 //! and reuses it. Allocating a matrix per hash, as `Argon2::hash_password` does, let glibc
@@ -128,6 +129,10 @@ impl Passwords {
         let (done, result) = oneshot::channel();
         self.jobs
             .send(Box::new(move || {
+                // The request went away while queued (client gone, timed out): skip it.
+                if done.is_closed() {
+                    return;
+                }
                 let _ = done.send(work());
             }))
             .map_err(|_| anyhow::anyhow!("the hashing threads are gone"))?;

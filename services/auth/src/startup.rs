@@ -51,6 +51,8 @@ pub struct AppState {
     pub login_limit: u32,
     /// Forgot/reset requests per minute, per client (and per email for forgot).
     pub reset_limit: u32,
+    /// Proxies whose `X-Forwarded-For` entries are trusted (see `client_ip`).
+    pub trusted_proxy_hops: usize,
 }
 
 /// Builds the auth service.
@@ -80,6 +82,7 @@ impl Application {
             frontend_url: settings.frontend_url.clone(),
             login_limit: settings.login_rate_limit_per_minute,
             reset_limit: settings.password_reset_rate_limit_per_minute,
+            trusted_proxy_hops: settings.trusted_proxy_hops,
         });
         let verifier = Arc::new(TokenVerifier::new(keys.public, db.clone()));
         let api = OpenApiService::new(

@@ -33,7 +33,8 @@ impl TokensApi {
 }
 
 /// OAuth2 password form: `username` carries the email.
-#[derive(Debug, Object, serde::Deserialize)]
+/// Not `Debug`: it carries a secret.
+#[derive(Object, serde::Deserialize)]
 pub struct LoginForm {
     /// The account's email.
     pub username: String,
@@ -112,7 +113,7 @@ impl TokensApi {
             password,
         } = form.0;
         let email = email.trim().to_lowercase();
-        let ip = client_ip(req);
+        let ip = client_ip(req, self.state.trusted_proxy_hops);
         self.state
             .enforce_limits(
                 &[("login-ip", &ip), ("login-account", &email)],
@@ -139,15 +140,23 @@ impl TokensApi {
             (_, Some(account)) => account,
         };
         if let Verdict::MatchRehashed(new_hash) = verdict {
-            // Upgrade the legacy hash; losing a race with a password change is fine.
-            let conn = self.state.db.conn().await.map_err(AuthError::from)?;
-            upgrade_hash(&conn, account.id, &account.password_hash, &new_hash)
-                .await
-                .map_err(AuthError::from)?;
-            tracing::info!(
-                user_id = account.id,
-                "password hash upgraded to current parameters"
-            );
+            // Upgrade the legacy hash. The password is right either way: a failed upgrade
+            // (or one that lost a race with a password change) must not fail the login.
+            let upgraded = match self.state.db.conn().await {
+                Ok(conn) => {
+                    upgrade_hash(&conn, account.id, &account.password_hash, &new_hash).await
+                }
+                Err(err) => Err(err),
+            };
+            match upgraded {
+                Ok(()) => tracing::info!(
+                    user_id = account.id,
+                    "password hash upgraded to current parameters"
+                ),
+                Err(err) => {
+                    tracing::warn!(user_id = account.id, error = %err, "password hash upgrade failed; will retry at next login")
+                }
+            }
         }
         Ok(LoginResponse::Ok(Json(Token {
             access_token: self

@@ -26,7 +26,8 @@ impl UsersApi {
 }
 
 /// A new account.
-#[derive(Debug, Object)]
+/// Not `Debug`: it carries a secret.
+#[derive(Object)]
 pub struct CreateUser {
     /// 1 to 50 characters, unique in any letter case.
     pub username: String,
@@ -123,6 +124,8 @@ impl UsersApi {
             email,
             password,
         } = body.0;
+        // Validate what is stored: lowercasing can lengthen some characters (U+0130).
+        let email = email.to_lowercase();
         let mut v = Validator::new();
         check_username(&mut v, &username);
         check_email(&mut v, &email);
@@ -134,7 +137,6 @@ impl UsersApi {
             .hash(password)
             .await
             .map_err(AuthError::from)?;
-        let email = email.to_lowercase();
         let conn = self.state.db.conn().await.map_err(AuthError::from)?;
         let row = conn
             .query_opt(&INSERT_USER, &[&username, &email, &hash])
@@ -179,6 +181,7 @@ impl UsersApi {
         body: Json<UpdateUser>,
     ) -> poem::Result<UpdateUserResponse> {
         let UpdateUser { username, email } = body.0;
+        let email = email.map(|e| e.to_lowercase());
         let mut v = Validator::new();
         if let Some(username) = &username {
             check_username(&mut v, username);
@@ -195,7 +198,6 @@ impl UsersApi {
         if id.0 != auth.0.id {
             return Err(AuthError::NotAuthorizedToUpdate.into());
         }
-        let email = email.map(|e| e.to_lowercase());
         let row = conn
             .query_opt(&UPDATE_USER, &[&id.0, &username, &email])
             .await

@@ -141,6 +141,7 @@ impl Worker {
         redis_outage.reset();
         let mut retries: Vec<Retry> = Vec::new();
         let mut next_reclaim = Instant::now();
+        let mut reclaim_cursor = "0-0".to_owned();
         loop {
             if shutdown.is_shutting_down() {
                 return Ok(());
@@ -161,7 +162,12 @@ impl Worker {
             }
             if now >= next_reclaim {
                 next_reclaim = now + RECLAIM_EVERY;
-                let reclaimed = self.consumer.reclaim_idle(self.reclaim_idle, BATCH).await?;
+                let (reclaimed, next) = self
+                    .consumer
+                    .reclaim_idle(&reclaim_cursor, self.reclaim_idle, BATCH)
+                    .await?;
+                // `0-0` means the scan went round: start over next time.
+                reclaim_cursor = next;
                 ours.extend(
                     reclaimed
                         .into_iter()

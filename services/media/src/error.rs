@@ -25,6 +25,9 @@ pub enum MediaError {
     /// 400: not an image of an accepted format, or one that cannot be decoded safely.
     #[error("invalid image: {0}")]
     InvalidImage(String),
+    /// 503: too many uploads in progress; retry shortly.
+    #[error("too many uploads in progress")]
+    Busy,
     /// 400: deleting a picture the user does not have.
     #[error("no picture to delete")]
     NoPicture,
@@ -54,7 +57,7 @@ impl ResponseError for MediaError {
             InvalidImage(_) | NoPicture => StatusCode::BAD_REQUEST,
             UserNotFound => StatusCode::NOT_FOUND,
             NotAuthorized => StatusCode::FORBIDDEN,
-            Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Storage(_) | Busy => StatusCode::SERVICE_UNAVAILABLE,
             Database(err) if err.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             Database(_) | Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -71,6 +74,7 @@ impl ResponseError for MediaError {
             NotAuthorized => {
                 detail_response(StatusCode::FORBIDDEN, "Not authorized to update this user")
             }
+            Busy => unavailable_response("Too many uploads in progress; try again shortly"),
             Storage(err) => {
                 tracing::error!(error = err as &dyn std::error::Error, "object store failed");
                 unavailable_response("Storage temporarily unavailable")

@@ -28,6 +28,9 @@ pub struct PicturesApi {
     too_large: String,
     /// Decoding is CPU- and memory-heavy: at most one per CPU at a time.
     decoders: Arc<Semaphore>,
+    /// Uploads being read or waiting to decode each hold their file: a few per CPU at
+    /// most, the rest are told to retry (so memory does not grow with the request count).
+    uploads: Arc<Semaphore>,
 }
 
 impl PicturesApi {
@@ -41,6 +44,7 @@ impl PicturesApi {
             max_bytes,
             too_large: too_large_detail(max_bytes),
             decoders: Arc::new(Semaphore::new(cpus)),
+            uploads: Arc::new(Semaphore::new(4 * cpus)),
         }
     }
 }
@@ -81,16 +85,16 @@ enum Tags {
 }
 
 impl PicturesApi {
-    /// 404 for an unknown user, 403 for someone else: before the body is even read.
+    /// 403 for anyone but the owner (existing id or not), then the owner's row.
     async fn owner_check(&self, id: i64, auth: &BearerAuth) -> Result<UserRow, MediaError> {
+        if id != auth.0.id {
+            return Err(MediaError::NotAuthorized);
+        }
         let conn = self.db.conn().await?;
         let row = conn
             .query_opt(&USER_BY_ID, &[&id])
             .await?
             .ok_or(MediaError::UserNotFound)?;
-        if id != auth.0.id {
-            return Err(MediaError::NotAuthorized);
-        }
         Ok(UserRow::from_row(&row))
     }
 
@@ -120,7 +124,14 @@ impl PicturesApi {
         auth: BearerAuth,
         upload: PictureUpload,
     ) -> Result<UserPrivate, MediaError> {
-        self.owner_check(id, &auth).await?;
+        if id != auth.0.id {
+            return Err(MediaError::NotAuthorized);
+        }
+        let _in_flight = self
+            .uploads
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| MediaError::Busy)?;
         let bytes = upload.read_file(self.max_bytes, &self.too_large).await?;
         let permit = self
             .decoders

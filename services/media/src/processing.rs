@@ -20,8 +20,9 @@ pub const AVATAR_SIDE: u32 = 300;
 pub const JPEG_QUALITY: u8 = 85;
 /// Largest width or height accepted.
 pub const MAX_SIDE: u32 = 12_000;
-/// Largest decoding allocation accepted (a 40-megapixel RGBA photo fits).
-pub const MAX_ALLOC: u64 = 192 * 1024 * 1024;
+/// Largest decoding buffer accepted (a 40-megapixel RGB photo fits); with one decode per
+/// CPU this bounds the service's image memory.
+pub const MAX_ALLOC: u64 = 128 * 1024 * 1024;
 
 /// The accepted format of `bytes`, by magic number.
 pub fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
@@ -48,11 +49,32 @@ pub fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
     }
 }
 
-/// True when the last scan of a JPEG is followed by its end-of-image marker. Entropy-coded
-/// data escapes 0xFF, so `FF D9` after the last `FF DA` (start of scan) is the real end.
+/// True when the main image's scan is followed by an end-of-image marker. The marker
+/// segments before the first start-of-scan are walked by their lengths, so an EXIF
+/// thumbnail inside APP1 is skipped; entropy-coded data escapes 0xFF, so the first
+/// `FF D9` after the scan is the real end (trailers after it, as in motion photos, are
+/// fine).
 fn jpeg_is_complete(bytes: &[u8]) -> bool {
-    let last = |marker: [u8; 2]| bytes.windows(2).rposition(|w| w == marker);
-    matches!((last([0xFF, 0xDA]), last([0xFF, 0xD9])), (Some(scan), Some(end)) if end > scan)
+    let mut at = 2; // after SOI
+    while at + 4 <= bytes.len() {
+        if bytes[at] != 0xFF {
+            return false;
+        }
+        let marker = bytes[at + 1];
+        if marker == 0xFF {
+            at += 1; // fill byte
+            continue;
+        }
+        let length = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+        let next = at + 2 + length;
+        if marker == 0xDA {
+            return bytes
+                .get(next..)
+                .is_some_and(|scan| scan.windows(2).any(|w| w == [0xFF, 0xD9]));
+        }
+        at = next;
+    }
+    false
 }
 
 /// Why bytes were refused (for logs; users get one message).
@@ -75,12 +97,25 @@ pub fn to_avatar(bytes: &[u8]) -> Result<Vec<u8>, Refused> {
     reader.limits(limits);
     let refused = |e: image::ImageError| Refused(e.to_string());
     let mut decoder = reader.into_decoder().map_err(refused)?;
+    // `into_decoder` checks the sides only; the buffer the decode needs is checked here.
+    if decoder.total_bytes() > MAX_ALLOC {
+        return Err(Refused(format!(
+            "{} bytes to decode",
+            decoder.total_bytes()
+        )));
+    }
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let mut picture = DynamicImage::from_decoder(decoder).map_err(refused)?;
-    picture.apply_orientation(orientation);
-    let square = picture
-        .resize_to_fill(AVATAR_SIDE, AVATAR_SIDE, FilterType::Lanczos3)
-        .to_rgb8();
+    let picture = DynamicImage::from_decoder(decoder).map_err(refused)?;
+    // Crop the centred square at source size, then shrink it: scaling first to cover the
+    // square would blow a 1x12000 strip up to 300x3600000 pixels.
+    let (width, height) = (picture.width(), picture.height());
+    let side = width.min(height);
+    let mut square = picture
+        .crop_imm((width - side) / 2, (height - side) / 2, side, side)
+        .resize_exact(AVATAR_SIDE, AVATAR_SIDE, FilterType::Lanczos3);
+    // Turning commutes with a centred square crop: do it on the small picture.
+    square.apply_orientation(orientation);
+    let square = square.to_rgb8();
     let mut jpeg = Vec::with_capacity(32 * 1024);
     JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)
         .encode_image(&square)
@@ -117,6 +152,13 @@ mod tests {
     fn a_wide_picture_becomes_a_300_square_jpeg() {
         let jpeg = to_avatar(&png(900, 400)).unwrap();
         assert_eq!(sniff(&jpeg), Some(ImageFormat::Jpeg));
+        let decoded = image::load_from_memory(&jpeg).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (300, 300));
+    }
+
+    #[test]
+    fn a_thin_strip_is_cropped_before_it_is_scaled() {
+        let jpeg = to_avatar(&png(1, 6000)).unwrap();
         let decoded = image::load_from_memory(&jpeg).unwrap();
         assert_eq!((decoded.width(), decoded.height()), (300, 300));
     }

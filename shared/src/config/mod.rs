@@ -122,6 +122,10 @@ pub struct Settings {
     pub default_avatar_url: String,
     /// SMTP settings (mail worker).
     pub mail: MailSettings,
+    /// `TRUSTED_PROXY_HOPS` (1): proxies in front of the service that append the client
+    /// address to `X-Forwarded-For` (Cloud Run: 1; behind the load balancer: 2; 0: use the
+    /// peer address). Rate limits key on the address that many hops from the right.
+    pub trusted_proxy_hops: usize,
     /// `LOGIN_RATE_LIMIT_PER_MINUTE` (10): login attempts per client and per account.
     pub login_rate_limit_per_minute: u32,
     /// `PASSWORD_RESET_RATE_LIMIT_PER_MINUTE` (5): forgot/reset requests per client.
@@ -181,9 +185,19 @@ impl Settings {
             jwt_private_key: env.get("JWT_PRIVATE_KEY").map(Into::into),
             jwt_public_keys: env.get("JWT_PUBLIC_KEYS"),
             jwt_dev_key_file: env.get_or("JWT_DEV_KEY_FILE", ".dev/jwt-dev-key.pem"),
-            access_token_expire_minutes: env
-                .parse_positive_or("ACCESS_TOKEN_EXPIRE_MINUTES", 30)?,
-            reset_token_expire_minutes: env.parse_positive_or("RESET_TOKEN_EXPIRE_MINUTES", 60)?,
+            // Bounded so expiry arithmetic cannot overflow and no token lives for ever.
+            access_token_expire_minutes: env.parse_in_range(
+                "ACCESS_TOKEN_EXPIRE_MINUTES",
+                30,
+                1,
+                43_200,
+            )?,
+            reset_token_expire_minutes: env.parse_in_range(
+                "RESET_TOKEN_EXPIRE_MINUTES",
+                60,
+                1,
+                10_080,
+            )?,
             posts_per_page: parse_posts_per_page(&env)?,
             max_upload_size_bytes: env.parse_positive_or("MAX_UPLOAD_SIZE_BYTES", 5_242_880)?,
             media_store_url: env.get("MEDIA_STORE_URL"),
@@ -207,6 +221,7 @@ impl Settings {
                 max_attempts: env.parse_positive_or("MAIL_MAX_ATTEMPTS", 5)?,
                 reclaim_idle_secs: env.parse_positive_or("MAIL_RECLAIM_IDLE_SECONDS", 60)?,
             },
+            trusted_proxy_hops: env.parse_or("TRUSTED_PROXY_HOPS", 1)?,
             login_rate_limit_per_minute: env
                 .parse_positive_or("LOGIN_RATE_LIMIT_PER_MINUTE", 10)?,
             password_reset_rate_limit_per_minute: env
@@ -250,6 +265,23 @@ impl Env<'_> {
                 ConfigError::new(name, format!("`{raw}` is not a valid {}", type_name::<T>()))
             }),
         }
+    }
+
+    fn parse_in_range(
+        &self,
+        name: &'static str,
+        default: i64,
+        min: i64,
+        max: i64,
+    ) -> Result<i64, ConfigError> {
+        let value: i64 = self.parse_or(name, default)?;
+        if !(min..=max).contains(&value) {
+            return Err(ConfigError::new(
+                name,
+                format!("must be between {min} and {max}"),
+            ));
+        }
+        Ok(value)
     }
 
     fn parse_positive_or<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>

@@ -51,6 +51,14 @@ fn zero_is_refused_where_a_positive_value_is_needed() {
 }
 
 #[test]
+fn token_lifetimes_are_bounded() {
+    let err = settings(&[("ACCESS_TOKEN_EXPIRE_MINUTES", "200000000000000")]).unwrap_err();
+    assert_eq!(err.variable, "ACCESS_TOKEN_EXPIRE_MINUTES");
+    assert_eq!(err.reason, "must be between 1 and 43200");
+    assert!(settings(&[("RESET_TOKEN_EXPIRE_MINUTES", "10081")]).is_err());
+}
+
+#[test]
 fn an_unknown_app_env_is_refused() {
     let err = settings(&[("APP_ENV", "staging")]).unwrap_err();
     assert_eq!(err.variable, "APP_ENV");

@@ -61,18 +61,27 @@ pub enum DbError {
     /// The server (or the connection to it) failed the statement.
     #[error("database query: {0}")]
     Query(#[from] tokio_postgres::Error),
+    /// No answer within [`QUERY_TIMEOUT`] (a half-open connection, a stuck server).
+    #[error("database query timed out")]
+    Timeout,
 }
+
+/// Longest a single statement may take; Folio's statements take milliseconds.
+pub const QUERY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl DbError {
     /// True when the database is unreachable or shutting down rather than the query being
     /// wrong: callers answer 503 and the pool recovers by itself.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            DbError::Pool(_) => true,
+            DbError::Pool(_) | DbError::Timeout => true,
+            DbError::Query(err) if err.is_closed() => true,
             DbError::Query(err) => match err.code() {
-                None => true,
+                // No SQLSTATE: a broken connection (an I/O error underneath) is an outage;
+                // a parameter or column type mismatch is a bug and must not look like one.
+                None => std::error::Error::source(err).is_some_and(|s| s.is::<std::io::Error>()),
                 Some(code) => {
-                    code.code().starts_with("08")
+                    (code.code().starts_with("08") && code != &SqlState::PROTOCOL_VIOLATION)
                         || [
                             SqlState::ADMIN_SHUTDOWN,
                             SqlState::CRASH_SHUTDOWN,
@@ -142,9 +151,11 @@ impl Db {
         let pool = Pool::builder(manager)
             .max_size(size)
             .runtime(Runtime::Tokio1)
-            // Fail fast when the database is gone: a request must not hang past 5 s.
-            .wait_timeout(Some(Duration::from_secs(3)))
-            .create_timeout(Some(Duration::from_secs(3)))
+            // Fail fast when the database is gone: getting a connection takes at most
+            // 2 s waiting for a free one plus 2 s to open one; queries are cut at
+            // QUERY_TIMEOUT, so a dead server cannot hold a request hostage.
+            .wait_timeout(Some(Duration::from_secs(2)))
+            .create_timeout(Some(Duration::from_secs(2)))
             .recycle_timeout(Some(Duration::from_secs(2)))
             .build()?;
         Ok(Self { pool, mode })
@@ -157,16 +168,6 @@ impl Db {
             mode: self.mode,
         })
     }
-
-    /// The statement mode of this pool.
-    pub fn mode(&self) -> StatementMode {
-        self.mode
-    }
-
-    /// The underlying pool, for status and for closing it.
-    pub fn pool(&self) -> &Pool {
-        &self.pool
-    }
 }
 
 /// Parses a Postgres URL and adds the timeouts Folio relies on.
@@ -175,7 +176,7 @@ pub fn pg_config(url: &SecretString) -> anyhow::Result<tokio_postgres::Config> {
         // The parse error can quote the URL, password included: say only what failed.
         .map_err(|_| anyhow::anyhow!("the database URL is not a valid Postgres URL"))?;
     config
-        .connect_timeout(Duration::from_secs(3))
+        .connect_timeout(Duration::from_secs(2))
         .keepalives(true)
         .keepalives_idle(Duration::from_secs(30));
     if config.get_application_name().is_none() {
@@ -321,6 +322,12 @@ trait UnnamedStatements {
 }
 
 fn typed<'a>(sql: &Sql, params: Params<'a>) -> Vec<(&'a (dyn ToSql + Sync), Type)> {
+    debug_assert_eq!(
+        params.len(),
+        sql.types.len(),
+        "parameters of `{}`",
+        sql.text
+    );
     params
         .iter()
         .copied()
@@ -355,21 +362,28 @@ unnamed_statements!(
     deadpool_postgres::Transaction<'_>
 );
 
+/// Cuts a statement off at [`QUERY_TIMEOUT`].
+async fn bounded<T>(work: impl Future<Output = Result<T, DbError>>) -> Result<T, DbError> {
+    tokio::time::timeout(QUERY_TIMEOUT, work)
+        .await
+        .unwrap_or(Err(DbError::Timeout))
+}
+
 impl Queryable for DbConn {
     async fn query(&self, sql: &Sql, params: Params<'_>) -> Result<Vec<Row>, DbError> {
-        run_query(&self.client, self.mode, sql, params).await
+        bounded(run_query(&self.client, self.mode, sql, params)).await
     }
     async fn execute(&self, sql: &Sql, params: Params<'_>) -> Result<u64, DbError> {
-        run_execute(&self.client, self.mode, sql, params).await
+        bounded(run_execute(&self.client, self.mode, sql, params)).await
     }
 }
 
 impl Queryable for DbTx<'_> {
     async fn query(&self, sql: &Sql, params: Params<'_>) -> Result<Vec<Row>, DbError> {
-        run_query(&self.tx, self.mode, sql, params).await
+        bounded(run_query(&self.tx, self.mode, sql, params)).await
     }
     async fn execute(&self, sql: &Sql, params: Params<'_>) -> Result<u64, DbError> {
-        run_execute(&self.tx, self.mode, sql, params).await
+        bounded(run_execute(&self.tx, self.mode, sql, params)).await
     }
 }
 

@@ -21,8 +21,8 @@ use crate::redis::bounded;
 /// How long the "already sent" marker of a job lives: far beyond any redelivery.
 const SENT_MARKER_TTL_SECS: u64 = 7 * 24 * 3600;
 
-/// One stream entry handed to this consumer.
-#[derive(Debug, Clone)]
+/// One stream entry handed to this consumer. Not `Debug`: its fields hold the reset link.
+#[derive(Clone)]
 pub struct Delivery {
     /// The stream entry id (what is acknowledged).
     pub entry_id: String,
@@ -162,12 +162,15 @@ impl MailConsumer {
     }
 
     /// Takes over entries of any consumer idle for at least `min_idle` (a worker that died
-    /// or hung mid-send).
+    /// or hung mid-send), scanning the pending list from `cursor` (`0-0` to start). Returns
+    /// them with the cursor to continue from: each call looks at a bounded slice of the
+    /// pending list, so a long list is covered over successive calls.
     pub async fn reclaim_idle(
         &self,
+        cursor: &str,
         min_idle: Duration,
         count: usize,
-    ) -> RedisResult<Vec<Delivery>> {
+    ) -> RedisResult<(Vec<Delivery>, String)> {
         let mut conn = self.commands.clone();
         let reply: StreamAutoClaimReply = bounded(
             redis::cmd("XAUTOCLAIM")
@@ -175,17 +178,18 @@ impl MailConsumer {
                 .arg(GROUP)
                 .arg(&self.name)
                 .arg(min_idle.as_millis() as u64)
-                .arg("0-0")
+                .arg(cursor)
                 .arg("COUNT")
                 .arg(count)
                 .query_async(&mut conn),
         )
         .await?;
-        Ok(reply
+        let claimed = reply
             .claimed
             .into_iter()
             .map(Delivery::from_stream_id)
-            .collect())
+            .collect();
+        Ok((claimed, reply.next_stream_id))
     }
 
     /// Re-takes one of our own entries before retrying it, resetting its idle time so no

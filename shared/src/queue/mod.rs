@@ -79,7 +79,7 @@ impl MailKind {
 }
 
 /// One mail to send; the fields of a stream entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailJob {
     /// Unique per mail; the worker's send-once marker is keyed by it.
     pub id: Uuid,
@@ -95,6 +95,18 @@ pub struct MailJob {
     pub traceparent: String,
     /// When the job was created.
     pub enqueued_at: DateTime<Utc>,
+}
+
+/// The reset link carries a live token: never printed.
+impl std::fmt::Debug for MailJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailJob")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("to", &self.to)
+            .field("link", &"[REDACTED]")
+            .finish_non_exhaustive()
+    }
 }
 
 impl MailJob {

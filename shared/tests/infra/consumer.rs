@@ -140,15 +140,16 @@ async fn entries_left_idle_by_a_dead_worker_are_reclaimed_by_another() {
 
     assert!(
         alive
-            .reclaim_idle(Duration::from_secs(60), 10)
+            .reclaim_idle("0-0", Duration::from_secs(60), 10)
             .await
             .unwrap()
+            .0
             .is_empty(),
         "not idle long enough yet"
     );
     tokio::time::sleep(Duration::from_millis(250)).await;
-    let reclaimed = alive
-        .reclaim_idle(Duration::from_millis(200), 10)
+    let (reclaimed, _) = alive
+        .reclaim_idle("0-0", Duration::from_millis(200), 10)
         .await
         .unwrap();
 

@@ -29,7 +29,8 @@ async fn only_the_owner_may_change_a_picture() {
     let unknown = app.upload_as(999_999, Some(&ann.token), form()).await;
     assert_eq!(
         detail(unknown).await,
-        (404, json!({"detail": "User not found"}))
+        (403, json!({"detail": "Not authorized to update this user"})),
+        "existence is not revealed"
     );
     let delete = app
         .client
