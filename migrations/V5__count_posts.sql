@@ -3,6 +3,9 @@
 -- do not). Exact: updated in the same transaction as the posts, cascades included.
 -- Inserts and deletes are counted per statement (one update however many rows, so bulk
 -- imports stay fast); moving a post to another user, which the API never does, per row.
+-- No post may be written between the backfill below and the triggers taking over.
+lock table posts in share row exclusive mode;
+
 create table post_totals (
     id    boolean primary key default true check (id),
     posts bigint  not null
@@ -18,6 +21,9 @@ insert into post_counts (user_id, posts) select user_id, count(*) from posts gro
 
 create function count_inserted_posts() returns trigger language plpgsql as $$
 begin
+    -- Statement triggers fire for statements that changed nothing (a refused delete):
+    -- leave the shared counter row alone then.
+    if not exists (select 1 from inserted) then return null; end if;
     update post_totals set posts = posts + (select count(*) from inserted);
     insert into post_counts (user_id, posts)
         select user_id, count(*) from inserted group by user_id
@@ -28,6 +34,7 @@ $$;
 
 create function count_deleted_posts() returns trigger language plpgsql as $$
 begin
+    if not exists (select 1 from deleted) then return null; end if;
     update post_totals set posts = posts - (select count(*) from deleted);
     update post_counts c set posts = c.posts - d.n
         from (select user_id, count(*) as n from deleted group by user_id) d
@@ -45,6 +52,16 @@ begin
 end;
 $$;
 
+create function count_truncated_posts() returns trigger language plpgsql as $$
+begin
+    update post_totals set posts = 0;
+    delete from post_counts;
+    return null;
+end;
+$$;
+
+create trigger posts_count_truncated after truncate on posts
+    for each statement execute function count_truncated_posts();
 create trigger posts_count_inserted after insert on posts
     referencing new table as inserted
     for each statement execute function count_inserted_posts();

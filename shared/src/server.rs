@@ -151,8 +151,10 @@ impl App {
             let left = DRAIN_TIMEOUT
                 .saturating_sub(stopped_at.elapsed())
                 .max(Duration::from_millis(100));
+            let abort = worker.abort_handle();
             if tokio::time::timeout(left, worker).await.is_err() {
-                tracing::warn!("a background worker did not stop in time; abandoning it");
+                tracing::warn!("a background worker did not stop in time; aborting it");
+                abort.abort();
             }
         }
         served
@@ -184,12 +186,16 @@ where
     let result = tokio::runtime::Runtime::new()
         .map_err(anyhow::Error::from)
         .and_then(|runtime| {
-            runtime.block_on(async {
+            let result = runtime.block_on(async {
                 let app = build(settings).await?;
                 tracing::info!(addr = %app.addr(), "{service} listening");
                 app.run_until(shutdown_signal()).await?;
                 anyhow::Ok(())
-            })
+            });
+            // Dropping a runtime waits for blocking tasks (an image decode) without limit;
+            // Cloud Run kills at 10 s, so give them one more second at most.
+            runtime.shutdown_timeout(Duration::from_secs(1));
+            result
         });
     telemetry.shutdown();
     match result {

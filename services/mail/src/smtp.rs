@@ -27,6 +27,12 @@ pub enum SendError {
     Permanent(String),
 }
 
+/// 530 (TLS or auth required), 534/538 (mechanism), 535 (bad credentials).
+fn is_configuration_refusal(err: &lettre::transport::smtp::Error) -> bool {
+    err.status()
+        .is_some_and(|code| matches!(code.to_string().as_str(), "530" | "534" | "535" | "538"))
+}
+
 /// Sends messages over SMTP.
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -59,6 +65,12 @@ impl Mailer {
         match tokio::time::timeout(SEND_TIMEOUT, self.transport.send(message)).await {
             Err(_) => Err(SendError::Unreachable("timed out".to_owned())),
             Ok(Ok(_)) => Ok(()),
+            // Authentication and TLS-policy refusals are about our configuration, not the
+            // mail: treated as an outage (wait and retry) rather than dead-lettering the
+            // whole queue over one wrong password.
+            Ok(Err(err)) if err.is_permanent() && is_configuration_refusal(&err) => {
+                Err(SendError::Unreachable(err.to_string()))
+            }
             Ok(Err(err)) if err.is_permanent() => Err(SendError::Permanent(err.to_string())),
             Ok(Err(err)) if err.is_transient() => Err(SendError::Transient(err.to_string())),
             Ok(Err(err)) => Err(SendError::Unreachable(err.to_string())),

@@ -1,8 +1,10 @@
 //! The outbox sweep: `mail_outbox` rows auth could not put on the stream (Redis was down)
 //! are queued here once they are 30 s old, so forgot-password never loses a mail. Rows
-//! are claimed with `SKIP LOCKED`, so several workers sweep without queueing a row twice
-//! (and a duplicate would still be sent once: the job id is the send-once key). Queued
-//! rows are deleted after a day: they hold reset links.
+//! are locked with `SKIP LOCKED` and marked in the same transaction once on the stream,
+//! so several workers never sweep the same row and a worker dying mid-sweep loses none
+//! (a row it queued but could not mark may be queued twice; the worker's send-once
+//! marker usually absorbs that). Queued rows are deleted after a day: they hold reset
+//! links.
 
 use std::time::Duration;
 
@@ -16,17 +18,17 @@ use tokio_postgres::types::Type;
 /// How often the outbox is swept.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(10);
 
-const CLAIM_STRANDED: Sql = Sql::new(
-    "update mail_outbox set queued_at = now() where id in ( \
-       select id from mail_outbox \
-       where queued_at is null and created_at < now() - interval '30 seconds' \
-       order by created_at limit 100 for update skip locked) \
-     returning id, payload",
+// Locked, not yet marked: rows are marked only once they are on the stream, all in one
+// transaction, so a worker that dies mid-sweep leaves them for the next sweep.
+const LOCK_STRANDED: Sql = Sql::new(
+    "select id, payload from mail_outbox \
+     where queued_at is null and created_at < now() - interval '30 seconds' \
+     order by created_at limit 100 for update skip locked",
     &[],
 );
 
-const RELEASE: Sql = Sql::new(
-    "update mail_outbox set queued_at = null where id = $1",
+const MARK_QUEUED: Sql = Sql::new(
+    "update mail_outbox set queued_at = now() where id = $1",
     &[Type::UUID],
 );
 
@@ -66,32 +68,34 @@ impl OutboxSweep {
 
     /// One pass; returns how many rows were queued.
     pub async fn sweep_once(&self) -> anyhow::Result<usize> {
-        let conn = self.db.conn().await?;
-        let rows = conn.query(&CLAIM_STRANDED, &[]).await?;
+        let mut conn = self.db.conn().await?;
+        let tx = conn.transaction().await?;
+        let rows = tx.query(&LOCK_STRANDED, &[]).await?;
         let mut queued = 0;
-        let mut rows = rows.into_iter();
-        while let Some(row) = rows.next() {
+        let mut failure = None;
+        for row in rows {
             let id: uuid::Uuid = row.get("id");
-            let job: MailJob = match serde_json::from_value(row.get("payload")) {
-                Ok(job) => job,
+            match serde_json::from_value::<MailJob>(row.get("payload")) {
+                Ok(job) => {
+                    if let Err(err) = self.queue.enqueue(&job).await {
+                        // Redis is down: what is queued so far is marked, the rest waits.
+                        failure = Some(anyhow::Error::from(err).context("queueing an outbox row"));
+                        break;
+                    }
+                    queued += 1;
+                }
+                // Marked so it is not retried for ever; kept for a day to inspect.
                 Err(err) => {
-                    // Marked queued so it is not retried forever; kept for a day to inspect.
-                    tracing::error!(outbox_id = %id, error = %err, "unreadable outbox row skipped");
-                    continue;
+                    tracing::error!(outbox_id = %id, error = %err, "unreadable outbox row skipped")
                 }
-            };
-            if let Err(err) = self.queue.enqueue(&job).await {
-                // Redis is down: hand this row and every other claimed one back.
-                conn.execute(&RELEASE, &[&id]).await?;
-                for rest in rows {
-                    conn.execute(&RELEASE, &[&rest.get::<_, uuid::Uuid>("id")])
-                        .await?;
-                }
-                return Err(anyhow::Error::from(err).context("queueing an outbox row"));
             }
-            queued += 1;
+            tx.execute(&MARK_QUEUED, &[&id]).await?;
         }
-        conn.execute(&PURGE_QUEUED, &[]).await?;
-        Ok(queued)
+        tx.execute(&PURGE_QUEUED, &[]).await?;
+        tx.commit().await?;
+        match failure {
+            Some(err) => Err(err),
+            None => Ok(queued),
+        }
     }
 }

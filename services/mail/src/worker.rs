@@ -1,8 +1,9 @@
 //! The consumer loop of the mail worker.
 //!
 //! Order of work: retries that are due, then entries already ours (pending from before a
-//! restart, or reclaimed from a dead worker), then new entries (a blocking read that also
-//! wakes for shutdown). An entry is acknowledged only when its mail was accepted, was
+//! Redis reconnect, or reclaimed from a dead worker: a restarted process has a new
+//! consumer name, so its old entries come back through reclaiming), then new entries (a
+//! blocking read that also wakes for shutdown). An entry is acknowledged only when its mail was accepted, was
 //! found already sent (the `SET NX` marker), or went to the dead letters: after
 //! `MAIL_MAX_ATTEMPTS` deferrals, at once for a permanent rejection or a job that cannot
 //! be rendered. An unreachable server costs no attempt: the worker waits it out with
@@ -72,7 +73,6 @@ fn retry_delay(attempts: u32) -> Duration {
 struct Retry {
     due: Instant,
     delivery: Delivery,
-    attempts: u32,
 }
 
 /// The mail worker.
@@ -151,13 +151,12 @@ impl Worker {
                 let retry = retries.swap_remove(i);
                 // Re-take it first: resets its idle time, and skips it if done elsewhere.
                 if self.consumer.touch(&retry.delivery.entry_id).await? {
-                    self.handle(retry.delivery, retry.attempts, &mut retries, shutdown)
-                        .await?;
+                    self.handle(retry.delivery, &mut retries, shutdown).await?;
                 }
                 continue;
             }
             if let Some(delivery) = ours.pop_front() {
-                self.handle(delivery, 0, &mut retries, shutdown).await?;
+                self.handle(delivery, &mut retries, shutdown).await?;
                 continue;
             }
             if now >= next_reclaim {
@@ -168,11 +167,13 @@ impl Worker {
                     .await?;
                 // `0-0` means the scan went round: start over next time.
                 reclaim_cursor = next;
-                ours.extend(
-                    reclaimed
-                        .into_iter()
-                        .filter(|d| !retries.iter().any(|r| r.delivery.entry_id == d.entry_id)),
-                );
+                // Already ours (waiting here or for a retry): not twice.
+                let known = |d: &Delivery| {
+                    retries.iter().any(|r| r.delivery.entry_id == d.entry_id)
+                        || ours.iter().any(|o| o.entry_id == d.entry_id)
+                };
+                let fresh: Vec<Delivery> = reclaimed.into_iter().filter(|d| !known(d)).collect();
+                ours.extend(fresh);
                 continue;
             }
             let wake = retries
@@ -193,7 +194,6 @@ impl Worker {
     async fn handle(
         &mut self,
         delivery: Delivery,
-        attempts: u32,
         retries: &mut Vec<Retry>,
         shutdown: &ShutdownSignal,
     ) -> RedisResult<()> {
@@ -201,7 +201,7 @@ impl Worker {
             tracing::error!(entry_id = %delivery.entry_id, "malformed mail job; dead-lettered");
             return self
                 .consumer
-                .dead_letter(&delivery, "malformed job", attempts)
+                .dead_letter(&delivery, "malformed job", 0)
                 .await;
         };
         if self.consumer.already_sent(&job).await? {
@@ -214,7 +214,7 @@ impl Worker {
                 tracing::error!(job_id = %job.id, error = %err, "mail cannot be rendered; dead-lettered");
                 return self
                     .consumer
-                    .dead_letter(&delivery, &err.to_string(), attempts)
+                    .dead_letter(&delivery, &err.to_string(), 0)
                     .await;
             }
         };
@@ -249,12 +249,13 @@ impl Worker {
             }
             Some(Err(SendError::Permanent(reason))) => {
                 tracing::warn!(job_id = %job.id, %reason, "mail rejected permanently; dead-lettered");
+                let attempts = self.consumer.record_attempt(&job).await?;
                 self.consumer
-                    .dead_letter(&delivery, &reason, attempts + 1)
+                    .dead_letter(&delivery, &reason, attempts)
                     .await
             }
             Some(Err(SendError::Transient(reason))) => {
-                let attempts = attempts + 1;
+                let attempts = self.consumer.record_attempt(&job).await?;
                 if attempts >= self.max_attempts {
                     tracing::warn!(job_id = %job.id, attempts, %reason, "mail deferred too often; dead-lettered");
                     return self
@@ -267,7 +268,6 @@ impl Worker {
                 retries.push(Retry {
                     due: Instant::now() + delay,
                     delivery,
-                    attempts,
                 });
                 Ok(())
             }
@@ -277,7 +277,6 @@ impl Worker {
                 retries.push(Retry {
                     due: Instant::now() + delay,
                     delivery,
-                    attempts,
                 });
                 Ok(())
             }

@@ -1,5 +1,7 @@
 //! The paginated feeds: everyone's posts and one user's, newest first with the id as
-//! tie-break, so consecutive pages never repeat or skip a post.
+//! tie-break, so the order is total and stable: consecutive pages never repeat or skip a
+//! post while the feed does not change (posts added between requests shift later pages,
+//! as with any offset paging).
 
 use folio_shared::{db::Db, users::ImageUrls, validation::ValidationErrors};
 use poem_openapi::{

@@ -240,6 +240,23 @@ impl MailConsumer {
         Ok(())
     }
 
+    /// Counts one failed send of `job` and returns the count so far. Kept in Redis, so
+    /// `MAIL_MAX_ATTEMPTS` holds across reconnects, restarts and workers taking over.
+    pub async fn record_attempt(&self, job: &MailJob) -> RedisResult<u32> {
+        let key = format!("{}:mail:attempts:{}", self.prefix, job.id);
+        let mut conn = self.commands.clone();
+        let (count,): (u32,) = bounded(
+            redis::pipe()
+                .atomic()
+                .incr(&key, 1)
+                .expire(&key, SENT_MARKER_TTL_SECS as i64)
+                .ignore()
+                .query_async(&mut conn),
+        )
+        .await?;
+        Ok(count)
+    }
+
     /// Moves a delivery to the dead-letter stream with the reason, then acknowledges it.
     pub async fn dead_letter(
         &self,

@@ -20,8 +20,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Approximate stream length kept (`XADD MAXLEN ~`): days of mail, bounded memory.
-pub const STREAM_MAX_LEN: usize = 10_000;
+/// How long stream entries are kept (`XADD MINID ~`): far beyond any retry, bounded memory.
+pub const STREAM_RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
 /// The consumer group of the mail workers.
 pub const GROUP: &str = "mailers";
@@ -31,13 +31,16 @@ pub fn stream_key(prefix: &str) -> String {
     format!("{prefix}:mail")
 }
 
-/// `XADD stream MAXLEN ~ STREAM_MAX_LEN * field value...`: every stream write trims.
+/// `XADD stream MINID ~ <a week ago> * field value...`: every write trims by age, never
+/// by count, so a backlog of undelivered jobs is never cut off (a count limit would drop
+/// pending entries whose outbox rows are already marked queued).
 pub(crate) fn xadd(stream: &str, fields: &[(&str, String)]) -> redis::Cmd {
+    let oldest = chrono::Utc::now() - STREAM_RETENTION;
     let mut cmd = redis::cmd("XADD");
     cmd.arg(stream)
-        .arg("MAXLEN")
+        .arg("MINID")
         .arg("~")
-        .arg(STREAM_MAX_LEN)
+        .arg(oldest.timestamp_millis().max(0))
         .arg("*");
     for (field, value) in fields {
         cmd.arg(*field).arg(value);

@@ -267,3 +267,27 @@ async fn deleting_a_user_removes_their_posts_from_every_feed_and_total() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn totals_follow_bulk_inserts_and_a_truncate() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    app.insert_posts_at_one_instant(ann.id, 7).await;
+    assert_eq!(app.feed("/api/posts").await["total"], 7);
+    assert_eq!(
+        app.feed(&format!("/api/users/{}/posts", ann.id)).await["total"],
+        7
+    );
+
+    app.pg()
+        .await
+        .batch_execute("truncate posts")
+        .await
+        .unwrap();
+
+    assert_eq!(app.feed("/api/posts").await["total"], 0);
+    assert_eq!(
+        app.feed(&format!("/api/users/{}/posts", ann.id)).await["total"],
+        0
+    );
+}
