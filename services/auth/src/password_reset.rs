@@ -18,6 +18,7 @@ use poem::Request;
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 use sha2::{Digest, Sha256};
 use tokio_postgres::types::Type;
+use tracing::Instrument;
 
 use crate::{
     error::AuthError,
@@ -157,7 +158,10 @@ impl PasswordResetApi {
             insert_outbox(&tx, &job).await.map_err(AuthError::from)?;
             tx.commit().await.map_err(AuthError::from)?;
             drop(conn);
-            self.state.publish_mail(&job).await;
+            // Queued in the background: the answer must not take longer for an existing
+            // account (a slow or absent Redis would show); the outbox row is committed.
+            let state = self.state.clone();
+            tokio::spawn(async move { state.publish_mail(&job).await }.in_current_span());
             tracing::info!(user_id = account.id, "password reset requested");
         }
         Ok(ForgotPasswordResponse::Accepted(Json(Message {

@@ -47,6 +47,8 @@ pub struct AppState {
     pub reset_ttl: chrono::Duration,
     /// Base of links in mails.
     pub frontend_url: String,
+    /// Registrations per minute, per client.
+    pub register_limit: u32,
     /// Login attempts per minute, per client and per account.
     pub login_limit: u32,
     /// Forgot/reset requests per minute, per client (and per email for forgot).
@@ -80,6 +82,7 @@ impl Application {
             access_ttl: chrono::Duration::minutes(settings.access_token_expire_minutes),
             reset_ttl: chrono::Duration::minutes(settings.reset_token_expire_minutes),
             frontend_url: settings.frontend_url.clone(),
+            register_limit: settings.register_rate_limit_per_minute,
             login_limit: settings.login_rate_limit_per_minute,
             reset_limit: settings.password_reset_rate_limit_per_minute,
             trusted_proxy_hops: settings.trusted_proxy_hops,

@@ -118,7 +118,11 @@ enum Tags {
 impl UsersApi {
     /// Register a new account.
     #[oai(path = "/api/users", method = "post")]
-    async fn create_user(&self, body: Json<CreateUser>) -> poem::Result<CreateUserResponse> {
+    async fn create_user(
+        &self,
+        req: &poem::Request,
+        body: Json<CreateUser>,
+    ) -> poem::Result<CreateUserResponse> {
         let CreateUser {
             username,
             email,
@@ -131,6 +135,10 @@ impl UsersApi {
         check_email(&mut v, &email);
         v.length("password", &password, 8, None);
         v.finish().map_err(AuthError::from)?;
+        let ip = folio_shared::rate_limit::client_ip(req, self.state.trusted_proxy_hops);
+        self.state
+            .enforce_limits(&[("register-ip", &ip)], self.state.register_limit)
+            .await?;
         let hash = self
             .state
             .passwords

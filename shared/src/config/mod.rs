@@ -126,6 +126,8 @@ pub struct Settings {
     /// address to `X-Forwarded-For` (Cloud Run: 1; behind the load balancer: 2; 0: use the
     /// peer address). Rate limits key on the address that many hops from the right.
     pub trusted_proxy_hops: usize,
+    /// `REGISTER_RATE_LIMIT_PER_MINUTE` (20): registrations per client (each costs a hash).
+    pub register_rate_limit_per_minute: u32,
     /// `LOGIN_RATE_LIMIT_PER_MINUTE` (10): login attempts per client and per account.
     pub login_rate_limit_per_minute: u32,
     /// `PASSWORD_RESET_RATE_LIMIT_PER_MINUTE` (5): forgot/reset requests per client.
@@ -222,6 +224,8 @@ impl Settings {
                 reclaim_idle_secs: env.parse_positive_or("MAIL_RECLAIM_IDLE_SECONDS", 60)?,
             },
             trusted_proxy_hops: env.parse_or("TRUSTED_PROXY_HOPS", 1)?,
+            register_rate_limit_per_minute: env
+                .parse_positive_or("REGISTER_RATE_LIMIT_PER_MINUTE", 20)?,
             login_rate_limit_per_minute: env
                 .parse_positive_or("LOGIN_RATE_LIMIT_PER_MINUTE", 10)?,
             password_reset_rate_limit_per_minute: env

@@ -98,8 +98,19 @@ impl TestApp {
         folio_shared::test_utils::sign(&self.settings, claims)
     }
 
-    /// The mail jobs on this app's stream, oldest first.
+    /// The mail jobs on this app's stream, oldest first, once every outbox row is queued
+    /// (forgot-password queues in the background).
     pub async fn mail_jobs(&self) -> Vec<HashMap<String, String>> {
+        for _ in 0..100 {
+            if self
+                .count("select count(*) from mail_outbox where queued_at is null")
+                .await
+                == 0
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         let client = redis::Client::open(redis_url()).unwrap();
         let mut conn = client.get_multiplexed_async_connection().await.unwrap();
         let stream = format!("{}:mail", self.settings.redis_key_prefix);

@@ -72,6 +72,22 @@ async fn reset_password_past_the_limit_gets_429() {
 }
 
 #[tokio::test]
+async fn registrations_past_the_limit_get_429() {
+    let app = spawn_app_with(&[("REGISTER_RATE_LIMIT_PER_MINUTE", "2")]).await;
+
+    assert_eq!(
+        app.register("a", "a@example.com", PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.register("b", "b@example.com", PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+
+    assert_limited(app.register("c", "c@example.com", PASSWORD).await).await;
+}
+
+#[tokio::test]
 async fn limits_degrade_open_when_redis_is_down() {
     let app = spawn_app_with(&[
         ("LOGIN_RATE_LIMIT_PER_MINUTE", "1"),
