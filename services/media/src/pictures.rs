@@ -29,7 +29,8 @@ pub struct PicturesApi {
     /// Decoding is CPU- and memory-heavy: at most one per CPU at a time.
     decoders: Arc<Semaphore>,
     /// Uploads being read or waiting to decode each hold their file: a few per CPU at
-    /// most, the rest are told to retry (so memory does not grow with the request count).
+    /// most; others wait (unread) up to [`UPLOAD_QUEUE_WAIT`], then are told to retry, so
+    /// memory does not grow with the request count.
     uploads: Arc<Semaphore>,
 }
 
@@ -48,6 +49,9 @@ impl PicturesApi {
         }
     }
 }
+
+/// Longest an upload waits for a place before a 503.
+pub const UPLOAD_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// "File too large. Maximum size is 5MB" for the configured limit.
 pub fn too_large_detail(max_bytes: usize) -> String {
@@ -127,11 +131,12 @@ impl PicturesApi {
         if id != auth.0.id {
             return Err(MediaError::NotAuthorized);
         }
-        let _in_flight = self
-            .uploads
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| MediaError::Busy)?;
+        // Wait a little for a place (bursts queue) but never let buffered uploads pile up.
+        let _in_flight =
+            tokio::time::timeout(UPLOAD_QUEUE_WAIT, self.uploads.clone().acquire_owned())
+                .await
+                .map_err(|_| MediaError::Busy)?
+                .map_err(anyhow::Error::from)?;
         let bytes = upload.read_file(self.max_bytes, &self.too_large).await?;
         let permit = self
             .decoders
