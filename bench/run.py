@@ -56,7 +56,10 @@ def ensure_wrk() -> None:
     if shutil.which("wrk"):
         return
     print("installing wrk (Debian package)")
-    sh("apt-get", "install", "-y", "-qq", "wrk", stdout=subprocess.DEVNULL)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, stdout=subprocess.DEVNULL).returncode:
+        sh("apt-get", "update", "-qq", env=env)
+        sh("apt-get", "install", "-y", "-qq", "wrk", env=env, stdout=subprocess.DEVNULL)
 
 
 def build() -> None:

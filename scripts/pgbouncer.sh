@@ -12,6 +12,7 @@ case "${1:-start}" in
 start)
   if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
     echo "installing pgbouncer (Debian package)"
+    export DEBIAN_FRONTEND=noninteractive
     apt-get install -y -qq pgbouncer >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null; }
   fi
   bin="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
