@@ -226,17 +226,23 @@ def bench_auth(report: list[str]) -> None:
     env = auth_env()
     starts = start_times("folio-auth", env)
     auth = Service("folio-auth", env)
-    try:
-        loads, idle_rss, peak_rss = load_auth(auth)
-    finally:
-        auth.stop()
+    loads, idle_rss, peak_rss = measure(auth, lambda: load_auth(auth))
     report += ["## auth", "", *load_table(loads), "", *process_lines("folio-auth", starts, idle_rss, peak_rss), ""]
 
 
-def load_auth(auth: Service) -> tuple[list[Load], int, int]:
-    auth.start()
-    time.sleep(1)
-    idle_rss = auth.rss_kib()
+def measure(service: Service, run_loads) -> tuple[list[Load], int, int]:
+    """Starts `service`, notes its idle RSS, runs the loads, notes the peak, stops it."""
+    try:
+        service.start()
+        time.sleep(1)
+        idle_rss = service.rss_kib()
+        loads = run_loads()
+        return loads, idle_rss, service.rss_kib("VmHWM")
+    finally:
+        service.stop()
+
+
+def load_auth(auth: Service) -> list[Load]:
     seed_users(auth)
     loads = [
         wrk("GET /api/users/{id}", auth.url(), 64, "get_user.lua", env={"USERS": str(USERS)}),
@@ -250,7 +256,7 @@ def load_auth(auth: Service) -> tuple[list[Load], int, int]:
     time.sleep(1)
     loads.append(wrk("GET /health during a login flood (64 conns)", auth.url("/health"), 4))
     flood.wait()
-    return loads, idle_rss, auth.rss_kib("VmHWM")
+    return loads
 
 
 def pgbench_select_tps() -> float:
@@ -280,19 +286,12 @@ def bench_posts(report: list[str], ceiling_tps: float) -> None:
     first_post = int(psql("select min(id) from posts"))
     first_user = int(psql("select min(id) from users"))
     posts = Service("folio-posts", env)
-    try:
-        posts.start()
-        time.sleep(1)
-        idle_rss = posts.rss_kib()
-        ranges = {"FIRST_POST": str(first_post), "POSTS": str(POSTS), "FIRST_USER": str(first_user), "USERS": str(USERS)}
-        loads = [
-            wrk("GET /api/posts/{id}", posts.url(), 64, "get_post.lua", env=ranges),
-            wrk("GET /api/posts?limit=10", posts.url("/api/posts?limit=10"), 64),
-            wrk("GET /api/users/{id}/posts", posts.url(), 64, "user_posts.lua", env=ranges),
-        ]
-        peak_rss = posts.rss_kib("VmHWM")
-    finally:
-        posts.stop()
+    ranges = {"FIRST_POST": str(first_post), "POSTS": str(POSTS), "FIRST_USER": str(first_user), "USERS": str(USERS)}
+    loads, idle_rss, peak_rss = measure(posts, lambda: [
+        wrk("GET /api/posts/{id}", posts.url(), 64, "get_post.lua", env=ranges),
+        wrk("GET /api/posts?limit=10", posts.url("/api/posts?limit=10"), 64),
+        wrk("GET /api/users/{id}/posts", posts.url(), 64, "user_posts.lua", env=ranges),
+    ])
     report += [
         f"## posts ({POSTS:,} posts, {USERS:,} users)",
         "",
@@ -360,17 +359,10 @@ def bench_media(report: list[str]) -> None:
     starts = start_times("folio-media", env)
     media = Service("folio-media", env)
     upload_env = {"BODY_FILE": str(body), "USER_ID": str(user_id), "TOKEN": token}
-    try:
-        media.start()
-        time.sleep(1)
-        idle_rss = media.rss_kib()
-        loads = [
-            wrk(f"PATCH picture, {c} client{'s' if c > 1 else ''}", media.url(), c, "upload.lua", env=upload_env)
-            for c in (1, 4, 8)
-        ]
-        peak_rss = media.rss_kib("VmHWM")
-    finally:
-        media.stop()
+    loads, idle_rss, peak_rss = measure(media, lambda: [
+        wrk(f"PATCH picture, {c} client{'s' if c > 1 else ''}", media.url(), c, "upload.lua", env=upload_env)
+        for c in (1, 4, 8)
+    ])
     report += [
         f"## media (4000x3000 JPEG upload, {body.stat().st_size / 1e6:.1f} MB body)",
         "",

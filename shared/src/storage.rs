@@ -87,16 +87,6 @@ impl MediaStore {
         })
     }
 
-    /// The underlying store.
-    pub fn store(&self) -> &Arc<dyn ObjectStore> {
-        &self.store
-    }
-
-    /// The configured URL, for logs.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
     /// The key of a picture file name, refusing names that could escape the folder.
     pub fn profile_picture_key(image_file: &str) -> Option<Path> {
         let safe = !image_file.is_empty()

@@ -182,6 +182,21 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
+    /// The service's signing key, for a second instance that must accept its tokens.
+    pub fn private_key(&self) -> String {
+        self.settings
+            .jwt_private_key
+            .as_ref()
+            .expect("test settings carry a private key")
+            .expose_secret()
+            .to_owned()
+    }
+
+    /// The URL of the service's database, for a second instance sharing it.
+    pub fn database_url(&self) -> String {
+        self.db.url().expose_secret().to_owned()
+    }
+
     /// A direct connection to the service's database, for arranging and asserting.
     pub async fn pg(&self) -> tokio_postgres::Client {
         connect_one(self.db.url())

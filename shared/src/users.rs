@@ -1,9 +1,26 @@
 //! The user shapes every service returns, and the one way `image_path` is built.
 
 use poem_openapi::Object;
-use tokio_postgres::Row;
+use tokio_postgres::{Row, types::Type};
 
-use crate::config::Settings;
+use crate::{
+    config::Settings,
+    db::{DbError, Queryable, Sql},
+};
+
+const USER_BY_ID: Sql = Sql::new(
+    "select id, username, email, image_file from users where id = $1",
+    &[Type::INT8],
+);
+
+/// The user with `id`, if any (auth and media both read it).
+pub async fn find_user(db: &impl Queryable, id: i64) -> Result<Option<UserRow>, DbError> {
+    Ok(db
+        .query_opt(&USER_BY_ID, &[&id])
+        .await?
+        .as_ref()
+        .map(UserRow::from_row))
+}
 
 /// A user as stored, without the password hash.
 #[derive(Debug, Clone)]

@@ -1,24 +1,7 @@
 //! The SQL of the users table shared by several auth endpoints.
 
-use folio_shared::{
-    db::{DbError, Queryable, Sql},
-    users::UserRow,
-};
+use folio_shared::db::{DbError, Queryable, Sql};
 use tokio_postgres::types::Type;
-
-const USER_BY_ID: Sql = Sql::new(
-    "select id, username, email, image_file from users where id = $1",
-    &[Type::INT8],
-);
-
-/// The user with `id`, if any.
-pub async fn find_user(db: &impl Queryable, id: i64) -> Result<Option<UserRow>, DbError> {
-    Ok(db
-        .query_opt(&USER_BY_ID, &[&id])
-        .await?
-        .as_ref()
-        .map(UserRow::from_row))
-}
 
 /// What login and password changes need to know about an account.
 pub struct Credentials {

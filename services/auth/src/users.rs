@@ -5,13 +5,13 @@ use std::sync::Arc;
 use folio_shared::{
     auth::BearerAuth,
     db::{Queryable, Sql},
-    users::{UserPrivate, UserPublic, UserRow},
+    users::{UserPrivate, UserPublic, UserRow, find_user},
     validation::Validator,
 };
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use tokio_postgres::types::Type;
 
-use crate::{error::AuthError, repo::find_user, startup::AppState};
+use crate::{error::AuthError, startup::AppState};
 
 /// Account endpoints.
 pub struct UsersApi {

@@ -11,7 +11,7 @@ use folio_shared::{
     auth::BearerAuth,
     db::{Db, Queryable, Sql},
     storage::MediaStore,
-    users::{ImageUrls, UserPrivate, UserRow},
+    users::{ImageUrls, UserPrivate, UserRow, find_user},
 };
 use poem_openapi::{ApiResponse, OpenApi, param::Path, payload::Json};
 use tokio::sync::Semaphore;
@@ -68,11 +68,6 @@ enum PictureResponse {
     Ok(Json<UserPrivate>),
 }
 
-const USER_BY_ID: Sql = Sql::new(
-    "select id, username, email, image_file from users where id = $1",
-    &[Type::INT8],
-);
-
 // Swaps the file name and returns the previous one, atomically (the row is locked).
 const SET_PICTURE: Sql = Sql::new(
     "update users u set image_file = $2, updated_at = now() \
@@ -95,11 +90,7 @@ impl PicturesApi {
             return Err(MediaError::NotAuthorized);
         }
         let conn = self.db.conn().await?;
-        let row = conn
-            .query_opt(&USER_BY_ID, &[&id])
-            .await?
-            .ok_or(MediaError::UserNotFound)?;
-        Ok(UserRow::from_row(&row))
+        find_user(&conn, id).await?.ok_or(MediaError::UserNotFound)
     }
 
     /// Points the row at `file` (or none) and returns the user and the previous file.

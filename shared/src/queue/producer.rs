@@ -54,11 +54,6 @@ impl MailQueue {
         }
     }
 
-    /// The stream key.
-    pub fn stream(&self) -> &str {
-        &self.stream
-    }
-
     /// `XADD`s `job` and returns the entry id.
     pub async fn enqueue(&self, job: &MailJob) -> redis::RedisResult<String> {
         let mut conn = self.redis.clone();

@@ -4,6 +4,18 @@ use folio_shared::{
     test_utils::{TestDb, redis_url},
 };
 
+async fn unqueued_outbox_rows(db: &TestDb) -> i64 {
+    let client = folio_shared::db::connect_one(db.url()).await.unwrap();
+    let row = client
+        .query_one(
+            "select count(*) from mail_outbox where queued_at is null",
+            &[],
+        )
+        .await
+        .unwrap();
+    row.get(0)
+}
+
 #[tokio::test]
 async fn publishing_an_outbox_job_adds_it_to_the_stream_and_marks_the_row() {
     let db = TestDb::create().await;
@@ -42,17 +54,7 @@ async fn publishing_an_outbox_job_adds_it_to_the_stream_and_marks_the_row() {
     })
     .unwrap();
     assert_eq!(back.id, job.id);
-    let pending: i64 = folio_shared::db::connect_one(db.url())
-        .await
-        .unwrap()
-        .query_one(
-            "select count(*) from mail_outbox where queued_at is null",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(pending, 0);
+    assert_eq!(unqueued_outbox_rows(&db).await, 0);
 }
 
 #[tokio::test]
@@ -67,15 +69,5 @@ async fn publishing_with_redis_down_fails_fast_and_leaves_the_row_unqueued() {
 
     assert!(queue.publish(&pool, &job).await.is_err());
 
-    let pending: i64 = folio_shared::db::connect_one(db.url())
-        .await
-        .unwrap()
-        .query_one(
-            "select count(*) from mail_outbox where queued_at is null",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(pending, 1);
+    assert_eq!(unqueued_outbox_rows(&db).await, 1);
 }

@@ -77,15 +77,7 @@ async fn a_token_check_with_the_database_down_is_503_not_401() {
     let claims = crate::helpers::claims(ann.id);
     let down = spawn_app_with(&[
         ("DATABASE_URL", DEAD_DATABASE),
-        (
-            "JWT_PRIVATE_KEY",
-            healthy
-                .settings
-                .jwt_private_key
-                .as_ref()
-                .map(secrecy::ExposeSecret::expose_secret)
-                .unwrap(),
-        ),
+        ("JWT_PRIVATE_KEY", &healthy.private_key()),
     ])
     .await;
 

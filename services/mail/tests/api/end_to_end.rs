@@ -2,7 +2,6 @@ use std::time::Duration;
 
 use folio_shared::test_utils::TestServer;
 use reqwest::StatusCode;
-use secrecy::ExposeSecret;
 use serde_json::json;
 
 use crate::helpers::{SmtpSink, spawn_worker};
@@ -23,7 +22,7 @@ async fn auth_with_worker(
     auth_overrides: &[(&str, &str)],
 ) -> (TestServer, TestServer) {
     let auth = TestServer::spawn(auth_overrides, folio_auth::startup::Application::build).await;
-    let db_url = auth.db.url().expose_secret().to_owned();
+    let db_url = auth.database_url();
     let prefix = auth.settings.redis_key_prefix.clone();
     let worker = spawn_worker(
         sink,
@@ -114,7 +113,7 @@ async fn a_reset_requested_while_redis_was_down_is_mailed_by_the_outbox_sweep() 
             )
             .await
             .unwrap();
-        let db_url = auth.db.url().expose_secret().to_owned();
+        let db_url = auth.database_url();
         let worker = spawn_worker(&sink, &[("DATABASE_URL", &db_url)]).await;
         (auth, worker)
     };

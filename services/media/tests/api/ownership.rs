@@ -53,14 +53,7 @@ async fn with_the_store_down_the_upload_is_503_and_the_old_picture_stays() {
     app.upload(&ann, encode(&picture(80, 80), ImageFormat::Png))
         .await;
     let before = app.image_file(&ann).await.unwrap();
-    let key = app
-        .settings
-        .jwt_private_key
-        .as_ref()
-        .map(secrecy::ExposeSecret::expose_secret)
-        .unwrap()
-        .to_owned();
-    let db_url = secrecy::ExposeSecret::expose_secret(app.db.url()).to_owned();
+    let (key, db_url) = (app.private_key(), app.database_url());
     let broken = spawn_app_with(&[
         ("DATABASE_URL", &db_url),
         ("JWT_PRIVATE_KEY", &key),

@@ -7,13 +7,7 @@ use crate::helpers::{assert_detail, spawn_app, spawn_app_with};
 async fn with_the_database_down_reads_and_writes_are_a_clean_503() {
     let healthy = spawn_app().await;
     let ann = healthy.user("ann").await;
-    let key = healthy
-        .settings
-        .jwt_private_key
-        .as_ref()
-        .map(secrecy::ExposeSecret::expose_secret)
-        .unwrap()
-        .to_owned();
+    let key = healthy.private_key();
     let app = spawn_app_with(&[
         ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none"),
         ("JWT_PRIVATE_KEY", &key),
