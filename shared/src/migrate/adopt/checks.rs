@@ -1,0 +1,174 @@
+//! What adoption checks before it changes anything: that the tables are the FastAPI
+//! blog's (no column would be lost, none is missing), and that the rows fit Folio's
+//! constraints. Each refusal is one line saying what to fix.
+
+use std::collections::HashMap;
+
+use anyhow::bail;
+use tokio_postgres::{Client, Transaction};
+
+/// The FastAPI blog's tables: columns every version has, and columns some versions lack.
+struct LegacyTable {
+    name: &'static str,
+    required: &'static [&'static str],
+    optional: &'static [&'static str],
+}
+
+const USERS: LegacyTable = LegacyTable {
+    name: "users",
+    required: &["id", "username", "email", "password_hash"],
+    optional: &["image_file"],
+};
+const POSTS: LegacyTable = LegacyTable {
+    name: "posts",
+    required: &["id", "title", "content", "user_id", "date_posted"],
+    optional: &[],
+};
+/// Added by a later lesson of the course: an older database has no such table.
+const RESET_TOKENS: LegacyTable = LegacyTable {
+    name: "password_reset_tokens",
+    required: &["id", "user_id", "token_hash", "expires_at"],
+    optional: &["created_at"],
+};
+const ALEMBIC: LegacyTable = LegacyTable {
+    name: "alembic_version",
+    required: &["version_num"],
+    optional: &[],
+};
+
+/// The tables and columns found, as far as the copy needs to know.
+pub(super) struct Shape {
+    /// Column types, by `table.column`, for the timestamp conversions.
+    types: HashMap<String, String>,
+    /// Whether `users.image_file` exists.
+    pub users_have_image_file: bool,
+    /// `None` without a reset-token table, else whether it has `created_at`.
+    pub tokens_created_at: Option<bool>,
+}
+
+impl Shape {
+    /// The legacy tables present, parents first.
+    pub fn tables(&self) -> impl Iterator<Item = &'static str> {
+        let tokens = self.tokens_created_at.map(|_| RESET_TOKENS.name);
+        [USERS.name, POSTS.name]
+            .into_iter()
+            .chain(tokens)
+            .chain([ALEMBIC.name])
+    }
+
+    /// An expression reading `table.column` (of the legacy schema) as `timestamptz`:
+    /// SQLAlchemy's `DateTime` without `timezone=True` stored naive UTC times.
+    pub fn timestamp(&self, table: &str, column: &str) -> String {
+        match self
+            .types
+            .get(&format!("{table}.{column}"))
+            .map(String::as_str)
+        {
+            Some("timestamp without time zone") => format!("{column} at time zone 'UTC'"),
+            _ => column.to_owned(),
+        }
+    }
+}
+
+/// The tables (and views) of the current schema.
+pub(super) async fn tables(client: &Client) -> anyhow::Result<Vec<String>> {
+    let rows = client
+        .query(
+            "select table_name::text from information_schema.tables \
+             where table_schema = current_schema()",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// Checks that the tables are the FastAPI blog's, and nothing more.
+pub(super) async fn shape(tx: &Transaction<'_>, tables: &[String]) -> anyhow::Result<Shape> {
+    let known = [&USERS, &POSTS, &RESET_TOKENS, &ALEMBIC];
+    if let Some(other) = tables.iter().find(|t| known.iter().all(|k| k.name != *t)) {
+        bail!(
+            "table `{other}` is not part of the FastAPI blog's schema and adopting would leave \
+             it behind; move or drop it first"
+        );
+    }
+    let rows = tx
+        .query(
+            "select table_name::text, column_name::text, data_type::text \
+             from information_schema.columns where table_schema = current_schema()",
+            &[],
+        )
+        .await?;
+    let types: HashMap<String, String> = rows
+        .iter()
+        .map(|r| {
+            let (table, column): (String, String) = (r.get(0), r.get(1));
+            (format!("{table}.{column}"), r.get(2))
+        })
+        .collect();
+    let has_tokens = tables.iter().any(|t| t == RESET_TOKENS.name);
+    for table in known {
+        let present = tables.iter().any(|t| t == table.name);
+        if !present && table.name != RESET_TOKENS.name {
+            bail!(
+                "table `{}` is missing: this is not the FastAPI blog's schema",
+                table.name
+            );
+        }
+        if present {
+            check_columns(table, &types)?;
+        }
+    }
+    Ok(Shape {
+        users_have_image_file: types.contains_key("users.image_file"),
+        tokens_created_at: has_tokens
+            .then(|| types.contains_key("password_reset_tokens.created_at")),
+        types,
+    })
+}
+
+fn check_columns(table: &LegacyTable, types: &HashMap<String, String>) -> anyhow::Result<()> {
+    for column in table.required {
+        if !types.contains_key(&format!("{}.{column}", table.name)) {
+            bail!(
+                "column `{}.{column}` is missing: this is not the FastAPI blog's schema",
+                table.name
+            );
+        }
+    }
+    let prefix = format!("{}.", table.name);
+    for key in types.keys() {
+        let Some(column) = key.strip_prefix(&prefix) else {
+            continue;
+        };
+        if !table.required.contains(&column) && !table.optional.contains(&column) {
+            bail!("column `{key}` is not part of the FastAPI blog's schema and would be lost");
+        }
+    }
+    Ok(())
+}
+
+/// Folio keeps usernames and emails unique regardless of letter case (the blog only
+/// compared them so in code): two rows that differ only in case must be resolved by hand.
+pub(super) async fn case_insensitive_uniqueness(tx: &Transaction<'_>) -> anyhow::Result<()> {
+    for (column, what) in [("email", "email"), ("username", "username")] {
+        let clash = tx
+            .query_opt(
+                &format!(
+                    "select array_agg(id::bigint order by id) from users \
+                     group by lower({column}) having count(*) > 1 order by min(id) limit 1"
+                ),
+                &[],
+            )
+            .await?;
+        if let Some(row) = clash {
+            let ids: Vec<i64> = row.get(0);
+            let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+            bail!(
+                "users {} have the same {what} apart from letter case, which Folio keeps \
+                 unique regardless of case; change or merge them first",
+                ids.join(", ")
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! `migrate` on a database made by the FastAPI blog: adopted with every row kept, or
+//! refused with one line and nothing changed. The login with an old password through the
+//! real auth binary is in scripts/container-smoke.sh, on the same fixture.
+
+use folio_shared::{db::connect_one, migrate, test_utils::TestDb};
+use tokio_postgres::Client;
+
+/// The FastAPI blog's schema and rows (see the file's header).
+const FASTAPI_BLOG: &str = include_str!("fastapi_blog.sql");
+
+/// A database holding only what `sql` creates.
+async fn database_with(sql: &str) -> (TestDb, Client) {
+    let db = TestDb::create().await;
+    let client = connect_one(db.url()).await.unwrap();
+    client
+        .batch_execute("drop schema public cascade; create schema public")
+        .await
+        .unwrap();
+    client.batch_execute(sql).await.unwrap();
+    (db, client)
+}
+
+/// Every row of `query`, as text, so before/after comparisons read plainly.
+async fn rows(client: &Client, query: &str) -> Vec<Vec<Option<String>>> {
+    client
+        .query(query, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| (0..row.len()).map(|i| row.get(i)).collect())
+        .collect()
+}
+
+async fn tables(client: &Client) -> Vec<String> {
+    rows(
+        client,
+        "select table_schema::text || '.' || table_name::text from information_schema.tables \
+         where table_schema not in ('pg_catalog', 'information_schema') order by 1",
+    )
+    .await
+    .into_iter()
+    .map(|mut r| r.remove(0).unwrap())
+    .collect()
+}
+
+const USERS: &str = "select id::text, username, lower(email), password_hash, image_file \
+                     from users order by id";
+const POSTS: &str = "select id::text, title, content, user_id::text, \
+                     to_char(date_posted at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') \
+                     from posts order by id";
+const TOKENS: &str = "select id::text, user_id::text, token_hash, expires_at::text \
+                      from password_reset_tokens order by id";
+
+#[tokio::test]
+async fn a_fastapi_blog_database_is_adopted_with_every_row_id_and_hash_kept() {
+    let (db, client) = database_with(FASTAPI_BLOG).await;
+    let (users, posts, tokens) = (
+        rows(&client, USERS).await,
+        rows(&client, POSTS).await,
+        rows(&client, TOKENS).await,
+    );
+
+    let outcome = migrate::apply(db.url()).await.unwrap();
+
+    let adopted = outcome.adopted.expect("the blog database is adopted");
+    assert_eq!(
+        (adopted.users, adopted.posts, adopted.reset_tokens),
+        (3, 4, 1)
+    );
+    assert_eq!(adopted.unverifiable_hashes, 0);
+    assert_eq!(rows(&client, USERS).await, users);
+    assert_eq!(rows(&client, POSTS).await, posts);
+    assert_eq!(rows(&client, TOKENS).await, tokens);
+    // Emails are stored lowercased, as auth stores and looks them up.
+    let carol = rows(&client, "select email from users where id = 5").await;
+    assert_eq!(carol[0][0].as_deref(), Some("carol@example.com"));
+    let old_tables: Vec<String> = tables(&client)
+        .await
+        .into_iter()
+        .filter(|t| t.contains("alembic") || t.starts_with("fastapi_blog_legacy"))
+        .collect();
+    assert!(old_tables.is_empty(), "left behind: {old_tables:?}");
+}
+
+#[tokio::test]
+async fn an_adopted_database_has_folios_exact_schema_and_history() {
+    let (blog_db, blog) = database_with(FASTAPI_BLOG).await;
+    let fresh_db = TestDb::create().await;
+    let fresh = connect_one(fresh_db.url()).await.unwrap();
+
+    let applied = migrate::apply(blog_db.url()).await.unwrap().applied;
+
+    let names = "select version::text, name, checksum from refinery_schema_history order by 1";
+    assert_eq!(rows(&blog, names).await, rows(&fresh, names).await);
+    assert_eq!(applied.len(), rows(&fresh, names).await.len());
+    let columns = "select concat_ws(' ', table_name, column_name, data_type, is_nullable, \
+                   column_default, is_identity, character_maximum_length) \
+                   from information_schema.columns where table_schema = 'public' order by 1";
+    assert_eq!(rows(&blog, columns).await, rows(&fresh, columns).await);
+    let indexes = "select indexname, indexdef from pg_indexes where schemaname = 'public' \
+                   order by 1";
+    assert_eq!(rows(&blog, indexes).await, rows(&fresh, indexes).await);
+    // Later runs go on as on any Folio database.
+    assert!(migrate::run(blog_db.url()).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn after_adoption_new_rows_get_fresh_ids_and_the_feed_counters_are_exact() {
+    let (db, client) = database_with(FASTAPI_BLOG).await;
+
+    migrate::apply(db.url()).await.unwrap();
+
+    let new_user: i64 = client
+        .query_one(
+            "insert into users (username, email, password_hash) values ('dan', 'dan@example.com', 'x') returning id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(new_user, 6, "after the largest copied id");
+    let new_post: i64 = client
+        .query_one(
+            "insert into posts (title, content, user_id) values ('t', 'c', 1) returning id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(new_post, 8);
+    let totals = "select (select posts::text from post_totals), \
+                  (select string_agg(user_id || ':' || posts, ',' order by user_id) from post_counts)";
+    assert_eq!(
+        rows(&client, totals).await,
+        vec![vec![Some("5".into()), Some("1:3,2:1,5:1".into())]]
+    );
+}
+
+#[tokio::test]
+async fn two_runners_at_once_adopt_the_blog_database_exactly_once() {
+    let (db, client) = database_with(FASTAPI_BLOG).await;
+
+    let (a, b) = tokio::join!(migrate::apply(db.url()), migrate::apply(db.url()));
+
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(a.adopted.is_some() != b.adopted.is_some(), "{a:?} / {b:?}");
+    assert_eq!(
+        rows(&client, "select count(*)::text from users").await[0][0].as_deref(),
+        Some("3")
+    );
+}
+
+/// An older database of the blog: naive UTC timestamps, reset tokens without `created_at`,
+/// users without pictures yet, and Flask's `default.jpg` placeholder.
+const OLDER_BLOG: &str = "
+    create table alembic_version (version_num varchar(32) primary key);
+    insert into alembic_version values ('1a2b3c4d5e6f');
+    create table users (id serial primary key, username varchar(50) not null unique,
+        email varchar(120) not null unique, password_hash varchar(200) not null,
+        image_file varchar(200) not null default 'default.jpg');
+    create table posts (id serial primary key, title varchar(100) not null, content text not null,
+        user_id integer not null references users (id), date_posted timestamp not null);
+    create table password_reset_tokens (id serial primary key,
+        user_id integer not null references users (id) on delete cascade,
+        token_hash varchar(64) not null unique, expires_at timestamp not null);
+    insert into users (username, email, password_hash) values ('old', 'old@example.com', 'pbkdf2:sha256:x');
+    insert into posts (title, content, user_id, date_posted) values ('t', 'c', 1, '2024-06-01 12:00:00');
+    insert into password_reset_tokens (user_id, token_hash, expires_at)
+        values (1, repeat('b', 64), '2099-01-01 00:00:00');
+";
+
+#[tokio::test]
+async fn an_older_blog_database_is_adopted_with_naive_times_read_as_utc() {
+    let (db, client) = database_with(OLDER_BLOG).await;
+
+    let adopted = migrate::apply(db.url()).await.unwrap().adopted.unwrap();
+
+    assert_eq!(
+        (adopted.users, adopted.posts, adopted.reset_tokens),
+        (1, 1, 1)
+    );
+    assert_eq!(
+        adopted.unverifiable_hashes, 1,
+        "the pbkdf2 hash is reported"
+    );
+    let post = "select (date_posted = '2024-06-01 12:00:00+00')::text from posts";
+    assert_eq!(rows(&client, post).await[0][0].as_deref(), Some("true"));
+    let token = "select (expires_at = '2099-01-01 00:00:00+00')::text from password_reset_tokens";
+    assert_eq!(rows(&client, token).await[0][0].as_deref(), Some("true"));
+    let picture = rows(&client, "select image_file from users").await;
+    assert_eq!(
+        picture[0][0], None,
+        "the placeholder becomes Folio's no-picture"
+    );
+}
+
+/// Runs migrate on a database that must be refused and checks the error names `reason`
+/// on one line and that the database is exactly as it was.
+async fn assert_refused(sql: &str, reason: &str) {
+    let (db, client) = database_with(sql).await;
+    let before = (
+        tables(&client).await,
+        rows(&client, "select count(*)::text from users").await,
+    );
+
+    let err = migrate::apply(db.url()).await.unwrap_err();
+
+    let line = format!("{err:#}");
+    assert!(line.contains(reason), "{line}");
+    assert!(line.contains("nothing was changed"), "{line}");
+    assert!(!line.contains('\n'), "one line: {line}");
+    let after = (
+        tables(&client).await,
+        rows(&client, "select count(*)::text from users").await,
+    );
+    assert_eq!(after, before);
+}
+
+#[tokio::test]
+async fn emails_differing_only_in_case_are_refused_and_nothing_changes() {
+    let sql = format!(
+        "{FASTAPI_BLOG}; insert into users (id, username, email, password_hash) \
+         values (9, 'ada2', 'ADA@example.com', 'x')"
+    );
+    assert_refused(
+        &sql,
+        "users 1, 9 have the same email apart from letter case",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn usernames_differing_only_in_case_are_refused_and_nothing_changes() {
+    let sql = format!(
+        "{FASTAPI_BLOG}; insert into users (id, username, email, password_hash) \
+         values (9, 'BOB', 'bob2@example.com', 'x')"
+    );
+    assert_refused(
+        &sql,
+        "users 2, 9 have the same username apart from letter case",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_column_the_blog_never_had_is_refused_rather_than_lost() {
+    let sql = format!("{FASTAPI_BLOG}; alter table users add column bio text");
+    assert_refused(
+        &sql,
+        "column `users.bio` is not part of the FastAPI blog's schema",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_table_the_blog_never_had_is_refused_rather_than_left_behind() {
+    let sql = format!("{FASTAPI_BLOG}; create table likes (id int)");
+    assert_refused(
+        &sql,
+        "table `likes` is not part of the FastAPI blog's schema",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rows_breaking_folios_constraints_roll_the_whole_adoption_back() {
+    // A title longer than Folio's 100 characters, in a blog that allowed more.
+    let sql = format!(
+        "{FASTAPI_BLOG}; alter table posts alter column title type varchar(200); \
+         insert into posts (title, content, user_id, date_posted) values (repeat('t', 150), 'c', 1, now())"
+    );
+    assert_refused(&sql, "copying posts").await;
+}
+
+#[tokio::test]
+async fn a_users_table_without_any_migration_history_is_refused() {
+    assert_refused(
+        "create table users (id int, email text); insert into users values (1, 'a@b.c')",
+        "has a `users` table but neither Folio's migration history",
+    )
+    .await;
+}
