@@ -1,0 +1,23 @@
+# Folio on Google Cloud: Cloud Run services, the migrate job, Artifact Registry, secrets,
+# the pictures bucket, Redis, Cloud Build triggers and (optionally) a global HTTPS load
+# balancer. The order of a first deployment is in README.md beside this file.
+
+terraform {
+  required_version = ">= 1.6"
+
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = ">= 6.20, < 8.0"
+    }
+  }
+
+  # State lives in a GCS bucket: copy backend.tf.example to backend.tf and set its bucket.
+}
+
+provider "google" {
+  project = var.project_id
+  region  = var.region
+}
+
+data "google_project" "this" {}
