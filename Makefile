@@ -19,6 +19,19 @@ dev: check-services ## Run the system locally: migrate, then every service (Ctrl
 test: lint check-services ## Format check, clippy, every test, then the API suites through PgBouncer
 	cargo test --workspace --all-features --no-fail-fast
 	@$(MAKE) --no-print-directory test-pgbouncer
+	@$(MAKE) --no-print-directory lint-deploy test-containers
+
+.PHONY: lint-deploy test-containers images
+lint-deploy: ## Deployment files: hadolint, compose config, yamllint, terraform fmt/validate, checkov
+	@scripts/lint-deploy.sh
+
+test-containers: check-services ## Release binaries run as their images run them (non-root, env only): /health, SIGTERM, adoption
+	@scripts/container-smoke.sh
+
+images: ## Build every image (needs a Docker engine): folio-<target>:local
+	for target in auth posts media mail migrate gateway; do \
+	  docker build --target $$target --build-arg GIT_SHA=$$(git rev-parse HEAD) -t folio-$$target:local . || exit 1; \
+	done
 
 test-pgbouncer: ## The services' API suites again, through PgBouncer 1.18 in transaction mode
 	@scripts/pgbouncer.sh start
