@@ -1,7 +1,8 @@
 //! The paginated feeds: everyone's posts and one user's, newest first with the id as
 //! tie-break, so the order is total and stable: consecutive pages never repeat or skip a
 //! post while the feed does not change (posts added between requests shift later pages,
-//! as with any offset paging).
+//! as with any offset paging). A `cursor` from the previous page instead starts the page
+//! right after that page's last post, wherever it now is (see [`crate::cursor`]).
 
 use folio_shared::{db::Db, users::ImageUrls, validation::ValidationErrors};
 use poem_openapi::{
@@ -11,9 +12,10 @@ use poem_openapi::{
 };
 
 use crate::{
+    cursor::FeedCursor,
     error::PostsError,
     model::{PaginatedPostsResponse, post_from_row},
-    repo::{self, FeedPage},
+    repo::{self, FeedPage, PageStart},
 };
 
 /// Largest page a client may ask for.
@@ -36,8 +38,14 @@ impl FeedsApi {
         }
     }
 
-    /// `skip >= 0` and `1 <= limit <= 100`, with pydantic's messages.
-    fn page_bounds(&self, skip: Option<i64>, limit: Option<i64>) -> Result<(i64, i64), PostsError> {
+    /// Where the page starts and its bounds: `skip >= 0` and `1 <= limit <= 100` (with
+    /// pydantic's messages), and a cursor this service wrote, if any.
+    fn page_bounds(
+        &self,
+        skip: Option<i64>,
+        limit: Option<i64>,
+        cursor: Option<&str>,
+    ) -> Result<Page, PostsError> {
         let (skip, limit) = (skip.unwrap_or(0), limit.unwrap_or(self.default_limit));
         let query = |name: &str| vec!["query".to_owned(), name.to_owned()];
         if skip < 0 {
@@ -64,24 +72,47 @@ impl FeedsApi {
             )
             .into());
         }
-        Ok((skip, limit))
+        let start = match cursor {
+            None => PageStart::Skip(skip),
+            Some(text) => PageStart::After(text.parse::<FeedCursor>().map_err(|_| {
+                ValidationErrors::single(query("cursor"), "Invalid cursor", "value_error")
+            })?),
+        };
+        Ok(Page { start, skip, limit })
     }
 
-    fn respond(&self, page: FeedPage, skip: i64, limit: i64) -> FeedResponse {
+    fn respond(&self, page: FeedPage, Page { skip, limit, .. }: Page) -> FeedResponse {
         let posts: Vec<_> = page
             .rows
             .iter()
             .map(|row| post_from_row(row, &self.urls))
             .collect();
         let has_more = skip.saturating_add(posts.len() as i64) < page.total;
+        let next_cursor = posts.last().filter(|_| has_more).map(|last| {
+            FeedCursor {
+                date_posted: last.date_posted,
+                id: last.id,
+            }
+            .to_string()
+        });
         FeedResponse::Ok(Json(PaginatedPostsResponse {
             posts,
             total: page.total,
             skip,
             limit,
             has_more,
+            next_cursor,
         }))
     }
+}
+
+/// A validated page request.
+#[derive(Clone, Copy)]
+struct Page {
+    start: PageStart,
+    /// Posts before this page (with a cursor, as the client counted them): for `has_more`.
+    skip: i64,
+    limit: i64,
 }
 
 #[derive(ApiResponse)]
@@ -100,34 +131,40 @@ enum Tags {
 #[OpenApi(tag = "Tags::Feeds")]
 impl FeedsApi {
     /// Everyone's posts, newest first.
+    ///
+    /// `cursor` (optional) is the previous page's `next_cursor`: the page then starts right
+    /// after that page's last post, at the cost of the first page at any depth; send `skip`
+    /// as the number of posts already shown so `has_more` stays right.
     #[oai(path = "/api/posts", method = "get")]
     async fn feed(
         &self,
         skip: Query<Option<i64>>,
         limit: Query<Option<i64>>,
+        cursor: Query<Option<String>>,
     ) -> poem::Result<FeedResponse> {
-        let (skip, limit) = self.page_bounds(skip.0, limit.0)?;
+        let page = self.page_bounds(skip.0, limit.0, cursor.0.as_deref())?;
         let conn = self.db.conn().await.map_err(PostsError::from)?;
-        let page = repo::feed_page(&conn, skip, limit)
+        let rows = repo::feed_page(&conn, page.start, page.limit)
             .await
             .map_err(PostsError::from)?;
-        Ok(self.respond(page, skip, limit))
+        Ok(self.respond(rows, page))
     }
 
-    /// One user's posts, newest first.
+    /// One user's posts, newest first (`cursor` as in the public feed).
     #[oai(path = "/api/users/:id/posts", method = "get")]
     async fn user_feed(
         &self,
         id: Path<i64>,
         skip: Query<Option<i64>>,
         limit: Query<Option<i64>>,
+        cursor: Query<Option<String>>,
     ) -> poem::Result<FeedResponse> {
-        let (skip, limit) = self.page_bounds(skip.0, limit.0)?;
+        let page = self.page_bounds(skip.0, limit.0, cursor.0.as_deref())?;
         let conn = self.db.conn().await.map_err(PostsError::from)?;
-        let page = repo::user_feed_page(&conn, id.0, skip, limit)
+        let rows = repo::user_feed_page(&conn, id.0, page.start, page.limit)
             .await
             .map_err(PostsError::from)?
             .ok_or(PostsError::UserNotFound)?;
-        Ok(self.respond(page, skip, limit))
+        Ok(self.respond(rows, page))
     }
 }

@@ -5,10 +5,12 @@
 //! - [`startup`]: `Application::build(Settings)`, used by `main` and the tests.
 //! - [`feeds`]: `GET /api/posts` and `GET /api/users/{id}/posts`, paginated.
 //! - [`posts`]: create, read, replace, edit and delete one post.
+//! - [`cursor`]: keyset positions, so deep pages cost what the first one does.
 //! - [`model`]: the response shapes and how a row becomes one.
 //! - [`repo`]: the SQL, one round trip per request.
 //! - [`error`]: the service's one error enum.
 
+pub mod cursor;
 pub mod error;
 pub mod feeds;
 pub mod model;

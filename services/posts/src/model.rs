@@ -35,6 +35,9 @@ pub struct PaginatedPostsResponse {
     pub limit: i64,
     /// `skip + len(posts) < total`.
     pub has_more: bool,
+    /// Pass as `cursor` (with `skip` = posts seen so far) to get the next page at the cost
+    /// of the first; null when there is nothing more. Not in the FastAPI blog's API.
+    pub next_cursor: Option<String>,
 }
 
 /// Reads a post and its author from the columns every posts query selects:

@@ -4,10 +4,14 @@
 //! `post_counts` rows (migration V5), read in the same statement as the page, so `total`
 //! and the page always agree. Authors are looked up per post by primary key (a lateral
 //! subquery the planner cannot flatten): as a plain join, a stale row estimate made it
-//! hash the whole users table on every feed request.
+//! hash the whole users table on every feed request. A page starts either after `skip`
+//! posts (the FastAPI contract; the skipped index entries are read) or right after a
+//! cursor's post (keyset: the index is entered there, so every page costs the same).
 
 use folio_shared::db::{DbError, Queryable, Sql};
 use tokio_postgres::{Row, types::Type};
+
+use crate::cursor::FeedCursor;
 
 /// Columns every post query returns, in this order (see `model::post_from_row`).
 macro_rules! post_columns {
@@ -31,37 +35,77 @@ macro_rules! post_columns {
     };
 }
 
-/// The public feed: `total` and one page, `$1` skip, `$2` limit.
+/// The public feed's query: `total` and one page of posts chosen by `$where` and `$paging`.
+macro_rules! feed_page {
+    ($where:literal, $paging:literal) => {
+        concat!(
+            "select t.posts as total, ",
+            post_columns!("p", "u"),
+            " from post_totals t \
+             left join lateral (select id, title, content, user_id, date_posted from posts ",
+            $where,
+            " order by date_posted desc, id desc ",
+            $paging,
+            ") p on true \
+             left join lateral (select username, image_file from users where users.id = p.user_id \
+               limit 1) u on true \
+             order by p.date_posted desc, p.id desc"
+        )
+    };
+}
+
+/// One user's feed query (`$1` the user): whether the user exists, `total` and one page.
+macro_rules! user_feed_page {
+    ($where:literal, $paging:literal) => {
+        concat!(
+            "select u.id is not null as user_exists, coalesce(c.posts, 0) as total, ",
+            post_columns!("p", "u"),
+            " from (select $1::int8 as id) wanted \
+             left join users u on u.id = wanted.id \
+             left join post_counts c on c.user_id = wanted.id \
+             left join lateral (select id, title, content, user_id, date_posted from posts \
+               where user_id = wanted.id ",
+            $where,
+            " order by date_posted desc, id desc ",
+            $paging,
+            ") p on u.id is not null \
+             order by p.date_posted desc, p.id desc"
+        )
+    };
+}
+
+/// The public feed after `$1` skipped posts, `$2` limit.
 pub const FEED_PAGE: Sql = Sql::new(
-    concat!(
-        "select t.posts as total, ",
-        post_columns!("p", "u"),
-        " from post_totals t \
-         left join lateral (select id, title, content, user_id, date_posted from posts \
-           order by date_posted desc, id desc offset $1 limit $2) p on true \
-         left join lateral (select username, image_file from users where users.id = p.user_id \
-           limit 1) u on true \
-         order by p.date_posted desc, p.id desc"
-    ),
+    feed_page!("", "offset $1 limit $2"),
     &[Type::INT8, Type::INT8],
 );
 
-/// One user's feed: whether the user exists, `total` and one page (`$1` user, `$2` skip,
-/// `$3` limit).
+/// The public feed after the post at (`$1` date, `$2` id), `$3` limit.
+pub const FEED_PAGE_AFTER: Sql = Sql::new(
+    feed_page!("where (date_posted, id) < ($1, $2)", "limit $3"),
+    &[Type::TIMESTAMPTZ, Type::INT8, Type::INT8],
+);
+
+/// User `$1`'s feed after `$2` skipped posts, `$3` limit.
 pub const USER_FEED_PAGE: Sql = Sql::new(
-    concat!(
-        "select u.id is not null as user_exists, coalesce(c.posts, 0) as total, ",
-        post_columns!("p", "u"),
-        " from (select $1::int8 as id) wanted \
-         left join users u on u.id = wanted.id \
-         left join post_counts c on c.user_id = wanted.id \
-         left join lateral (select id, title, content, user_id, date_posted from posts \
-           where user_id = wanted.id \
-           order by date_posted desc, id desc offset $2 limit $3) p on u.id is not null \
-         order by p.date_posted desc, p.id desc"
-    ),
+    user_feed_page!("", "offset $2 limit $3"),
     &[Type::INT8, Type::INT8, Type::INT8],
 );
+
+/// User `$1`'s feed after the post at (`$2` date, `$3` id), `$4` limit.
+pub const USER_FEED_PAGE_AFTER: Sql = Sql::new(
+    user_feed_page!("and (date_posted, id) < ($2, $3)", "limit $4"),
+    &[Type::INT8, Type::TIMESTAMPTZ, Type::INT8, Type::INT8],
+);
+
+/// Where a page begins.
+#[derive(Debug, Clone, Copy)]
+pub enum PageStart {
+    /// After this many posts of the feed.
+    Skip(i64),
+    /// Right after this post.
+    After(FeedCursor),
+}
 
 const POST_BY_ID: Sql = Sql::new(
     concat!(
@@ -121,20 +165,41 @@ fn into_page(rows: Vec<Row>) -> FeedPage {
 }
 
 /// A page of the public feed.
-pub async fn feed_page(db: &impl Queryable, skip: i64, limit: i64) -> Result<FeedPage, DbError> {
-    Ok(into_page(db.query(&FEED_PAGE, &[&skip, &limit]).await?))
+pub async fn feed_page(
+    db: &impl Queryable,
+    start: PageStart,
+    limit: i64,
+) -> Result<FeedPage, DbError> {
+    let rows = match start {
+        PageStart::Skip(skip) => db.query(&FEED_PAGE, &[&skip, &limit]).await?,
+        PageStart::After(after) => {
+            db.query(&FEED_PAGE_AFTER, &[&after.date_posted, &after.id, &limit])
+                .await?
+        }
+    };
+    Ok(into_page(rows))
 }
 
 /// A page of one user's posts; `None` when the user does not exist.
 pub async fn user_feed_page(
     db: &impl Queryable,
     user_id: i64,
-    skip: i64,
+    start: PageStart,
     limit: i64,
 ) -> Result<Option<FeedPage>, DbError> {
-    let rows = db
-        .query(&USER_FEED_PAGE, &[&user_id, &skip, &limit])
-        .await?;
+    let rows = match start {
+        PageStart::Skip(skip) => {
+            db.query(&USER_FEED_PAGE, &[&user_id, &skip, &limit])
+                .await?
+        }
+        PageStart::After(after) => {
+            db.query(
+                &USER_FEED_PAGE_AFTER,
+                &[&user_id, &after.date_posted, &after.id, &limit],
+            )
+            .await?
+        }
+    };
     let exists = rows
         .first()
         .is_some_and(|r| r.get::<_, bool>("user_exists"));

@@ -1,7 +1,7 @@
 //! The feeds' plans on a table of 100k posts by 10k users: each must walk its index in feed order
 //! (no sequential scan of posts, no sort of the table).
 
-use folio_posts::repo::{FEED_PAGE, USER_FEED_PAGE};
+use folio_posts::repo::{FEED_PAGE, FEED_PAGE_AFTER, USER_FEED_PAGE, USER_FEED_PAGE_AFTER};
 use serde_json::Value;
 
 use crate::helpers::spawn_app;
@@ -15,21 +15,34 @@ fn nodes(plan: &Value, out: &mut Vec<(String, String, String)>) {
     }
 }
 
-async fn plan_of(client: &tokio_postgres::Client, sql: &str) -> Vec<(String, String, String)> {
+/// Every `Index Cond` of a JSON plan on `index` (index scans and bitmap index scans).
+fn index_conditions(plan: &Value, index: &str, out: &mut Vec<String>) {
+    if plan["Index Name"] == index
+        && let Some(cond) = plan["Index Cond"].as_str()
+    {
+        out.push(cond.to_owned());
+    }
+    for child in plan["Plans"].as_array().into_iter().flatten() {
+        index_conditions(child, index, out);
+    }
+}
+
+async fn plan_json(client: &tokio_postgres::Client, sql: &str) -> Value {
     let row = client
         .query_one(&format!("explain (format json) {sql}"), &[])
         .await
         .unwrap();
     let plan: Value = row.get(0);
+    plan[0]["Plan"].clone()
+}
+
+async fn plan_of(client: &tokio_postgres::Client, sql: &str) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
-    nodes(&plan[0]["Plan"], &mut out);
+    nodes(&plan_json(client, sql).await, &mut out);
     out
 }
 
-#[tokio::test]
-async fn feeds_walk_their_indexes_on_a_table_of_100k_posts() {
-    let app = spawn_app().await;
-    let pg = app.pg().await;
+async fn seed_100k_posts(pg: &tokio_postgres::Client) {
     pg.batch_execute(
         "insert into users (username, email, password_hash) \
            select 'user' || g, 'user' || g || '@example.com', 'x' from generate_series(1, 10000) g; \
@@ -40,6 +53,13 @@ async fn feeds_walk_their_indexes_on_a_table_of_100k_posts() {
     )
     .await
     .unwrap();
+}
+
+#[tokio::test]
+async fn feeds_walk_their_indexes_on_a_table_of_100k_posts() {
+    let app = spawn_app().await;
+    let pg = app.pg().await;
+    seed_100k_posts(&pg).await;
     let user_id: i64 = pg
         .query_one("select min(id) from users", &[])
         .await
@@ -102,4 +122,56 @@ async fn feeds_walk_their_indexes_on_a_table_of_100k_posts() {
         .unwrap()
         .get(0);
     assert_eq!(total, 100_000, "the trigger-kept total matches");
+}
+
+#[tokio::test]
+async fn cursor_pages_enter_the_feed_indexes_at_the_cursor() {
+    let app = spawn_app().await;
+    let pg = app.pg().await;
+    seed_100k_posts(&pg).await;
+    let user_id: i64 = pg
+        .query_one("select min(id) from users", &[])
+        .await
+        .unwrap()
+        .get(0);
+    // Half-way down the feed (posts are a minute apart, newest now).
+    let cursor = "now() - interval '50000 minutes'";
+
+    let mut feed = Vec::new();
+    let plan = plan_json(
+        &pg,
+        &FEED_PAGE_AFTER
+            .text()
+            .replace("$1", cursor)
+            .replace("$2", "50000")
+            .replace("$3", "10"),
+    )
+    .await;
+    index_conditions(&plan, "posts_date_posted_id_idx", &mut feed);
+    let mut user_feed = Vec::new();
+    let plan = plan_json(
+        &pg,
+        &USER_FEED_PAGE_AFTER
+            .text()
+            .replace("$1", &user_id.to_string())
+            .replace("$2", cursor)
+            .replace("$3", "50000")
+            .replace("$4", "10"),
+    )
+    .await;
+    index_conditions(&plan, "posts_user_id_date_posted_idx", &mut user_feed);
+
+    // The row comparison is a condition of the index scan (entered at the cursor), not a
+    // filter applied to every row read from the top of the feed.
+    assert!(
+        feed.iter()
+            .any(|c| c.starts_with("(ROW(date_posted, id) <")),
+        "{feed:?}"
+    );
+    assert!(
+        user_feed
+            .iter()
+            .any(|c| c.contains("user_id =") && c.contains("ROW(date_posted, id) <")),
+        "{user_feed:?}"
+    );
 }
