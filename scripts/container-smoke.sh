@@ -9,11 +9,11 @@
 # Before the services start, `migrate` adopts a database built with the FastAPI blog's
 # schema (shared/tests/infra/fastapi_blog.sql); auth must then log Ada in with her old
 # password and posts must serve the adopted feed.
-# Ports: SMOKE_BASE_PORT (28080) and the next three.
+# Ports: SMOKE_BASE_PORT (38080) and the next three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${CARGO_TARGET_DIR:=$HOME/.cache/folio-target}"
-: "${SMOKE_BASE_PORT:=28080}"
+: "${SMOKE_BASE_PORT:=38080}"
 export CARGO_TARGET_DIR
 admin_url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 redis_url="${REDIS_URL:-redis://127.0.0.1:6379}"
