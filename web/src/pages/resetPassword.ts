@@ -1,0 +1,57 @@
+// `/reset-password?token=...`: the page the mailed link opens. The gateway sends it with
+// `Referrer-Policy: no-referrer`, and the page adds the same meta tag, so the token never
+// leaks to another site through the Referer header. Without a token the form is disabled.
+
+import { api } from '../api';
+import { h } from '../dom';
+import { setFlash } from '../flash';
+import type { PageContext } from '../router';
+import { navigate } from '../router';
+import { inputField, mismatchedPasswords, submitButton, whileSending } from '../ui/forms';
+import { notice } from '../ui/notice';
+import { formCard, setTitle } from './common';
+
+function refuseReferrer(): void {
+  if (document.querySelector('meta[name=referrer]')) return;
+  document.head.append(h('meta', { name: 'referrer', content: 'no-referrer' }));
+}
+
+export function resetPasswordPage({ outlet, query }: PageContext): void {
+  setTitle('Reset password');
+  refuseReferrer();
+  const token = query.get('token')?.trim() ?? '';
+  const password = inputField({
+    label: 'New password',
+    name: 'new_password',
+    type: 'password',
+    autocomplete: 'new-password',
+    minlength: 8,
+    hint: 'At least 8 characters.',
+  });
+  const confirmation = inputField({ label: 'Confirm new password', name: 'confirm_password', type: 'password', autocomplete: 'new-password' });
+  const messages = notice();
+  const fields = h('fieldset', { class: 'fieldset', disabled: !token }, password.wrapper, confirmation.wrapper, submitButton('Reset password'));
+  const form = h('form', { class: 'form' }, messages.element, fields);
+  if (!token) {
+    messages.show('error', 'This page needs the link from your password reset email. Ask for a new link if yours is lost.');
+  }
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const mismatch = mismatchedPasswords(password.input, confirmation.input);
+    if (mismatch) {
+      messages.show('error', mismatch);
+      return;
+    }
+    const ok = await whileSending(form, messages, 'Resetting…', async () => {
+      await api.resetPassword(token, password.input.value);
+    });
+    if (ok) {
+      setFlash('success', 'Your password has been reset. You can now log in with the new one.');
+      navigate('/login', { replace: true });
+    }
+  });
+  outlet.append(
+    formCard('Choose a new password', null, form, h('p', { class: 'form-links' }, h('a', { href: '/forgot-password' }, 'Ask for a new link'))),
+  );
+  if (token) password.input.focus();
+}
