@@ -55,3 +55,7 @@ migrate: check-services ## Apply migrations to the dev database (DEV_DATABASE_UR
 
 bench: check-services ## Build release binaries and measure (numbers in bench/results/)
 	python3 bench/run.py
+
+.PHONY: resilience
+resilience: ## Break a private copy of the system under load: Postgres, Redis, SIGTERM, floods, fuzzing
+	scripts/resilience.sh

@@ -1,0 +1,88 @@
+"""Postgres restarted under load: while it is down every request is a quick 503; once it is
+back the pools reconnect by themselves within seconds; never a 500; no acknowledged write
+is lost."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from api import create_post, register
+from load import BackgroundLoad, count_statuses, status_of
+
+OUTAGE_SECONDS = 6
+FAIL_FAST_SECONDS = 5  # the issue's bound on any answer while Postgres is down
+RECOVERY_BOUND_SECONDS = 5  # first 200 after Postgres accepts connections again
+SETTLED_AFTER_SECONDS = 5  # from then on, every request succeeds
+
+
+def test_postgres_restart_under_load(stack, summary):
+    author = register(stack, "pgrestart", client_ip="10.3.0.1")
+    create_post(stack, author, "Before the restart")
+    written: list[tuple[str, int]] = []
+    titles = itertools.count()
+
+    async def feed(session, n):
+        return await status_of(session.get(stack.posts.url("/api/posts?limit=10")))
+
+    async def profile(session, n):
+        return await status_of(session.get(stack.auth.url(f"/api/users/{author.id}")))
+
+    async def me(session, n):
+        headers = {"Authorization": f"Bearer {author.token}"}
+        return await status_of(session.get(stack.auth.url("/api/users/me"), headers=headers))
+
+    async def write(session, n):
+        title = f"restart load {next(titles)}"
+        headers = {"Authorization": f"Bearer {author.token}"}
+        status = await status_of(session.post(stack.posts.url("/api/posts"), json={"title": title, "content": "x"}, headers=headers))
+        written.append((title, status))
+        return status
+
+    with BackgroundLoad({"feed": (feed, 6), "profile": (profile, 3), "me": (me, 3), "write": (write, 3)}, pause=0.01) as load:
+        time.sleep(3)
+        stopping = time.monotonic()
+        stack.postgres.stop()
+        down = time.monotonic()
+        time.sleep(OUTAGE_SECONDS)
+        starting = time.monotonic()
+        stack.postgres.start()
+        up = time.monotonic()
+        time.sleep(SETTLED_AFTER_SECONDS + 5)
+        outcomes = load.stop()
+
+    before = [o for o in outcomes if o.ended < stopping]
+    outage = [o for o in outcomes if o.started >= down and o.ended < starting]
+    after = [o for o in outcomes if o.started >= up]
+    settled = [o for o in after if o.started >= up + SETTLED_AFTER_SECONDS]
+
+    statuses = {o.status for o in outcomes}
+    assert not [o for o in outcomes if o.error], f"requests without an HTTP answer: {[o for o in outcomes if o.error][:5]}"
+    assert statuses <= {200, 201, 503}, f"unexpected statuses (a 500 is a bug): {statuses}"
+    slowest = max(o.seconds for o in outcomes)
+    assert slowest <= FAIL_FAST_SECONDS, f"a request took {slowest:.2f} s"
+    assert before and all(o.status in (200, 201) for o in before), "failures before the outage"
+    assert len(outage) > 50, "too little load during the outage to judge it"
+    assert {o.status for o in outage} == {503}, f"during the outage: {count_statuses(outage)}"
+    assert settled and all(o.status in (200, 201) for o in settled), f"after recovery: {count_statuses(settled)}"
+
+    recovery = {}
+    for kind in ("feed", "profile", "me", "write"):
+        first_ok = min(o.ended for o in after if o.kind == kind and o.status in (200, 201))
+        recovery[kind] = first_ok - up
+        assert recovery[kind] <= RECOVERY_BOUND_SECONDS, f"{kind}: first success {recovery[kind]:.2f} s after Postgres was back"
+
+    acknowledged = [title for title, status in written if status == 201]
+    titles_sql = ",".join("'" + t.replace("'", "''") + "'" for t in acknowledged)
+    stored = int(stack.postgres.psql(f"select count(*) from posts where title in ({titles_sql})"))
+    assert stored == len(acknowledged), f"{len(acknowledged) - stored} acknowledged posts lost"
+
+    scenario = "Postgres restart (fast shutdown, down 6 s)"
+    summary.record(scenario, "requests (before / outage / after)", f"{len(before)} / {len(outage)} / {len(after)}")
+    summary.record(scenario, "answers during the outage", count_statuses(outage))
+    summary.record(scenario, "max latency during the outage, s", max(o.seconds for o in outage))
+    summary.record(scenario, "max latency in the whole run, s", slowest)
+    summary.record(scenario, "5xx other than 503", sum(1 for o in outcomes if o.status and o.status >= 500 and o.status != 503))
+    summary.record(scenario, "first 200 after Postgres back, s (worst of 4 kinds)", max(recovery.values()))
+    summary.record(scenario, "posts acknowledged (201) / found in Postgres", f"{len(acknowledged)} / {stored}")
+

@@ -1,0 +1,89 @@
+"""SIGTERM during load: requests in flight finish (including a slow upload still sending
+its body), the process exits within the 8 s drain, and no request on a connection the
+server had accepted is cut. Afterwards clients see only refused connections."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import threading
+import time
+
+from api import PASSWORD, call, register
+from load import BackgroundLoad, count_statuses, status_of
+from stack import wait_until
+
+EXIT_BOUND_SECONDS = 8  # server::DRAIN_TIMEOUT; Cloud Run kills at 10
+TRICKLE_SECONDS = 3  # a slow client still sending its body when SIGTERM arrives
+
+
+def trickle_register(port: int, result: dict) -> None:
+    """Registers `slowclient`, sending the JSON body (padded with whitespace) over
+    TRICKLE_SECONDS."""
+    body = (b'{"username": "slowclient", "email": "slow@example.com", "password": "' + PASSWORD.encode() + b'"' + b" " * 30_000 + b"}")
+    head = f"POST /api/users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Forwarded-For: 10.5.9.9\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        sock.sendall(head.encode())
+        result["started"] = time.monotonic()
+        pieces = 30
+        step = len(body) // pieces + 1
+        for i in range(0, len(body), step):
+            sock.sendall(body[i : i + step])
+            time.sleep(TRICKLE_SECONDS / pieces)
+        result["sent"] = time.monotonic()
+        answer = sock.recv(4096)
+        result["status"] = int(answer.split()[1]) if answer else None
+
+
+def test_sigterm_drains_in_flight_requests(stack, summary):
+    users = [register(stack, f"drain{i}", client_ip=f"10.5.0.{i}") for i in range(4)]
+
+    async def login(session, n):
+        user = users[n % len(users)]
+        form = {"username": user.email, "password": PASSWORD}
+        return await status_of(session.post(stack.auth.url("/api/users/token"), data=form, headers={"X-Forwarded-For": f"10.5.1.{n}"}))
+
+    async def profile(session, n):
+        return await status_of(session.get(stack.auth.url(f"/api/users/{users[0].id}")))
+
+    auth = stack.auth
+    slow: dict = {}
+    with BackgroundLoad({"login": (login, 12), "profile": (profile, 4)}) as load:
+        time.sleep(2)
+        trickler = threading.Thread(target=trickle_register, args=(auth.port, slow))
+        trickler.start()
+        time.sleep(1)
+        signalled = time.monotonic()
+        auth.proc.send_signal(signal.SIGTERM)
+        exit_code = auth.proc.wait(timeout=15)
+        exited = time.monotonic()
+        time.sleep(1)
+        outcomes = load.stop()
+        trickler.join(timeout=15)
+
+    # A refused connection was never accepted: nothing was processed, the client may retry.
+    # Any other failure means a request on an accepted connection got no answer.
+    refused = [o for o in outcomes if o.error and o.error.startswith("ClientConnectorError")]
+    cut = [o for o in outcomes if o.status is None and o not in refused]
+    answered_before = [o for o in outcomes if o.started < signalled and o.status is not None]
+    in_flight = [o for o in answered_before if o.ended > signalled]
+    after = [o for o in outcomes if o.started >= signalled]
+
+    assert exit_code == 0, f"auth exited with {exit_code}"
+    assert exited - signalled <= EXIT_BOUND_SECONDS, f"exit took {exited - signalled:.2f} s"
+    assert len(in_flight) >= 4, "too few requests in flight at SIGTERM to judge the drain"
+    assert all(o.status == 200 for o in answered_before), f"answers to requests sent before SIGTERM: {count_statuses(answered_before)}"
+    assert not cut, f"requests cut on an accepted connection: {[(o.started - signalled, o.error) for o in cut][:5]}"
+    assert slow.get("sent", 0) > signalled, "the slow upload finished before SIGTERM: not a test of the drain"
+    assert slow.get("status") == 201, f"slow registration in flight at SIGTERM: {slow}"
+    assert stack.postgres.psql("select count(*) from users where email = 'slow@example.com'") == "1"
+
+    scenario = "SIGTERM under load (auth: 12 logins, 4 reads, 1 slow upload)"
+    summary.record(scenario, "SIGTERM to exit, s (exit code 0)", exited - signalled)
+    summary.record(scenario, "in flight at SIGTERM, all completed", f"{len(in_flight)} + the slow upload (201, stored)")
+    summary.record(scenario, "longest in-flight request after SIGTERM, s", max(o.ended - signalled for o in in_flight))
+    summary.record(scenario, "after SIGTERM: answered / refused / cut", f"{sum(1 for o in after if o.status)} / {len(refused)} / {len(cut)}")
+
+    # The rest of the run needs auth back.
+    auth.start()
+    wait_until(lambda: call(auth.url("/health"))[0] == 200, 10, "auth back")
