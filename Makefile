@@ -8,18 +8,22 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/folio-target
 DEV_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/folio
 PORT ?= 8080
 
-.PHONY: help dev test test-pgbouncer lint fmt check-services migrate bench
+.PHONY: help dev test test-e2e test-pgbouncer lint fmt check-services migrate bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
-dev: check-services ## Run the system locally: migrate, then every service (Ctrl-C stops all)
-	DEV_DATABASE_URL=$(DEV_DATABASE_URL) PORT=$(PORT) scripts/dev.sh
+dev: check-services ## Run the whole system at http://localhost:8000 (gateway, frontend, services, mail catcher; Ctrl-C stops all)
+	DEV_DATABASE_URL=$(DEV_DATABASE_URL) scripts/dev.sh
+
+test-e2e: ## Browser tests: headless Chromium through the gateway against the whole system (web/test-results/)
+	@scripts/e2e.sh
 
 test: lint check-services ## Format check, clippy, every test, then the API suites through PgBouncer
 	cargo test --workspace --all-features --no-fail-fast
 	@$(MAKE) --no-print-directory test-pgbouncer
 	@$(MAKE) --no-print-directory lint-deploy test-containers
+	@$(MAKE) --no-print-directory test-e2e
 
 .PHONY: lint-deploy test-containers images
 lint-deploy: ## Deployment files: hadolint, compose config, yamllint, terraform fmt/validate, checkov
@@ -53,7 +57,7 @@ migrate: check-services ## Apply migrations to the dev database (DEV_DATABASE_UR
 	@scripts/create-database.sh "$(DEV_DATABASE_URL)"
 	DATABASE_URL=$(DEV_DATABASE_URL) cargo run --quiet -p folio-shared --bin migrate
 
-bench: check-services ## Build release binaries and measure (numbers in bench/results/)
+bench: check-services ## Release build, whole system, seeded load: bench/report.md and bench/report.png
 	python3 bench/run.py
 
 .PHONY: resilience

@@ -1,50 +1,40 @@
 #!/usr/bin/env bash
-# `make dev`: migrate the local database, then run every service until Ctrl-C, which
-# stops everything this script started. Until the gateway lands, each service has a port:
-# auth on $PORT (8080), posts on $PORT+1, media on $PORT+2 (pictures in .dev/media, served
-# at /media), the mail worker's health on $PORT+3. Mail goes to a local SMTP catcher
-# (port 1025) that keeps each message as a file in .dev/mail.
+# `make dev`: the whole Folio system (scripts/system.sh: checks, migrations, the four
+# services, the SMTP catcher and the gateway) at one URL, plus where to find the mail,
+# the API docs and the logs. Ctrl-C stops everything it started.
+# Knobs are system.sh's (GATEWAY_PORT, AUTH_PORT, ..., DATABASE_URL, FOLIO_STATE_DIR,
+# FOLIO_PROFILE); DEV_DATABASE_URL is still honoured as the database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-: "${DEV_DATABASE_URL:=postgres://postgres@127.0.0.1:5432/folio}"
-: "${PORT:=8080}"
-: "${CARGO_TARGET_DIR:=$HOME/.cache/folio-target}"
-export CARGO_TARGET_DIR DATABASE_URL="$DEV_DATABASE_URL"
+export DATABASE_URL="${DEV_DATABASE_URL:-${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/folio}}"
+export GATEWAY_PORT="${GATEWAY_PORT:-8000}" AUTH_PORT="${AUTH_PORT:-8080}"
+export POSTS_PORT="${POSTS_PORT:-8081}" MEDIA_PORT="${MEDIA_PORT:-8082}"
+export FOLIO_STATE_DIR="${FOLIO_STATE_DIR:-.dev}"
 
-scripts/create-database.sh "$DATABASE_URL"
-cargo build --quiet -p folio-shared --bin migrate -p folio-auth -p folio-posts -p folio-media -p folio-mail
-"$CARGO_TARGET_DIR/debug/migrate"
+welcome() {
+  cat <<MSG
 
-pids=()
-stop() {
-  trap - INT TERM EXIT
-  [ ${#pids[@]} -gt 0 ] && kill -TERM "${pids[@]}" 2>/dev/null || true
-  wait 2>/dev/null || true
-}
-trap stop INT TERM EXIT
+  Open http://localhost:$GATEWAY_PORT for the blog (Ctrl-C stops everything).
 
-PORT=$PORT "$CARGO_TARGET_DIR/debug/folio-auth" & pids+=($!)
-PORT=$((PORT + 1)) "$CARGO_TARGET_DIR/debug/folio-posts" & pids+=($!)
-PORT=$((PORT + 2)) MEDIA_PUBLIC_URL="http://localhost:$((PORT + 2))/media" \
-  "$CARGO_TARGET_DIR/debug/folio-media" & pids+=($!)
-python3 scripts/smtp_sink.py --port 1025 --maildir .dev/mail >/dev/null & pids+=($!)
-PORT=$((PORT + 3)) MAIL_SERVER=127.0.0.1 MAIL_PORT=1025 MAIL_USE_TLS=false \
-  "$CARGO_TARGET_DIR/debug/folio-mail" & pids+=($!)
-
-for port in "$PORT" "$((PORT + 1))" "$((PORT + 2))" "$((PORT + 3))"; do
-  for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-done
-cat <<MSG
-
-Folio is running (Ctrl-C stops everything):
-  auth   http://localhost:$PORT        docs: http://localhost:$PORT/docs
-  posts  http://localhost:$((PORT + 1))        docs: http://localhost:$((PORT + 1))/docs
-  media  http://localhost:$((PORT + 2))        docs: http://localhost:$((PORT + 2))/docs
-  mail   worker health: http://localhost:$((PORT + 3))/health; mail caught in .dev/mail/
+  Mail      password-reset mails land in $FOLIO_STATE_DIR/mail/, one .eml file each;
+            the newest:  cat "\$(ls -t $FOLIO_STATE_DIR/mail/*.eml | head -n1)"
+  API docs  auth  http://localhost:$AUTH_PORT/docs
+            posts http://localhost:$POSTS_PORT/docs
+            media http://localhost:$MEDIA_PORT/docs
+  Pictures  $FOLIO_STATE_DIR/media/
+  Logs      $FOLIO_STATE_DIR/logs/ (tail -f $FOLIO_STATE_DIR/logs/auth.log)
+  Frontend  hot reload: cd web && npm run dev (proxies the API to this gateway)
 
 MSG
-wait -n "${pids[@]}"
+}
+
+# Ctrl-C reaches system.sh, which stops everything; this reader keeps going until
+# system.sh has finished and closed its output.
+scripts/system.sh | {
+  trap '' INT
+  while IFS= read -r line; do
+    printf '%s\n' "$line"
+    if [[ "$line" == "Folio is running at "* ]]; then welcome; fi
+  done
+}

@@ -146,6 +146,9 @@ echo "Folio is running at $gateway_url"
 # --- run until a signal (exit 0) or until any part dies (exit 1)
 while :; do
   wait -n "${pids[@]}" || true
+  # Ctrl-C reaches the whole process group: a child may exit on it a moment before our
+  # own trap has run, which is a stop, not a crash.
+  [ "$stopping" = 1 ] || sleep 0.5
   [ "$stopping" = 1 ] && exit 0
   report_dead || exit 1
 done
