@@ -1,7 +1,7 @@
 // What people see when something is refused: the API's own words, checks made before
 // sending, and text that stays text.
 
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/fixtures';
 import { createPost, createUser, newUser, signInAs } from './support/api';
 import { oversizeJpeg } from './support/images';
 

@@ -1,7 +1,7 @@
 // The gateway's side of the contract: routing per design.md's runtime picture, security
 // and cache headers on the frontend, JSON errors for the API.
 
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/fixtures';
 
 test('the frontend is served with its security headers and no-cache index', async ({ request }) => {
   const response = await request.get('/');

@@ -1,7 +1,7 @@
 // The paths people take through Folio, end to end: browser, gateway, services, Postgres,
 // Redis, the mail worker and its SMTP server.
 
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/fixtures';
 import { createPost, createUser, newUser, signInAs } from './support/api';
 import { resetLink, waitForMail } from './support/mailbox';
 import { tinyPng } from './support/images';

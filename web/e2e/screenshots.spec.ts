@@ -2,7 +2,8 @@
 // under test-results/screenshots/ (CI artifacts). Each page is also checked for the one
 // layout fault a screenshot can hide: content wider than the screen.
 
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from './support/fixtures';
+import type { Page } from '@playwright/test';
 import { createPost, createUser, newUser, signInAs, type CreatedUser } from './support/api';
 import { tinyPng } from './support/images';
 
