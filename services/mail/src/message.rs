@@ -13,6 +13,7 @@ use minijinja::{Environment, context};
 pub const SENDER_NAME: &str = "Folio";
 
 /// Renders jobs into messages.
+#[derive(Clone)]
 pub struct Templates {
     env: Environment<'static>,
     from: Mailbox,

@@ -5,7 +5,7 @@ use std::time::Duration;
 use folio_shared::config::MailSettings;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    transport::smtp::authentication::Credentials,
+    transport::smtp::{PoolConfig, authentication::Credentials},
 };
 use secrecy::ExposeSecret;
 
@@ -33,7 +33,8 @@ fn is_configuration_refusal(err: &lettre::transport::smtp::Error) -> bool {
         .is_some_and(|code| matches!(code.to_string().as_str(), "530" | "534" | "535" | "538"))
 }
 
-/// Sends messages over SMTP.
+/// Sends messages over SMTP; clones share one connection pool.
+#[derive(Clone)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
 }
@@ -48,7 +49,11 @@ impl Mailer {
         } else {
             AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&mail.server)
         };
-        let mut builder = builder.port(mail.port).timeout(Some(SEND_TIMEOUT));
+        let mut builder = builder
+            .port(mail.port)
+            .timeout(Some(SEND_TIMEOUT))
+            // One connection per concurrent sender, kept open between mails.
+            .pool_config(PoolConfig::new().max_size(mail.concurrency));
         if !mail.username.is_empty() {
             builder = builder.credentials(Credentials::new(
                 mail.username.clone(),

@@ -1,6 +1,8 @@
 //! Builds the mail worker from [`Settings`]: a small HTTP server for `/health` (Redis and
-//! database) and `/livez`, plus the consumer loop and the outbox sweep as background
-//! workers that stop with it.
+//! database) and `/livez`, plus `MAIL_CONCURRENCY` consumer loops and the outbox sweep as
+//! background workers that stop with it. Each loop is a consumer of its own in the group,
+//! so the stream hands each entry to one of them, and their SMTP connections come from one
+//! pool: one slow server round trip no longer holds up every other mail.
 
 use std::{sync::Arc, time::Duration};
 
@@ -8,7 +10,7 @@ use folio_shared::{
     config::Settings,
     db::Db,
     health::{DatabaseProbe, HealthApi, RedisProbe, with_docs},
-    http::{HttpOptions, wrap_api},
+    http::{ApiDocs, HttpOptions, wrap_api},
     queue::{MailConsumer, MailQueue},
     server::{App, BoundListener},
 };
@@ -29,24 +31,30 @@ impl Application {
         let redis = folio_shared::redis::connect_lazy(&settings.redis_url)?;
         let client = redis::Client::open(settings.redis_url.expose_secret())
             .map_err(|_| anyhow::anyhow!("REDIS_URL is not a valid Redis URL"))?;
-        let consumer = MailConsumer::new(
-            client,
-            redis.clone(),
-            &settings.redis_key_prefix,
-            consumer_name(),
-        );
         let templates = Templates::new(
             &settings.mail.from,
             &settings.frontend_url,
             settings.reset_token_expire_minutes,
         )?;
-        let worker = Worker::new(
-            consumer,
-            Mailer::from_settings(&settings.mail)?,
-            templates,
-            settings.mail.max_attempts,
-            Duration::from_secs(settings.mail.reclaim_idle_secs),
-        );
+        let mailer = Mailer::from_settings(&settings.mail)?;
+        let process = consumer_name();
+        let workers: Vec<Worker> = (0..settings.mail.concurrency)
+            .map(|i| {
+                let consumer = MailConsumer::new(
+                    client.clone(),
+                    redis.clone(),
+                    &settings.redis_key_prefix,
+                    format!("{process}-{i}"),
+                );
+                Worker::new(
+                    consumer,
+                    mailer.clone(),
+                    templates.clone(),
+                    settings.mail.max_attempts,
+                    Duration::from_secs(settings.mail.reclaim_idle_secs),
+                )
+            })
+            .collect();
         let sweep = OutboxSweep::new(
             db.clone(),
             MailQueue::new(redis.clone(), &settings.redis_key_prefix),
@@ -59,10 +67,15 @@ impl Application {
             "Folio mail worker",
             env!("CARGO_PKG_VERSION"),
         );
-        let routes = wrap_api(with_docs(api), HttpOptions::json_api(Vec::new()));
+        let routes = wrap_api(
+            with_docs(api, ApiDocs::default()),
+            HttpOptions::json_api(Vec::new()),
+        );
         let listener = BoundListener::bind(settings.port).await?;
         let mut app = App::new(listener, routes.boxed());
-        app.spawn_worker(|shutdown| worker.run(shutdown));
+        for worker in workers {
+            app.spawn_worker(|shutdown| worker.run(shutdown));
+        }
         app.spawn_worker(|shutdown| sweep.run(shutdown));
         Ok(app)
     }

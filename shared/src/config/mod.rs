@@ -57,6 +57,9 @@ pub struct MailSettings {
     /// `MAIL_RECLAIM_IDLE_SECONDS` (60): a job idle this long in another worker (which
     /// died or hung) is taken over; must exceed the slowest send (10 s).
     pub reclaim_idle_secs: u64,
+    /// `MAIL_CONCURRENCY` (4): mails one worker process sends at once, each through its
+    /// own stream consumer and SMTP connection (a send mostly waits on the server).
+    pub concurrency: u32,
 }
 
 /// The `S3_*` variables of the FastAPI blog, still honoured for S3-compatible stores.
@@ -222,6 +225,7 @@ impl Settings {
                 use_tls: env.parse_bool_or("MAIL_USE_TLS", true)?,
                 max_attempts: env.parse_positive_or("MAIL_MAX_ATTEMPTS", 5)?,
                 reclaim_idle_secs: env.parse_positive_or("MAIL_RECLAIM_IDLE_SECONDS", 60)?,
+                concurrency: env.parse_positive_or("MAIL_CONCURRENCY", 4)?,
             },
             trusted_proxy_hops: env.parse_or("TRUSTED_PROXY_HOPS", 1)?,
             register_rate_limit_per_minute: env

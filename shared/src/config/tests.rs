@@ -22,6 +22,7 @@ fn defaults_follow_the_design() {
     assert_eq!(s.mail.port, 587);
     assert!(s.mail.use_tls);
     assert_eq!(s.mail.max_attempts, 5);
+    assert_eq!(s.mail.concurrency, 4);
     assert_eq!(s.default_avatar_url, "/static/profile_pics/default.jpg");
     assert_eq!(s.media_public_url, "/media");
     assert_eq!(s.redis_key_prefix, "folio");

@@ -83,6 +83,34 @@ async fn two_workers_on_one_stream_send_each_job_once() {
     stream.wait_until_settled(Duration::from_secs(5)).await;
 }
 
+#[tokio::test]
+async fn one_process_reads_with_mail_concurrency_consumers_and_sends_each_job_once() {
+    let sink = SmtpSink::start();
+    let worker = spawn_worker(&sink, &[("MAIL_CONCURRENCY", "3")]).await;
+    let stream = Stream::of(&worker);
+
+    let mut jobs = HashSet::new();
+    for i in 0..12 {
+        let job = stream
+            .enqueue(MailKind::PasswordChanged, &format!("user{i}@example.com"))
+            .await;
+        jobs.insert(format!("<{}@folio>", job.id));
+    }
+
+    let mails = sink.wait_for(12, Duration::from_secs(15)).await;
+    let sent: HashSet<String> = mails.iter().map(|m| message_id(m)).collect();
+    assert_eq!(sent, jobs, "every job, none twice");
+    stream.wait_until_settled(Duration::from_secs(5)).await;
+    let consumers: Vec<redis::Value> = redis::cmd("XINFO")
+        .arg("CONSUMERS")
+        .arg(stream_key(&stream.prefix))
+        .arg(GROUP)
+        .query_async(&mut stream.conn().await)
+        .await
+        .unwrap();
+    assert_eq!(consumers.len(), 3, "one consumer per concurrent sender");
+}
+
 /// Takes the next entry as consumer `name` without acknowledging it, as a worker that
 /// died right after reading (or right after sending) would leave it.
 async fn take_as_dead_consumer(stream: &Stream, name: &str) -> String {
