@@ -156,3 +156,35 @@ test('a missing picture falls back to the default avatar', async ({ page, reques
   await expect(image).toHaveAttribute('src', '/static/profile_pics/default.jpg');
   await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
 });
+
+test('a form is disabled while it sends, and only then', async ({ page, request }) => {
+  const writer = await createUser(request);
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/users/token', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(writer.email);
+  await page.getByLabel('Password').fill(writer.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('button', { name: 'Logging in…' })).toBeDisabled();
+  await expect(page.getByLabel('Email')).toBeDisabled();
+  await expect(page.getByLabel('Password')).toBeDisabled();
+  release();
+  await expect(page.getByText(`Welcome back, ${writer.username}!`)).toBeVisible();
+});
+
+test('after logging in, only a path on this site is followed', async ({ page, request }) => {
+  const writer = await createUser(request);
+  for (const next of ['//example.com/', '/\\example.com/']) {
+    await page.goto(`/login?next=${encodeURIComponent(next)}`);
+    await page.getByLabel('Email').fill(writer.email);
+    await page.getByLabel('Password').fill(writer.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page.getByRole('heading', { name: 'Latest posts' })).toBeVisible();
+    expect(new URL(page.url()).pathname).toBe('/');
+    await page.getByRole('button', { name: 'Log out' }).click();
+  }
+});

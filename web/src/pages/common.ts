@@ -21,9 +21,10 @@ export function requireUser(): UserPrivate | null {
   return user;
 }
 
-/** Only same-site paths are followed after logging in (no open redirect via ?next=). */
+/** Only same-site paths are followed after logging in (no open redirect via ?next=):
+ * browsers read `//host` and `/\host` as another site. */
 export function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  return next && /^\/(?![\/\\])/.test(next) ? next : '/';
 }
 
 /** A narrow card holding one form (log in, register, reset). */

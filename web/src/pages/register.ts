@@ -46,7 +46,7 @@ export function registerPage({ outlet }: PageContext): void {
     }
   });
   outlet.append(
-    formCard('Create your account', 'Join Folio to write posts and follow other writers.', form, h('p', { class: 'form-links' }, 'Already have an account? ', h('a', { href: '/login' }, 'Log in'))),
+    formCard('Create your account', 'Join Folio to write posts and share them with everyone.', form, h('p', { class: 'form-links' }, 'Already have an account? ', h('a', { href: '/login' }, 'Log in'))),
   );
   username.input.focus();
 }
