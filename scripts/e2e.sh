@@ -64,4 +64,11 @@ if ! kill -0 "$system_pid" 2>/dev/null; then
   status=1
 fi
 echo "screenshots: web/test-results/screenshots/  report: web/test-results/report/index.html"
+# One closing line in the common "N passed, N failed" form, for CI logs.
+python3 - "$results/results.json" <<'PY' || true
+import json, sys
+stats = json.load(open(sys.argv[1]))["stats"]
+failed = stats["unexpected"] + stats["flaky"]
+print(f"e2e: {stats['expected']} passed, {failed} failed, {stats['skipped']} skipped")
+PY
 exit $status

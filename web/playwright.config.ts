@@ -14,7 +14,12 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  reporter: [['list'], ['html', { outputFolder: './test-results/report', open: 'never' }]],
+  reporter: [
+    ['list'],
+    ['html', { outputFolder: './test-results/report', open: 'never' }],
+    // Read by scripts/e2e.sh for its one-line summary.
+    ['json', { outputFile: './test-results/results.json' }],
+  ],
   use: {
     baseURL,
     browserName: 'chromium',
