@@ -24,6 +24,14 @@ scripts/check-services.sh
 scripts/install-web-deps.sh chromium
 web/build.sh --deps-only
 
+# Another run's system holds these ports: say so before touching its database.
+for port in "$GATEWAY_PORT" "$AUTH_PORT" "$POSTS_PORT" "$MEDIA_PORT" "$MAIL_HEALTH_PORT" "$SMTP_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "e2e: port $port is in use (another e2e run?); the browser tests need 18000, 18080-18083 and 11025" >&2
+    exit 1
+  fi
+done
+
 # A clean slate each run: results, database, and the mail stream of earlier runs.
 rm -rf "$results"
 mkdir -p "$results"
