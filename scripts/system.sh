@@ -62,7 +62,7 @@ python3 -c "import aiosmtpd" 2>/dev/null ||
 web/build.sh
 scripts/create-database.sh "$DATABASE_URL"
 # --bins, not --bin migrate: target flags apply to every -p, and would build migrate only.
-cargo build --quiet "${cargo_profile[@]}" --bins \
+cargo build "${cargo_profile[@]}" --bins \
   -p folio-shared -p folio-auth -p folio-posts -p folio-media -p folio-mail
 "$bin_dir/migrate" >"$logs/migrate.log" 2>&1 || { cat "$logs/migrate.log" >&2; exit 1; }
 
