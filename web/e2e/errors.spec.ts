@@ -141,6 +141,14 @@ test('an unknown address shows the not-found page with a 404 status', async ({ p
   await expect(page.getByRole('heading', { name: 'Latest posts' })).toBeVisible();
 });
 
+test('a missing post or author reads as the API says', async ({ page }) => {
+  await page.goto('/posts/999999999');
+  await expect(page.getByRole('heading', { name: 'Post not found' })).toBeVisible();
+  await expect(page).toHaveTitle('Post not found · Folio');
+  await page.goto('/users/999999999/posts');
+  await expect(page.getByRole('heading', { name: 'User not found' })).toBeVisible();
+});
+
 test('a missing picture falls back to the default avatar', async ({ page, request }) => {
   const writer = await createUser(request);
   await createPost(request, writer, `Broken picture ${Date.now()}`);
