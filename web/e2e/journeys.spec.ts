@@ -1,10 +1,24 @@
 // The paths people take through Folio, end to end: browser, gateway, services, Postgres,
 // Redis, the mail worker and its SMTP server.
 
+import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './support/fixtures';
 import { createPost, createUser, newUser, signInAs } from './support/api';
 import { resetLink, waitForMail } from './support/mailbox';
 import { tinyPng } from './support/images';
+
+/** The post's card on the feed, paging with "Load more" as a reader would: tests running
+ * beside this one publish too, and may push it past the first page. */
+async function findOnFeed(page: Page, title: string): Promise<Locator> {
+  await expect(page.locator('article').first()).toBeVisible();
+  const card = page.locator('article', { hasText: title });
+  for (let more = 0; more < 5 && (await card.count()) === 0; more++) {
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect(page.getByRole('button', { name: 'Load more' })).toHaveText('Load more');
+  }
+  await expect(card).toBeVisible();
+  return card;
+}
 
 test('a new writer registers, logs in, publishes, edits and deletes a post', async ({ page }) => {
   const writer = newUser();
@@ -35,8 +49,7 @@ test('a new writer registers, logs in, publishes, edits and deletes a post', asy
   const postUrl = page.url();
 
   await page.getByRole('link', { name: 'Home' }).click();
-  const onFeed = page.locator('article', { hasText: title });
-  await expect(onFeed).toBeVisible();
+  const onFeed = await findOnFeed(page, title);
   await expect(onFeed.getByRole('link', { name: writer.username })).toBeVisible();
 
   await onFeed.getByRole('link', { name: writer.username }).click();
