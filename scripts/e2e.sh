@@ -63,7 +63,7 @@ grep '^Folio is running at ' "$system_log"
 cd web
 set +e
 CI="${CI:-}" FOLIO_BASE_URL="http://localhost:$GATEWAY_PORT" FOLIO_MAILDIR="$FOLIO_STATE_DIR/mail" \
-  npx playwright test "$@"
+  FOLIO_JWT_KEY_FILE="$FOLIO_STATE_DIR/jwt-dev-key.pem" npx playwright test "$@"
 status=$?
 set -e
 if ! kill -0 "$system_pid" 2>/dev/null; then

@@ -4,6 +4,7 @@
 import { expect, test } from './support/fixtures';
 import { createPost, createUser, newUser, signInAs } from './support/api';
 import { oversizeJpeg } from './support/images';
+import { expiredCopy, resignedCopy } from './support/tokens';
 
 test('a wrong password says so and keeps the visitor on the login page', async ({ page, request }) => {
   const writer = await createUser(request);
@@ -110,19 +111,45 @@ test('a post title with markup is shown as text and never runs', async ({ page, 
   expect(dialogs).toEqual([]);
 });
 
-test('an expired or revoked session logs out and asks to log in again', async ({ page, request }) => {
-  const writer = await createUser(request);
-  // A token the API no longer accepts (as after it expires): the signature is broken.
-  await signInAs(page, { ...writer, token: `${writer.token.slice(0, -4)}AAAA` });
-  await page.goto('/account');
-  await expect(page).toHaveURL(/\/login\?next=%2Faccount$/);
-  await expect(page.getByText('Your session has expired. Please log in again.')).toBeVisible();
-  expect(await page.evaluate(() => localStorage.getItem('folio.token'))).toBeNull();
+for (const [kind, spoil] of [
+  ['expired', expiredCopy],
+  ['revoked', (token: string) => `${token.slice(0, -4)}AAAA`],
+] as const) {
+  test(`an ${kind} session logs out and asks to log in again`, async ({ page, request }) => {
+    const writer = await createUser(request);
+    // The copies are signed right: the same token, still valid, is accepted.
+    const valid = await request.get('/api/users/me', { headers: { Authorization: `Bearer ${resignedCopy(writer.token, 600)}` } });
+    expect(valid.status()).toBe(200);
+    await signInAs(page, { ...writer, token: spoil(writer.token) });
+    await page.goto('/account');
+    await expect(page).toHaveURL(/\/login\?next=%2Faccount$/);
+    await expect(page.getByText('Your session has expired. Please log in again.')).toBeVisible();
+    expect(await page.evaluate(() => localStorage.getItem('folio.token'))).toBeNull();
 
-  await page.getByLabel('Email').fill(writer.email);
-  await page.getByLabel('Password').fill(writer.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL(/\/account$/);
+    await page.getByLabel('Email').fill(writer.email);
+    await page.getByLabel('Password').fill(writer.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page).toHaveURL(/\/account$/);
+  });
+}
+
+test('a session that expires while writing sends the visitor to log in', async ({ page, request }) => {
+  const writer = await createUser(request);
+  await signInAs(page, writer);
+  await page.goto('/');
+  await page.getByRole('button', { name: 'New post' }).click();
+  const editor = page.getByRole('dialog', { name: 'New post' });
+  await editor.getByLabel('Title').fill('Written too slowly');
+  await editor.getByLabel('Content').fill('The token ran out meanwhile.');
+  // The request leaves with the token as it is by now: expired (the API really refuses it).
+  await page.route('**/api/posts', (route) =>
+    route.continue({ headers: { ...route.request().headers(), authorization: `Bearer ${expiredCopy(writer.token)}` } }),
+  );
+  await editor.getByRole('button', { name: 'Publish' }).click();
+  await expect(page).toHaveURL(/\/login\?next=%2F$/);
+  await expect(page.getByText('Your session has expired. Please log in again.')).toBeVisible();
+  await expect(editor).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'Log in' })).toBeVisible();
 });
 
 test('the reset page without a token explains and disables the form', async ({ page }) => {

@@ -11,20 +11,11 @@ const listeners = new Set<() => void>();
 
 function readStoredToken(): string | null {
   try {
-    const stored = localStorage.getItem(TOKEN_KEY);
-    return stored && !isExpired(stored) ? stored : null;
+    // Kept even when it may have expired: the API decides, and its 401 sends the visitor
+    // to log in again with a word on why (see main.ts).
+    return localStorage.getItem(TOKEN_KEY);
   } catch {
     return null; // storage disabled: the session lasts as long as the page
-  }
-}
-
-/** True when the JWT's `exp` has passed (a token that cannot be read counts as expired). */
-function isExpired(jwt: string): boolean {
-  try {
-    const payload = JSON.parse(atob(jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
-    return typeof payload.exp !== 'number' || payload.exp * 1000 <= Date.now();
-  } catch {
-    return true;
   }
 }
 
@@ -79,7 +70,7 @@ export function onSessionChange(listener: () => void): void {
 export function followOtherTabs(reload: () => void): void {
   window.addEventListener('storage', (event) => {
     if (event.key !== TOKEN_KEY) return;
-    token = event.newValue && !isExpired(event.newValue) ? event.newValue : null;
+    token = event.newValue;
     user = null;
     reload();
   });
