@@ -1,7 +1,12 @@
 // Starts the app: the frame, the signed-in user (if the stored token still works), the
 // expired-session rule, then the page of the current URL.
 
-import './styles.css';
+// Styles in cascade order: palettes, the page frame, content, controls, then phone overrides.
+import './styles/theme.css';
+import './styles/base.css';
+import './styles/content.css';
+import './styles/controls.css';
+import './styles/phone.css';
 import { api, ApiError, setExpiredSessionHandler } from './api';
 import { h } from './dom';
 import { setFlash, takeFlash } from './flash';
