@@ -20,14 +20,12 @@ RUN cargo chef prepare --recipe-path recipe.json
 
 FROM chef AS builder
 COPY --from=planner /app/recipe.json recipe.json
-# The cache mounts keep the registry between builds on one builder (Cloud Build reuses
-# layers through --cache-from instead; see cloudbuild.yaml).
-RUN --mount=type=cache,target=/usr/local/cargo/registry \
-    cargo chef cook --release --locked --recipe-path recipe.json
+# Only Cargo.toml/Cargo.lock changes invalidate this layer; Cloud Build reuses it through
+# --cache-from (cloudbuild.yaml), compose through the local layer cache.
+RUN cargo chef cook --release --locked --recipe-path recipe.json
 COPY . .
-RUN --mount=type=cache,target=/usr/local/cargo/registry \
-    cargo build --release --locked \
-      -p folio-auth -p folio-posts -p folio-media -p folio-mail -p folio-shared --bin migrate \
+RUN cargo build --release --locked \
+      --bin folio-auth --bin folio-posts --bin folio-media --bin folio-mail --bin migrate \
  && mkdir /out \
  && cp target/release/folio-auth target/release/folio-posts target/release/folio-media \
        target/release/folio-mail target/release/migrate /out/
@@ -101,8 +99,9 @@ LABEL org.opencontainers.image.source="${SOURCE_URL}" \
 COPY --from=caddy /usr/bin/caddy /usr/bin/caddy
 COPY infra/gateway/Caddyfile /etc/caddy/Caddyfile
 COPY --from=web /web/dist /srv
-# Caddy keeps its state under $HOME (distroless nonroot: /home/nonroot, writable).
-ENV GATEWAY_PORT=8000 \
+# Caddy keeps its state under $HOME: the non-root user's own, writable folder.
+ENV HOME=/home/nonroot \
+    GATEWAY_PORT=8000 \
     WEB_ROOT=/srv \
     AUTH_UPSTREAM=auth:8080 \
     POSTS_UPSTREAM=posts:8080 \

@@ -6,8 +6,8 @@
 #   everything else                      -> the frontend (web/dist in a bucket, Cloud CDN)
 # Services then accept traffic only from the load balancer (ingress in run.tf).
 locals {
-  lb       = var.enable_load_balancer ? 1 : 0
-  lb_count = var.enable_load_balancer ? toset(keys(var.services)) : toset([])
+  lb          = var.enable_load_balancer ? 1 : 0
+  lb_services = var.enable_load_balancer ? toset(keys(var.services)) : toset([])
 }
 
 resource "google_compute_global_address" "folio" {
@@ -16,7 +16,7 @@ resource "google_compute_global_address" "folio" {
 }
 
 resource "google_compute_region_network_endpoint_group" "run" {
-  for_each              = local.lb_count
+  for_each              = local.lb_services
   name                  = "folio-${each.key}"
   region                = var.region
   network_endpoint_type = "SERVERLESS"
@@ -26,7 +26,7 @@ resource "google_compute_region_network_endpoint_group" "run" {
 }
 
 resource "google_compute_backend_service" "run" {
-  for_each              = local.lb_count
+  for_each              = local.lb_services
   name                  = "folio-${each.key}"
   load_balancing_scheme = "EXTERNAL_MANAGED"
   protocol              = "HTTPS"

@@ -19,5 +19,3 @@ provider "google" {
   project = var.project_id
   region  = var.region
 }
-
-data "google_project" "this" {}

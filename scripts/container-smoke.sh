@@ -20,8 +20,9 @@ redis_url="${REDIS_URL:-redis://127.0.0.1:6379}"
 services=(folio-auth folio-posts folio-media folio-mail)
 
 echo "container-smoke: building release binaries"
+# Each binary named: `-p ... --bin migrate` would build migrate alone.
 cargo build --release --locked --quiet \
-  -p folio-auth -p folio-posts -p folio-media -p folio-mail -p folio-shared --bin migrate
+  --bin folio-auth --bin folio-posts --bin folio-media --bin folio-mail --bin migrate
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/folio-smoke.XXXXXX")"
 db="folio_smoke_$$"
@@ -58,9 +59,10 @@ container_argv() { # VAR=value... -- command args...
 as_container() { container_argv "$@"; (cd "$work" && exec "${argv[@]}"); }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_healthy() { # port name
+wait_healthy() { # port name pid
   for _ in $(seq 1 150); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/health")" = 200 ] && return 0
+    kill -0 "$3" 2>/dev/null || fail "$2 exited before answering /health"
     sleep 0.1
   done
   fail "$2 did not answer 200 on /health within 15 s"
@@ -73,6 +75,9 @@ migrated="$(as_container APP_ENV=production "DATABASE_DIRECT_URL=$db_url" -- "$w
 echo "$migrated" | sed 's/^/  /'
 grep -q "adopted the FastAPI blog database: 3 users, 4 posts, 1 reset tokens" <<<"$migrated" \
   || fail "migrate did not adopt the FastAPI blog database"
+again="$(as_container APP_ENV=production "DATABASE_DIRECT_URL=$db_url" -- "$work/bin/migrate" 2>&1)" \
+  || fail "migrate, second run: $again"
+[ "$again" = "migrate: schema is up to date" ] || fail "migrate, second run: $again"
 
 common=(APP_ENV=production "DATABASE_URL=$db_url" "REDIS_URL=$redis_url"
   "REDIS_KEY_PREFIX=folio-smoke-$$" "MEDIA_STORE_URL=file://$work/media" RUST_LOG=warn)
@@ -87,7 +92,7 @@ start() { # name port extra-vars...
   local pid=$!
   pids+=("$pid")
   printf -v "pid_${name//-/_}" '%s' "$pid"
-  wait_healthy "$port" "$name"
+  wait_healthy "$port" "$name" "$pid"
   as_container "PORT=$port" -- "$work/bin/$name" healthcheck || fail "$name healthcheck exited non-zero"
   echo "  $name: /health 200 on $port as uid $(ps -o uid= -p "$pid" | tr -d ' '), healthcheck ok"
 }
