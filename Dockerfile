@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1.7
 # Folio images, one per service, from one build:
 #   docker build --target auth    -t folio-auth .      (also: posts, media, mail, migrate, gateway)
 # The Rust stages compile every binary once (cargo-chef caches the dependencies in their
