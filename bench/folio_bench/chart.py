@@ -1,0 +1,68 @@
+"""bench/report.png: the run at a glance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .measure import SERVICES
+from .report import Run
+
+
+def draw(run: Run, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ((reads, writes), (scaling, memory)) = plt.subplots(2, 2, figsize=(15, 10))
+    fig.suptitle("Folio on one 2-core machine (wrk, loopback, release builds)", fontsize=14)
+
+    names = [p.direct.name.replace("GET ", "") for p in run.reads]
+    ys = range(len(names))
+    reads.barh([y + 0.2 for y in ys], [p.direct.rps for p in run.reads], 0.4, label="straight at the service")
+    reads.barh([y - 0.2 for y in ys], [p.gateway.rps for p in run.reads], 0.4, label="through the gateway")
+    reads.axvline(run.ceilings.pgbench_tps, color="grey", linestyle="--", label="pgbench -S ceiling")
+    reads.set_yticks(list(ys), names, fontsize=8)
+    reads.invert_yaxis()
+    reads.set_xlabel("requests per second (64 connections)")
+    reads.set_title("Reads")
+    reads.legend(fontsize=8, loc="lower right")
+
+    loads = [*run.writes, run.mail.forgot, run.mixed.load]
+    labels = [w.name.split(" (")[0] if "(" in w.name else w.name for w in loads]
+    writes.barh(range(len(loads)), [w.rps for w in loads], color="tab:green")
+    writes.set_xscale("log")
+    writes.set_yticks(range(len(loads)), labels, fontsize=8)
+    writes.invert_yaxis()
+    for y, w in enumerate(loads):
+        writes.text(w.rps, y, f" {w.rps:,.0f}/s, p99 {w.p99_ms:.0f} ms", va="center", fontsize=8)
+    writes.set_xlabel("requests per second (log scale)")
+    writes.set_title("Writes and the mixed load (through the gateway)")
+
+    sizes = [p.posts for p in run.scaling]
+    scaling.plot(sizes, [p.first_page.p99_ms for p in run.scaling], "o-", label="first page")
+    scaling.plot(sizes, [p.deep_skip.p99_ms for p in run.scaling], "s-", label="page at 90% by skip")
+    scaling.plot(sizes, [p.deep_cursor.p99_ms for p in run.scaling], "^-", label="same page by cursor")
+    scaling.set_xscale("log")
+    scaling.set_yscale("log")
+    scaling.set_xlabel("posts in the table")
+    scaling.set_ylabel("p99 latency, ms (64 connections)")
+    scaling.set_title("Feed latency as the table grows")
+    scaling.legend(fontsize=8)
+    scaling.grid(True, which="both", alpha=0.3)
+
+    xs = range(len(SERVICES))
+    memory.bar([x - 0.2 for x in xs], [run.idle_rss[s] for s in SERVICES], 0.4, label="idle RSS")
+    memory.bar([x + 0.2 for x in xs], [run.mixed.peak_rss_mib[s] for s in SERVICES], 0.4,
+               label="peak RSS under the mixed load")
+    for x, s in enumerate(SERVICES):
+        median = sorted(run.starts[s])[len(run.starts[s]) // 2]
+        memory.text(x, 0, f"start {median:.0f} ms\n{run.binaries[s]:.1f} MiB binary",
+                    ha="center", va="bottom", fontsize=8, color="white")
+    memory.set_xticks(list(xs), SERVICES)
+    memory.set_ylabel("MiB")
+    memory.set_title("Memory, start-up to healthy (median of 20), binary size")
+    memory.legend(fontsize=8)
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)

@@ -1,0 +1,137 @@
+"""The running system (scripts/system.sh, release build) and its processes."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from .tools import RELEASE, RESULTS, ROOT
+
+# Ports of their own, so a `make dev` or a test run on the defaults is not disturbed.
+PORTS = {"gateway": 48000, "auth": 48080, "posts": 48081, "media": 48082, "mail": 48083, "smtp": 48025}
+STATE = RESULTS / "state"
+# Measure the services, not the limiters: limits far above what wrk can send.
+UNLIMITED = {
+    "LOGIN_RATE_LIMIT_PER_MINUTE": "100000000",
+    "REGISTER_RATE_LIMIT_PER_MINUTE": "100000000",
+    "PASSWORD_RESET_RATE_LIMIT_PER_MINUTE": "100000000",
+}
+
+
+def url(service: str, path: str = "") -> str:
+    return f"http://127.0.0.1:{PORTS[service]}{path}"
+
+
+class System:
+    """scripts/system.sh in the background, stopped on exit."""
+
+    def __init__(self, database_url: str):
+        self.env = {
+            **os.environ,
+            **UNLIMITED,
+            "FOLIO_PROFILE": "release",
+            "DATABASE_URL": database_url,
+            "FOLIO_STATE_DIR": str(STATE),
+            "REDIS_KEY_PREFIX": f"bench-{os.getpid()}",
+            "RUST_LOG": "warn",
+            "GATEWAY_PORT": str(PORTS["gateway"]),
+            "AUTH_PORT": str(PORTS["auth"]),
+            "POSTS_PORT": str(PORTS["posts"]),
+            "MEDIA_PORT": str(PORTS["media"]),
+            "MAIL_HEALTH_PORT": str(PORTS["mail"]),
+            "SMTP_PORT": str(PORTS["smtp"]),
+        }
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> System:
+        print("starting the whole system (scripts/system.sh, release)", flush=True)
+        self.proc = subprocess.Popen(
+            [str(ROOT / "scripts/system.sh")], env=self.env, stdout=subprocess.PIPE, text=True, cwd=ROOT
+        )
+        for line in self.proc.stdout:
+            if line.startswith("Folio is running at"):
+                return self
+        raise RuntimeError(f"scripts/system.sh stopped (exit {self.proc.wait()}); logs in {STATE / 'logs'}")
+
+    def __exit__(self, *_) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=30)
+
+    @property
+    def redis_prefix(self) -> str:
+        return self.env["REDIS_KEY_PREFIX"]
+
+    @property
+    def maildir(self) -> Path:
+        return STATE / "mail"
+
+
+def pid_on_port(port: int) -> int:
+    """The process listening on `port` (from `ss`)."""
+    out = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True).stdout
+    match = re.search(r"pid=(\d+)", out)
+    if not match:
+        raise RuntimeError(f"nothing listens on port {port}")
+    return int(match.group(1))
+
+
+def rss_mib(pid: int, field: str = "VmRSS") -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(rf"{field}:\s+(\d+) kB", status).group(1)) / 1024
+
+
+class RssSampler:
+    """Peak RSS of some processes, sampled every 200 ms while a load runs."""
+
+    def __init__(self, pids: dict[str, int]):
+        self.pids = pids
+        self.peak = {name: 0.0 for name in pids}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            for name, pid in self.pids.items():
+                self.peak[name] = max(self.peak[name], rss_mib(pid))
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def http_status(port: int, path: str) -> int | None:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(f"GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n".encode())
+            head = s.recv(16).decode(errors="replace")
+            return int(head.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def start_to_healthy_ms(binary: str, env: dict[str, str], port: int) -> float:
+    """Starts `binary` the way a container does (env only) and times it to its first 200 on
+    /health; then stops it with SIGTERM."""
+    env = {**os.environ, "RUST_LOG": "warn", **env, "PORT": str(port)}
+    started = time.perf_counter()
+    proc = subprocess.Popen([str(RELEASE / binary)], env=env, stdout=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - started < 20:
+            if http_status(port, "/health") == 200:
+                return (time.perf_counter() - started) * 1000
+            time.sleep(0.001)
+        raise RuntimeError(f"{binary} did not become healthy in 20 s")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
