@@ -10,7 +10,7 @@ use folio_shared::{
     config::Settings,
     db::Db,
     health::{DatabaseProbe, HealthApi, RedisProbe, with_docs},
-    http::{ApiDocs, HttpOptions, wrap_api},
+    http::{HttpOptions, wrap_api},
     queue::{MailConsumer, MailQueue},
     server::{App, BoundListener},
 };
@@ -68,7 +68,7 @@ impl Application {
             env!("CARGO_PKG_VERSION"),
         );
         let routes = wrap_api(
-            with_docs(api, ApiDocs::default()),
+            with_docs(api),
             HttpOptions::json_api(Vec::new()),
         );
         let listener = BoundListener::bind(settings.port).await?;
