@@ -67,10 +67,7 @@ impl Application {
             "Folio mail worker",
             env!("CARGO_PKG_VERSION"),
         );
-        let routes = wrap_api(
-            with_docs(api),
-            HttpOptions::json_api(Vec::new()),
-        );
+        let routes = wrap_api(with_docs(api), HttpOptions::json_api(Vec::new()));
         let listener = BoundListener::bind(settings.port).await?;
         let mut app = App::new(listener, routes.boxed());
         for worker in workers {
