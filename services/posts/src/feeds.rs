@@ -2,7 +2,9 @@
 //! tie-break, so the order is total and stable: consecutive pages never repeat or skip a
 //! post while the feed does not change (posts added between requests shift later pages,
 //! as with any offset paging). A `cursor` from the previous page instead starts the page
-//! right after that page's last post, wherever it now is (see [`crate::cursor`]).
+//! right after that page's last post, wherever it now is (see [`crate::cursor`]); such a
+//! page reads one post more than it shows, so `has_more` says whether anything follows
+//! even when posts were added above it meanwhile (which `skip + len < total` cannot).
 
 use folio_shared::{db::Db, users::ImageUrls, validation::ValidationErrors};
 use poem_openapi::{
@@ -81,13 +83,26 @@ impl FeedsApi {
         Ok(Page { start, skip, limit })
     }
 
-    fn respond(&self, page: FeedPage, Page { skip, limit, .. }: Page) -> FeedResponse {
-        let posts: Vec<_> = page
+    /// Rows to read for `page`: one more than it shows when it starts at a cursor.
+    fn rows_to_read(page: &Page) -> i64 {
+        match page.start {
+            PageStart::Skip(_) => page.limit,
+            PageStart::After(_) => page.limit + 1,
+        }
+    }
+
+    fn respond(&self, page: FeedPage, request: Page) -> FeedResponse {
+        let Page { start, skip, limit } = request;
+        let mut posts: Vec<_> = page
             .rows
             .iter()
             .map(|row| post_from_row(row, &self.urls))
             .collect();
-        let has_more = skip.saturating_add(posts.len() as i64) < page.total;
+        let has_more = match start {
+            PageStart::Skip(_) => skip.saturating_add(posts.len() as i64) < page.total,
+            PageStart::After(_) => posts.len() as i64 > limit,
+        };
+        posts.truncate(limit as usize);
         let next_cursor = posts.last().filter(|_| has_more).map(|last| {
             FeedCursor {
                 date_posted: last.date_posted,
@@ -110,7 +125,7 @@ impl FeedsApi {
 #[derive(Clone, Copy)]
 struct Page {
     start: PageStart,
-    /// Posts before this page (with a cursor, as the client counted them): for `has_more`.
+    /// Posts before this page (with a cursor, as the client counted them: echoed).
     skip: i64,
     limit: i64,
 }
@@ -133,8 +148,9 @@ impl FeedsApi {
     /// Everyone's posts, newest first.
     ///
     /// `cursor` (optional) is the previous page's `next_cursor`: the page then starts right
-    /// after that page's last post, at the cost of the first page at any depth; send `skip`
-    /// as the number of posts already shown so `has_more` stays right.
+    /// after that page's last post, at the cost of the first page at any depth, and
+    /// `has_more` says whether any post follows this page (`skip`, the number of posts
+    /// already shown, is then only echoed).
     #[oai(path = "/api/posts", method = "get")]
     async fn feed(
         &self,
@@ -144,7 +160,7 @@ impl FeedsApi {
     ) -> poem::Result<FeedResponse> {
         let page = self.page_bounds(skip.0, limit.0, cursor.0.as_deref())?;
         let conn = self.db.conn().await.map_err(PostsError::from)?;
-        let rows = repo::feed_page(&conn, page.start, page.limit)
+        let rows = repo::feed_page(&conn, page.start, Self::rows_to_read(&page))
             .await
             .map_err(PostsError::from)?;
         Ok(self.respond(rows, page))
@@ -161,7 +177,7 @@ impl FeedsApi {
     ) -> poem::Result<FeedResponse> {
         let page = self.page_bounds(skip.0, limit.0, cursor.0.as_deref())?;
         let conn = self.db.conn().await.map_err(PostsError::from)?;
-        let rows = repo::user_feed_page(&conn, id.0, page.start, page.limit)
+        let rows = repo::user_feed_page(&conn, id.0, page.start, Self::rows_to_read(&page))
             .await
             .map_err(PostsError::from)?
             .ok_or(PostsError::UserNotFound)?;

@@ -33,7 +33,7 @@ pub struct PaginatedPostsResponse {
     pub skip: i64,
     /// Page size asked for.
     pub limit: i64,
-    /// `skip + len(posts) < total`.
+    /// `skip + len(posts) < total`; with a `cursor`, whether any post follows this page.
     pub has_more: bool,
     /// Pass as `cursor` (with `skip` = posts seen so far) to get the next page at the cost
     /// of the first; null when there is nothing more. Not in the FastAPI blog's API.

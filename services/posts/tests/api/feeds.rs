@@ -357,9 +357,13 @@ async fn a_cursor_page_is_not_shifted_by_posts_added_since_the_previous_page() {
         "offset paging repeats one"
     );
     assert_eq!(
-        (by_cursor["total"].as_i64(), by_cursor["has_more"].as_bool()),
-        (Some(5), Some(true)),
-        "has_more counts the skip the client sent: 2 + 2 < 5"
+        (
+            by_cursor["total"].as_i64(),
+            by_cursor["has_more"].as_bool(),
+            &by_cursor["next_cursor"]
+        ),
+        (Some(5), Some(false), &serde_json::Value::Null),
+        "nothing follows the last old post, though the total grew past skip + 2"
     );
 }
 
@@ -373,9 +377,25 @@ async fn the_last_page_has_no_cursor() {
     let last = app.feed("/api/posts?limit=2&skip=2").await;
     let exact = app.feed("/api/posts?limit=4").await;
 
+    let last_by_cursor = app
+        .feed(&format!(
+            "/api/posts?limit=2&skip=2&cursor={}",
+            full["next_cursor"].as_str().unwrap()
+        ))
+        .await;
+
     assert!(full["next_cursor"].is_string());
     assert_eq!(last["next_cursor"], serde_json::Value::Null);
     assert_eq!(exact["next_cursor"], serde_json::Value::Null);
+    assert_eq!(ids(&last_by_cursor), ids(&last));
+    assert_eq!(
+        (
+            last_by_cursor["has_more"].as_bool(),
+            &last_by_cursor["next_cursor"]
+        ),
+        (Some(false), &serde_json::Value::Null),
+        "the post read past the page is not shown, and says nothing follows"
+    );
 }
 
 #[tokio::test]
