@@ -226,7 +226,10 @@ test('dark mode follows the switch and is remembered', async ({ page }) => {
   expect(await background()).toBe(light);
 });
 
-test('the feed loads more posts with skip and limit', async ({ page, request }) => {
+test('Load more continues after the last post shown, even when new posts arrive meanwhile', async ({
+  page,
+  request,
+}) => {
   const writer = await createUser(request);
   for (let i = 1; i <= 12; i++) await createPost(request, writer, `Numbered post ${i}`);
   await page.goto(`/users/${writer.id}/posts`);
@@ -234,8 +237,13 @@ test('the feed loads more posts with skip and limit', async ({ page, request }) 
   await expect(posts).toHaveCount(10);
   await expect(posts.first().getByRole('heading')).toHaveText('Numbered post 12'); // newest first
   await expect(page.getByText('12 posts')).toBeVisible();
+  // Two more posts land above the page being read: paging by skip would now show
+  // posts 4 and 3 again (hidden as repeats) and never reach 2 and 1 on this click.
+  await createPost(request, writer, 'Numbered post 13');
+  await createPost(request, writer, 'Numbered post 14');
   await page.getByRole('button', { name: 'Load more' }).click();
   await expect(posts).toHaveCount(12);
+  await expect(posts.nth(10).getByRole('heading')).toHaveText('Numbered post 2');
   await expect(posts.last().getByRole('heading')).toHaveText('Numbered post 1');
   await expect(page.getByRole('button', { name: 'Load more' })).toBeHidden();
 });

@@ -53,7 +53,10 @@ async function request<T>(method: string, path: string, body?: Body, bearer?: st
   throw new ApiError(response.status, describeDetail(data, describeStatus(response.status)));
 }
 
-const page = (skip: number, limit: number) => `skip=${skip}&limit=${limit}`;
+// With a cursor (Folio's next_cursor) the next page starts right after the last post
+// shown, wherever new posts have pushed it; `skip` still counts the posts shown.
+const page = (skip: number, limit: number, cursor?: string | null) =>
+  `skip=${skip}&limit=${limit}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
 
 export const api = {
   login: (email: string, password: string) =>
@@ -82,9 +85,10 @@ export const api = {
     return request<UserPrivate>('PATCH', `/api/users/${userId}/picture`, { multipart });
   },
   deletePicture: (userId: number) => request<UserPrivate>('DELETE', `/api/users/${userId}/picture`),
-  feed: (skip: number, limit: number) => request<PostsPage>('GET', `/api/posts?${page(skip, limit)}`),
-  userFeed: (userId: number, skip: number, limit: number) =>
-    request<PostsPage>('GET', `/api/users/${userId}/posts?${page(skip, limit)}`),
+  feed: (skip: number, limit: number, cursor?: string | null) =>
+    request<PostsPage>('GET', `/api/posts?${page(skip, limit, cursor)}`),
+  userFeed: (userId: number, skip: number, limit: number, cursor?: string | null) =>
+    request<PostsPage>('GET', `/api/users/${userId}/posts?${page(skip, limit, cursor)}`),
   post: (id: number) => request<Post>('GET', `/api/posts/${id}`),
   createPost: (title: string, content: string) =>
     request<Post>('POST', '/api/posts', { json: { title, content } }),

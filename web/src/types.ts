@@ -26,6 +26,8 @@ export interface PostsPage {
   skip: number;
   limit: number;
   has_more: boolean;
+  /** Folio only (absent from the FastAPI blog): where the next page starts. */
+  next_cursor?: string | null;
 }
 
 export interface Message {

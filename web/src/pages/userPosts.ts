@@ -10,7 +10,7 @@ import { setTitle } from './common';
 
 export async function userPostsPage({ outlet, params, isCurrent }: PageContext): Promise<void> {
   const userId = Number(params[0]);
-  const feed = postList((skip, limit) => api.userFeed(userId, skip, limit), 'No posts yet.');
+  const feed = postList((skip, limit, cursor) => api.userFeed(userId, skip, limit, cursor), 'No posts yet.');
   const [user, first] = await Promise.all([api.user(userId), feed.start()]);
   if (!isCurrent()) return;
   setTitle(`Posts by ${user.username}`);

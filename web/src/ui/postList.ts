@@ -1,5 +1,7 @@
-// A paginated feed: the first page, then "Load more" asks for the next one with `skip`.
-// Posts written meanwhile shift the pages, so a post already shown is skipped, not repeated.
+// A paginated feed: the first page, then "Load more" asks for the next one after the last
+// post shown (Folio's `next_cursor`: as quick at any depth, and posts written meanwhile do
+// not shift it). Against an API without cursors it pages by `skip`; posts written meanwhile
+// then shift the pages, so a post already shown is skipped, not repeated.
 
 import { ApiError } from '../api';
 import { h } from '../dom';
@@ -15,15 +17,19 @@ export interface PostList {
   start: () => Promise<PostsPage>;
 }
 
-export function postList(loadPage: (skip: number, limit: number) => Promise<PostsPage>, emptyText: string): PostList {
+export type LoadPage = (skip: number, limit: number, cursor?: string | null) => Promise<PostsPage>;
+
+export function postList(loadPage: LoadPage, emptyText: string): PostList {
   const list = h('div', { class: 'post-list' });
   const more = h('button', { type: 'button', class: 'button button-secondary load-more', hidden: true }, 'Load more');
   const status = h('div', { class: 'post-list-status' });
   const shown = new Set<number>();
   let loaded = 0;
+  let cursor: string | null = null;
 
   const add = (page: PostsPage) => {
     loaded += page.posts.length;
+    cursor = page.next_cursor ?? null;
     for (const post of page.posts) {
       if (shown.has(post.id)) continue;
       shown.add(post.id);
@@ -38,7 +44,7 @@ export function postList(loadPage: (skip: number, limit: number) => Promise<Post
     more.textContent = 'Loading…';
     status.replaceChildren();
     try {
-      add(await loadPage(loaded, PAGE_SIZE));
+      add(await loadPage(loaded, PAGE_SIZE, cursor));
     } catch (error) {
       const text = error instanceof ApiError ? error.message : 'Could not load more posts.';
       status.replaceChildren(staticNotice('error', text));
