@@ -21,6 +21,10 @@ use checks::Shape;
 /// migrations are applied by refinery after adoption, as on any Folio database.
 const ADOPTED_THROUGH: i32 = 5;
 
+/// How long to wait for the old application's transactions before giving up, rather
+/// than hanging a deploy behind a blog that is still running.
+const LOCK_TIMEOUT: &str = "5s";
+
 /// Where the old tables wait while their rows are copied; dropped in the same transaction.
 const LEGACY_SCHEMA: &str = "fastapi_blog_legacy";
 
@@ -113,10 +117,12 @@ async fn adopt(
     // documented way, this makes it wait (or fail) instead of losing a write.
     let present: Vec<&str> = shape.tables().collect();
     tx.batch_execute(&format!(
-        "lock table {} in access exclusive mode",
+        "set local lock_timeout = '{LOCK_TIMEOUT}'; lock table {} in access exclusive mode",
         present.join(", ")
     ))
-    .await?;
+    .await
+    .map_err(without_row_data)
+    .context("locking the old tables (is the FastAPI blog still running?)")?;
     checks::case_insensitive_uniqueness(tx).await?;
 
     tx.batch_execute(&format!("create schema {LEGACY_SCHEMA}"))

@@ -280,3 +280,22 @@ async fn a_users_table_without_any_migration_history_is_refused() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_blog_still_using_its_tables_makes_adoption_give_up_instead_of_hanging() {
+    let (db, _) = database_with(FASTAPI_BLOG).await;
+    let mut blog = connect_one(db.url()).await.unwrap();
+    let reading = blog.transaction().await.unwrap();
+    reading.query("select id from users", &[]).await.unwrap();
+
+    let err = migrate::apply(db.url()).await.unwrap_err();
+
+    let line = format!("{err:#}");
+    assert!(
+        line.contains("is the FastAPI blog still running?"),
+        "{line}"
+    );
+    assert!(line.contains("lock timeout"), "{line}");
+    reading.rollback().await.unwrap();
+    assert!(migrate::apply(db.url()).await.unwrap().adopted.is_some());
+}
