@@ -4,12 +4,12 @@
 use std::{sync::Arc, time::Duration};
 
 use futures_util::future::BoxFuture;
-use poem::Route;
+use poem::{EndpointExt, IntoResponse, Route, endpoint::make_sync, web::Html};
 use poem_openapi::{ApiResponse, Object, OpenApi, OpenApiService, payload::Json};
 
 use crate::{
     db::{Db, Queryable, Sql},
-    http::Detail,
+    http::{AllowHeader, ApiDocs, Detail},
 };
 
 /// A dependency `/health` checks.
@@ -126,17 +126,29 @@ impl HealthApi {
     }
 }
 
-/// Mounts an API with its Swagger UI at `/docs` and its spec at `/openapi.json`.
-pub fn with_docs<T>(service: OpenApiService<T, ()>) -> Route
+/// Mounts an API with its Swagger UI at `/docs` and its spec at `/openapi.json`, the spec
+/// completed by `docs` (errors, constraints: see [`ApiDocs`]); 405s carry `Allow`.
+pub fn with_docs<T>(service: OpenApiService<T, ()>, docs: ApiDocs) -> Route
 where
     T: OpenApi + 'static,
 {
-    let ui = service.swagger_ui();
-    let spec = service.spec_endpoint();
+    let generated = service.spec();
+    let spec = docs.complete(&generated);
+    let completed = spec.to_string();
+    // The UI embeds the document it was made with: swap in the completed one.
+    let ui = service.swagger_ui_html().replace(&generated, &completed);
+    let allow = AllowHeader::from_spec(&spec);
     Route::new()
-        .nest("/docs", ui)
-        .at("/openapi.json", spec)
-        .nest("/", service)
+        .nest("/docs", poem::get(make_sync(move |_| Html(ui.clone()))))
+        .at(
+            "/openapi.json",
+            poem::get(make_sync(move |_| {
+                completed
+                    .clone()
+                    .with_content_type("application/json; charset=utf-8")
+            })),
+        )
+        .nest("/", service.with(allow))
 }
 
 /// The `healthcheck` subcommand of every binary (compose healthchecks in images without a

@@ -9,7 +9,9 @@
 //! - [`passwords`]: Argon2id hashing off the runtime.
 //! - [`repo`]: users-table SQL shared by the endpoints.
 //! - [`error`]: the service's one error enum.
+//! - [`docs`]: the errors and field checks its OpenAPI document adds.
 
+pub mod docs;
 pub mod error;
 pub mod password_change;
 pub mod password_reset;

@@ -99,7 +99,7 @@ impl Application {
             "Folio auth",
             env!("CARGO_PKG_VERSION"),
         );
-        let routes = with_docs(api).data(verifier);
+        let routes = with_docs(api, crate::docs::DOCS).data(verifier);
         let app = wrap_api(
             routes,
             HttpOptions::json_api(settings.allowed_origins.clone()),

@@ -10,7 +10,7 @@ use folio_shared::{
     config::Settings,
     db::Db,
     health::{DatabaseProbe, HealthApi, RedisProbe, with_docs},
-    http::{HttpOptions, wrap_api},
+    http::{ApiDocs, HttpOptions, wrap_api},
     queue::{MailConsumer, MailQueue},
     server::{App, BoundListener},
 };
@@ -67,7 +67,10 @@ impl Application {
             "Folio mail worker",
             env!("CARGO_PKG_VERSION"),
         );
-        let routes = wrap_api(with_docs(api), HttpOptions::json_api(Vec::new()));
+        let routes = wrap_api(
+            with_docs(api, ApiDocs::default()),
+            HttpOptions::json_api(Vec::new()),
+        );
         let listener = BoundListener::bind(settings.port).await?;
         let mut app = App::new(listener, routes.boxed());
         for worker in workers {

@@ -10,7 +10,9 @@
 //! - [`processing`]: sniffing, bounded decoding and the 300x300 JPEG.
 //! - [`files`]: `GET /media/{key}` when the store is a local folder.
 //! - [`error`]: the service's one error enum.
+//! - [`docs`]: the errors its OpenAPI document adds.
 
+pub mod docs;
 pub mod error;
 pub mod files;
 pub mod pictures;

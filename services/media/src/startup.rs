@@ -50,7 +50,10 @@ impl Application {
         if store.is_local() {
             routes = routes.at("/media/profile_pics/:file", get(serve_picture));
         }
-        let routes = routes.nest("/", with_docs(api)).data(verifier).data(store);
+        let routes = routes
+            .nest("/", with_docs(api, crate::docs::DOCS))
+            .data(verifier)
+            .data(store);
         let options = HttpOptions {
             body_limit: max_bytes + FRAMING_ALLOWANCE,
             too_large_detail: too_large_detail(max_bytes),

@@ -9,8 +9,10 @@
 //! - [`model`]: the response shapes and how a row becomes one.
 //! - [`repo`]: the SQL, one round trip per request.
 //! - [`error`]: the service's one error enum.
+//! - [`docs`]: the errors and input checks its OpenAPI document adds.
 
 pub mod cursor;
+pub mod docs;
 pub mod error;
 pub mod feeds;
 pub mod model;

@@ -40,7 +40,7 @@ impl Application {
             "Folio posts",
             env!("CARGO_PKG_VERSION"),
         );
-        let routes = with_docs(api).data(verifier);
+        let routes = with_docs(api, crate::docs::DOCS).data(verifier);
         let options =
             HttpOptions::json_api(settings.allowed_origins.clone()).with_body_limit(BODY_LIMIT);
         let listener = BoundListener::bind(settings.port).await?;

@@ -4,14 +4,17 @@
 //! `Cache-Control`, CORS, error bodies (`{"detail": ...}` and FastAPI-shaped 422s), and
 //! the request body limit.
 
+mod allow;
 mod body_limit;
 mod cors;
 mod errors;
 mod headers;
+mod openapi;
 
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Response};
 
 pub use self::{
+    allow::AllowHeader,
     body_limit::BodyLimit,
     cors::Cors,
     errors::{
@@ -19,6 +22,7 @@ pub use self::{
         unavailable_response, unexpected_error_response,
     },
     headers::{SecurityHeaders, is_local_host},
+    openapi::{ApiDocs, FieldRules, OperationErrors, ParamRules},
 };
 use crate::telemetry::RequestTracing;
 

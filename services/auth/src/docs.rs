@@ -1,0 +1,52 @@
+//! What the generated OpenAPI document cannot know (see `folio_shared::http::ApiDocs`):
+//! the error statuses of each operation, from [`AuthError`](crate::error::AuthError), and
+//! the field checks of `users::check_*` and `password_change::check_new_password`.
+
+use folio_shared::http::{ApiDocs, FieldRules, OperationErrors};
+
+const fn errors(
+    method: &'static str,
+    path: &'static str,
+    statuses: &'static [u16],
+) -> OperationErrors {
+    OperationErrors {
+        method,
+        path,
+        statuses,
+    }
+}
+
+/// Every operation that touches Postgres may answer 503 while it is unreachable.
+const ERRORS: &[OperationErrors] = &[
+    errors("post", "/api/users", &[400, 429, 503]),
+    errors("get", "/api/users/me", &[503]),
+    errors("get", "/api/users/{id}", &[404, 503]),
+    errors("patch", "/api/users/{id}", &[400, 403, 404, 503]),
+    errors("delete", "/api/users/{id}", &[403, 404, 503]),
+    errors("post", "/api/users/token", &[401, 429, 503]),
+    errors("patch", "/api/users/me/password", &[400, 503]),
+    errors("post", "/api/users/forgot-password", &[429, 503]),
+    errors("post", "/api/users/reset-password", &[400, 429, 503]),
+];
+
+const USERNAME: &str = r#"{"minLength": 1, "maxLength": 50, "pattern": "^[^\\u0000]*$"}"#;
+const EMAIL: &str = r#"{"format": "email", "maxLength": 120}"#;
+const PASSWORD: &str = r#"{"minLength": 8, "pattern": "^[^\\u0000]*$"}"#;
+
+const RULES: &[FieldRules] = &[
+    ("CreateUser", "username", USERNAME),
+    ("CreateUser", "email", EMAIL),
+    ("CreateUser", "password", PASSWORD),
+    ("UpdateUser", "username", USERNAME),
+    ("UpdateUser", "email", EMAIL),
+    ("ChangePassword", "new_password", PASSWORD),
+    ("ForgotPassword", "email", EMAIL),
+    ("ResetPassword", "new_password", PASSWORD),
+];
+
+/// The auth service's additions to its document.
+pub const DOCS: ApiDocs = ApiDocs {
+    errors: ERRORS,
+    rules: RULES,
+    params: &[],
+};
