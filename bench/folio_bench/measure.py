@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 import urllib.request
@@ -15,7 +16,7 @@ from .tools import RELEASE, RESULTS, drop_database, fresh_database, psql, sh
 
 SERVICES = ("auth", "posts", "media", "mail")
 BINARIES = {"auth": "folio-auth", "posts": "folio-posts", "media": "folio-media", "mail": "folio-mail"}
-MIXED_SECONDS = 60
+MIXED_SECONDS = int(os.environ.get("BENCH_MIXED_SECONDS", "60"))
 MAIL_SECONDS = 20
 
 
@@ -153,7 +154,7 @@ def start_times(db: str, runs: int = 20) -> dict[str, list[float]]:
         "MAIL_USE_TLS": "false",
     }
     return {
-        name: [start_to_healthy_ms(BINARIES[name], env, 48090) for _ in range(runs)]
+        name: [start_to_healthy_ms(BINARIES[name], env) for _ in range(runs)]
         for name in SERVICES
     }
 

@@ -120,9 +120,16 @@ def http_status(port: int, path: str) -> int | None:
         return None
 
 
-def start_to_healthy_ms(binary: str, env: dict[str, str], port: int) -> float:
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_to_healthy_ms(binary: str, env: dict[str, str]) -> float:
     """Starts `binary` the way a container does (env only) and times it to its first 200 on
     /health; then stops it with SIGTERM."""
+    port = free_port()
     env = {**os.environ, "RUST_LOG": "warn", **env, "PORT": str(port)}
     started = time.perf_counter()
     proc = subprocess.Popen([str(RELEASE / binary)], env=env, stdout=subprocess.DEVNULL)
