@@ -19,6 +19,12 @@ admin_url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 redis_url="${REDIS_URL:-redis://127.0.0.1:6379}"
 services=(folio-auth folio-posts folio-media folio-mail)
 
+if ! command -v openssl >/dev/null; then # signs the test's JWTs (Debian package)
+  echo "installing openssl (Debian package)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null; }
+fi
+
 echo "container-smoke: building release binaries"
 # Each binary named: `-p ... --bin migrate` would build migrate alone.
 cargo build --release --locked --quiet \
