@@ -114,7 +114,8 @@ async fn adopt(
 ) -> anyhow::Result<Adoption> {
     let shape = checks::shape(tx, tables).await?;
     // The old application must not write while rows are copied; stopping it first is the
-    // documented way, this makes it wait (or fail) instead of losing a write.
+    // documented way. Its writes now wait for the commit, and if it still holds the
+    // tables, adoption gives up after LOCK_TIMEOUT rather than hang a deploy.
     let present: Vec<&str> = shape.tables().collect();
     tx.batch_execute(&format!(
         "set local lock_timeout = '{LOCK_TIMEOUT}'; lock table {} in access exclusive mode",
