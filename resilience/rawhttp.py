@@ -29,13 +29,14 @@ def _status_of(head: bytes) -> int | None:
         return None
 
 
-def send_big_body(port: int, method: str, path: str, headers: dict[str, str], total: int, chunked: bool, timeout: float = 30) -> BigBodyResult:
-    """Sends `total` bytes of body (declared with Content-Length, or chunked) and stops as
-    soon as the server answers; returns the status and how much had been sent by then."""
+def send_big_body(port: int, method: str, path: str, headers: dict[str, str], total: int, chunked: bool, prefix: bytes = b"", timeout: float = 30) -> BigBodyResult:
+    """Sends `prefix` then `total` bytes of filler as the body (declared with Content-Length,
+    or chunked) and stops as soon as the server answers; returns the status and how much
+    had been sent by then."""
     started = time.monotonic()
     sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
-    framing = {"Transfer-Encoding": "chunked"} if chunked else {"Content-Length": str(total)}
+    framing = {"Transfer-Encoding": "chunked"} if chunked else {"Content-Length": str(len(prefix) + total)}
     head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
     head += "".join(f"{k}: {v}\r\n" for k, v in {**headers, **framing}.items()) + "\r\n"
     payload = b"x" * CHUNK
@@ -47,6 +48,8 @@ def send_big_body(port: int, method: str, path: str, headers: dict[str, str], to
     error = None
     try:
         sock.sendall(head.encode())
+        if prefix:
+            sock.sendall((f"{len(prefix):x}\r\n".encode() + prefix + b"\r\n") if chunked else prefix)
         sock.setblocking(False)
         while pieces_left or pending:
             readable, writable, _ = select.select([sock], [sock], [], timeout)

@@ -15,32 +15,38 @@ from api import register
 from summary import RESULTS
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+# Failures accepted for now, each with its reason in the report of the issue: poem-openapi
+# reads `false` or `7` sent for a string field as "false" / "7" (pydantic answers 422).
+BASELINE = Path(__file__).with_name("schemathesis-baseline.json")
 # Enough to reach every documented status of these small APIs, few enough to keep the
 # whole suite within its budget on 2 cores; the seed makes a failure reproducible.
 MAX_EXAMPLES = int(os.environ.get("RESILIENCE_FUZZ_EXAMPLES", "30"))
 SEED = int(os.environ.get("RESILIENCE_FUZZ_SEED", "20261127"))
 
 
-@pytest.fixture(scope="module")
-def fuzzer(stack):
-    # Fuzzing may change this account's name and email, or delete it: it is its own.
-    return register(stack, "fuzzer", client_ip="10.2.0.1")
+SERVICES = ["folio-auth", "folio-posts", "folio-media", "folio-mail"]
 
 
-@pytest.mark.parametrize("service_name", ["folio-auth", "folio-posts", "folio-media", "folio-mail"])
-def test_schemathesis_finds_nothing(stack, fuzzer, summary, service_name):
+@pytest.mark.parametrize("service_name", SERVICES)
+def test_schemathesis_finds_nothing(stack, summary, service_name):
     service = stack.services[service_name]
+    # An account per run: fuzzing auth may rename it, change its password or delete it.
+    fuzzer = register(stack, f"fuzzer{SERVICES.index(service_name)}", client_ip=f"10.2.0.{SERVICES.index(service_name)}")
     report = RESULTS / f"schemathesis-{service_name}.xml"
     RESULTS.mkdir(exist_ok=True)
     run = subprocess.run(
         [
-            str(SCHEMATHESIS), "run", service.url("/openapi.json"),
+            str(SCHEMATHESIS), "--config-file", str(CONFIG), "run", service.url("/openapi.json"),
             "--checks", "all",
             "--max-examples", str(MAX_EXAMPLES),
+            # No example database: each run starts from the seed alone, so runs repeat.
+            "--generation-database", "none",
             "--seed", str(SEED),
             "--workers", "2",
             "--request-timeout", "10",
             "--header", f"Authorization: Bearer {fuzzer.token}",
+            "--baseline", str(BASELINE),
             "--report", "junit", "--report-junit-path", str(report),
             "--output-truncate", "false",
         ],
@@ -51,5 +57,10 @@ def test_schemathesis_finds_nothing(stack, fuzzer, summary, service_name):
     )
     output = run.stdout + run.stderr
     cases = re.search(r"(\d+) generated", output)
-    summary.record("schemathesis (all checks)", f"{service_name}: exit code, test cases", f"{run.returncode}, {cases.group(1) if cases else '?'}")
+    found = re.search(r"found (\d+) unique failures", output)
+    summary.record(
+        "schemathesis (all checks)",
+        f"{service_name}: test cases / unique failures",
+        f"{cases.group(1) if cases else '?'} / {found.group(1) if found else 0}",
+    )
     assert run.returncode == 0, output[-20000:]
