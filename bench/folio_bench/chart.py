@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 
 from .measure import SERVICES
@@ -52,14 +53,16 @@ def draw(run: Run, path: Path) -> None:
     scaling.grid(True, which="both", alpha=0.3)
 
     xs = range(len(SERVICES))
-    memory.bar([x - 0.2 for x in xs], [run.idle_rss[s] for s in SERVICES], 0.4, label="idle RSS")
-    memory.bar([x + 0.2 for x in xs], [run.mixed.peak_rss_mib[s] for s in SERVICES], 0.4,
-               label="peak RSS under the mixed load")
-    for x, s in enumerate(SERVICES):
-        median = sorted(run.starts[s])[len(run.starts[s]) // 2]
-        memory.text(x, 0, f"start {median:.0f} ms\n{run.binaries[s]:.1f} MiB binary",
-                    ha="center", va="bottom", fontsize=8, color="white")
-    memory.set_xticks(list(xs), SERVICES)
+    memory.bar([x - 0.27 for x in xs], [run.idle_rss[s] for s in SERVICES], 0.27, label="idle RSS")
+    memory.bar(list(xs), [run.mixed.peak_rss_mib[s] for s in SERVICES], 0.27,
+               label="peak RSS during the mixed load")
+    memory.bar([x + 0.27 for x in xs], [run.peak_rss[s] for s in SERVICES], 0.27,
+               label="peak RSS of the whole run")
+    ticks = [
+        f"{s}\nstarts in {statistics.median(run.starts[s]):.0f} ms\n{run.binaries[s]:.1f} MiB binary"
+        for s in SERVICES
+    ]
+    memory.set_xticks(list(xs), ticks, fontsize=8)
     memory.set_ylabel("MiB")
     memory.set_title("Memory, start-up to healthy (median of 20), binary size")
     memory.legend(fontsize=8)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from dataclasses import dataclass
 
 from .tools import BENCH, sh
 
 DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
+SETTLE_SECONDS = 3
 
 
 @dataclass
@@ -44,6 +46,9 @@ def wrk(
     print(f"  {name} ({connections} connections, {duration} s)", flush=True)
     command = wrk_command(url, connections, script, duration)
     out = sh(*command, capture_output=True, env={**os.environ, **(env or {})}).stdout
+    # Requests wrk left in flight (slow deep pages, queued hashes) finish before the next
+    # run starts, so no run pays for the one before it.
+    time.sleep(SETTLE_SECONDS)
     return parse_wrk(name, connections, out)
 
 
