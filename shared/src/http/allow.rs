@@ -6,6 +6,8 @@ use std::sync::Arc;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result, http::StatusCode};
 use serde_json::Value;
 
+use super::detail_response;
+
 /// One documented path: its segments (`None` for a `{parameter}`) and its methods.
 #[derive(Debug)]
 struct Resource {
@@ -95,7 +97,10 @@ impl<E: Endpoint> Endpoint for AllowHeaderEndpoint<E> {
         let result = self.inner.call(req).await.map(IntoResponse::into_response);
         let mut response = match result {
             Ok(response) => response,
-            Err(err) if err.status() == StatusCode::METHOD_NOT_ALLOWED => err.into_response(),
+            // The same JSON body the error renderer would give, now with the header.
+            Err(err) if err.status() == StatusCode::METHOD_NOT_ALLOWED => {
+                detail_response(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+            }
             Err(err) => return Err(err),
         };
         if response.status() == StatusCode::METHOD_NOT_ALLOWED
@@ -142,6 +147,10 @@ mod tests {
         let response = answer(Method::TRACE, "/health").await;
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(response.headers()["allow"], "GET, HEAD");
+        assert_eq!(
+            response.into_body().into_string().await.unwrap(),
+            r#"{"detail":"Method Not Allowed"}"#
+        );
         let response = answer(Method::POST, "/api/posts/7").await;
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(response.headers()["allow"], "DELETE, GET, HEAD, PATCH, PUT");

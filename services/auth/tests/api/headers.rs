@@ -109,6 +109,7 @@ async fn api_json_is_not_cached_and_unknown_routes_answer_json() {
         .await
         .unwrap();
     assert_eq!(method.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(method.headers()["allow"], "DELETE, GET, HEAD, PATCH");
     assert_eq!(
         method.json::<serde_json::Value>().await.unwrap(),
         json!({"detail": "Method Not Allowed"})

@@ -99,3 +99,38 @@ async fn the_openapi_spec_documents_every_posts_route() {
         assert!(spec["paths"].get(path).is_some(), "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_openapi_spec_has_the_feed_beside_create_and_every_error_status() {
+    let app = spawn_app().await;
+
+    let spec: serde_json::Value = app.get("/openapi.json").await.json().await.unwrap();
+
+    // Two API structs serve /api/posts; poem-openapi wrote the path twice, and readers
+    // kept only the POST.
+    let posts = &spec["paths"]["/api/posts"];
+    assert!(posts["get"].is_object(), "GET /api/posts is documented");
+    assert!(posts["post"].is_object(), "POST /api/posts is documented");
+    let statuses = |path: &str, method: &str| -> Vec<String> {
+        let mut found: Vec<String> = spec["paths"][path][method]["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        found.sort();
+        found
+    };
+    assert_eq!(statuses("/api/posts", "get"), ["200", "422", "503"]);
+    assert_eq!(
+        statuses("/api/posts/{id}", "patch"),
+        ["200", "401", "403", "404", "413", "415", "422", "503"]
+    );
+    let limit = spec["paths"]["/api/posts"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(limit["schema"]["maximum"], 100);
+}
