@@ -24,6 +24,8 @@ test: lint check-services ## Format check, clippy, every test, then the API suit
 	@$(MAKE) --no-print-directory test-pgbouncer
 	@$(MAKE) --no-print-directory lint-deploy test-containers
 	@$(MAKE) --no-print-directory test-e2e
+	@# The resilience suite on the debug binaries just built (about 2 minutes).
+	@RESILIENCE_PROFILE=debug scripts/resilience.sh
 
 .PHONY: lint-deploy test-containers images
 lint-deploy: ## Deployment files: hadolint, compose config, yamllint, terraform fmt/validate, checkov
