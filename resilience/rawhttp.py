@@ -82,17 +82,36 @@ def send_big_body(port: int, method: str, path: str, headers: dict[str, str], to
 
 
 def raw_request(port: int, request: bytes, timeout: float = 10) -> int | None:
-    """Sends `request` as is and returns the status of the answer (None: no answer)."""
+    """Sends `request` as is and returns the status of the answer (None: no answer). The
+    server may answer (and close) before it has read everything: the answer is watched
+    for while sending, as in `send_big_body`."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(request)
-        sock.shutdown(socket.SHUT_WR)
+        pending = memoryview(request)
         answer = b""
         try:
+            sock.setblocking(False)
+            while pending and not answer:
+                readable, writable, _ = select.select([sock], [sock], [], timeout)
+                if readable:
+                    answer = sock.recv(4096)
+                elif writable:
+                    pending = pending[sock.send(pending[:CHUNK]):]
+                else:
+                    return None
+            sock.setblocking(True)
+            sock.settimeout(timeout)
+            if not answer:
+                sock.shutdown(socket.SHUT_WR)
             while b"\r\n" not in answer:
                 data = sock.recv(4096)
                 if not data:
                     break
                 answer += data
         except OSError:
-            pass
+            try:
+                sock.setblocking(True)
+                sock.settimeout(2)
+                answer = answer or sock.recv(4096)
+            except OSError:
+                pass
     return _status_of(answer) if answer else None
