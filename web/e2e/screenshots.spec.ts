@@ -34,6 +34,18 @@ test.beforeAll(async ({ request }) => {
 async function capture(page: Page, name: string, size: keyof typeof widths, theme: 'light' | 'dark' = 'light') {
   await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
   await page.evaluate(() => document.fonts.ready);
+  // Avatars load lazily: a full-page screenshot must not catch them still blank.
+  await page.evaluate(() =>
+    Promise.all(
+      Array.from(document.images, (image) => {
+        image.loading = 'eager';
+        return image.complete ? null : new Promise((done) => {
+          image.addEventListener('load', done, { once: true });
+          image.addEventListener('error', done, { once: true });
+        });
+      }),
+    ),
+  );
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, `${name} is wider than the ${size} screen`).toBeLessThanOrEqual(0);
   await page.screenshot({ path: `test-results/screenshots/${name}-${size}${theme === 'dark' ? '-dark' : ''}.png`, fullPage: true });
