@@ -6,7 +6,7 @@ use std::sync::Arc;
 use folio_shared::{
     auth::BearerAuth,
     queue::{MailJob, MailKind, insert_outbox},
-    validation::Validator,
+    validation::{StrictString, Validator},
 };
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 
@@ -34,9 +34,9 @@ impl PasswordChangeApi {
 #[derive(Object)]
 pub struct ChangePassword {
     /// The password in use now.
-    pub current_password: String,
+    pub current_password: StrictString,
     /// At least 8 characters.
-    pub new_password: String,
+    pub new_password: StrictString,
 }
 
 /// A confirmation for people.
@@ -104,6 +104,8 @@ impl PasswordChangeApi {
             current_password,
             new_password,
         } = body.0;
+        let (current_password, new_password) =
+            (current_password.into_inner(), new_password.into_inner());
         check_new_password(&new_password)?;
         let conn = self.state.db.conn().await.map_err(AuthError::from)?;
         let account = credentials_by_id(&conn, auth.0.id)

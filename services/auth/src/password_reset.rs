@@ -12,7 +12,7 @@ use folio_shared::{
     db::{Queryable, Sql},
     queue::{MailJob, MailKind, insert_outbox},
     rate_limit::client_ip,
-    validation::Validator,
+    validation::{StrictString, Validator},
 };
 use poem::Request;
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
@@ -44,7 +44,7 @@ impl PasswordResetApi {
 #[derive(Debug, Object)]
 pub struct ForgotPassword {
     /// The account's email.
-    pub email: String,
+    pub email: StrictString,
 }
 
 /// A reset token and the new password.
@@ -52,9 +52,9 @@ pub struct ForgotPassword {
 #[derive(Object)]
 pub struct ResetPassword {
     /// The token from the mailed link.
-    pub token: String,
+    pub token: StrictString,
     /// At least 8 characters.
-    pub new_password: String,
+    pub new_password: StrictString,
 }
 
 #[derive(ApiResponse)]
@@ -180,6 +180,7 @@ impl PasswordResetApi {
             token,
             new_password,
         } = body.0;
+        let (token, new_password) = (token.into_inner(), new_password.into_inner());
         check_new_password(&new_password)?;
         let ip = client_ip(req, self.state.trusted_proxy_hops);
         self.state

@@ -6,7 +6,7 @@ use folio_shared::{
     auth::BearerAuth,
     db::{Queryable, Sql},
     users::{UserPrivate, UserPublic, UserRow, find_user},
-    validation::Validator,
+    validation::{StrictString, Validator},
 };
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use tokio_postgres::types::Type;
@@ -30,20 +30,20 @@ impl UsersApi {
 #[derive(Object)]
 pub struct CreateUser {
     /// 1 to 50 characters, unique in any letter case.
-    pub username: String,
+    pub username: StrictString,
     /// At most 120 characters, unique in any letter case; stored lowercased.
-    pub email: String,
+    pub email: StrictString,
     /// At least 8 characters.
-    pub password: String,
+    pub password: StrictString,
 }
 
 /// Fields to change; absent fields stay as they are.
 #[derive(Debug, Object)]
 pub struct UpdateUser {
     /// 1 to 50 characters, unique in any letter case.
-    pub username: Option<String>,
+    pub username: Option<StrictString>,
     /// At most 120 characters, unique in any letter case; stored lowercased.
-    pub email: Option<String>,
+    pub email: Option<StrictString>,
 }
 
 /// Checks a username the same way on every path.
@@ -128,6 +128,7 @@ impl UsersApi {
             email,
             password,
         } = body.0;
+        let (username, password) = (username.into_inner(), password.into_inner());
         // Validate what is stored: lowercasing can lengthen some characters (U+0130).
         let email = email.to_lowercase();
         let mut v = Validator::new();
@@ -189,6 +190,7 @@ impl UsersApi {
         body: Json<UpdateUser>,
     ) -> poem::Result<UpdateUserResponse> {
         let UpdateUser { username, email } = body.0;
+        let username = username.map(StrictString::into_inner);
         let email = email.map(|e| e.to_lowercase());
         let mut v = Validator::new();
         if let Some(username) = &username {

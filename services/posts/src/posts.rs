@@ -1,7 +1,12 @@
 //! One post: create, read, replace (PUT), edit (PATCH), delete. Writes need the author's
 //! token; a missing post answers 404 before an ownership 403.
 
-use folio_shared::{auth::BearerAuth, db::Db, users::ImageUrls, validation::Validator};
+use folio_shared::{
+    auth::BearerAuth,
+    db::Db,
+    users::ImageUrls,
+    validation::{StrictString, Validator},
+};
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
 use crate::{
@@ -27,18 +32,18 @@ impl PostsApi {
 #[derive(Debug, Object)]
 pub struct PostCreate {
     /// 1 to 100 characters.
-    pub title: String,
+    pub title: StrictString,
     /// At least 1 character.
-    pub content: String,
+    pub content: StrictString,
 }
 
 /// The fields to change; absent ones stay.
 #[derive(Debug, Object)]
 pub struct PostUpdate {
     /// 1 to 100 characters.
-    pub title: Option<String>,
+    pub title: Option<StrictString>,
     /// At least 1 character.
-    pub content: Option<String>,
+    pub content: Option<StrictString>,
 }
 
 fn check_post(title: Option<&str>, content: Option<&str>) -> Result<(), PostsError> {

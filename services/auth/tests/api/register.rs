@@ -160,6 +160,14 @@ async fn register_answers_422_at_body_for_missing_fields_wrong_types_and_broken_
             r#"{"username": null, "email": "a@example.com", "password": "password1"}"#,
             "null username",
         ),
+        (
+            r#"{"username": 7, "email": "a@example.com", "password": "password1"}"#,
+            "a number as username (pydantic refuses it; it is not text \"7\")",
+        ),
+        (
+            r#"{"username": "ann", "email": "a@example.com", "password": false}"#,
+            "a boolean as password",
+        ),
         (r#"{"username": "ann", "#, "truncated JSON"),
         ("[]", "array body"),
     ] {

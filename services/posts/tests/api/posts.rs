@@ -170,6 +170,46 @@ async fn a_nul_character_is_422_not_a_database_error() {
 }
 
 #[tokio::test]
+async fn a_number_or_boolean_where_text_belongs_is_422_and_writes_nothing() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let post = app.create_post(&ann, "title", "content").await;
+    let path = format!("/api/posts/{}", post["id"]);
+
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/api/posts",
+            json!({"title": 7, "content": "c"}),
+        ),
+        (
+            Method::POST,
+            "/api/posts",
+            json!({"title": "t", "content": false}),
+        ),
+        (
+            Method::PUT,
+            path.as_str(),
+            json!({"title": "t", "content": 1.5}),
+        ),
+        (Method::PATCH, path.as_str(), json!({"title": true})),
+    ] {
+        let response = app
+            .send(method.clone(), path, Some(&ann.token), Some(body.clone()))
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{method} {path} {body}"
+        );
+        let detail: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(detail["detail"][0]["loc"], json!(["body"]), "{detail}");
+    }
+    assert_eq!(app.count_posts().await, 1);
+    assert_eq!(app.feed(&path).await["title"], "title", "unchanged");
+}
+
+#[tokio::test]
 async fn a_one_mib_post_is_accepted_and_a_three_mib_body_is_413() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;

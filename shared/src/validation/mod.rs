@@ -5,6 +5,10 @@
 use poem::{IntoResponse, Response, error::ResponseError, http::StatusCode};
 use serde::Serialize;
 
+mod strict_string;
+
+pub use strict_string::StrictString;
+
 /// One failed check.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct FieldError {
