@@ -6,11 +6,14 @@
 //! - [`startup`]: `Application::build(Settings)`: `/health` (Redis and database),
 //!   `/livez`, and the two background workers.
 //! - [`worker`]: the consumer loop: pending first, then new, reclaim, retry, dead letters.
-//! - [`sweep`]: the outbox sweep.
+//! - [`sweep`]: the outbox sweep: rows auth could not queue, and rows whose stream entry
+//!   Redis lost before they were sent.
+//! - [`outbox`]: the worker's record of settled jobs.
 //! - [`smtp`]: the SMTP transport and how its failures are classified.
 //! - [`message`]: the templates (`templates/`) and the MIME message.
 
 pub mod message;
+pub mod outbox;
 pub mod smtp;
 pub mod startup;
 pub mod sweep;

@@ -18,7 +18,7 @@ use poem::EndpointExt;
 use poem_openapi::OpenApiService;
 use secrecy::ExposeSecret;
 
-use crate::{message::Templates, smtp::Mailer, sweep::OutboxSweep, worker::Worker};
+use crate::{message::Templates, outbox::Outbox, smtp::Mailer, sweep::OutboxSweep, worker::Worker};
 
 /// Builds the mail worker.
 pub struct Application;
@@ -48,6 +48,7 @@ impl Application {
                 );
                 Worker::new(
                     consumer,
+                    Outbox::new(db.clone()),
                     mailer.clone(),
                     templates.clone(),
                     settings.mail.max_attempts,

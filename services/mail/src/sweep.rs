@@ -5,8 +5,15 @@
 //! (a row it queued but could not mark may be queued twice; the worker's send-once
 //! marker usually absorbs that). Queued rows are deleted after a day: they hold reset
 //! links.
+//!
+//! It also re-queues rows Redis lost: queued but never settled by a worker (see
+//! [`crate::outbox`]), and queued before the stream's oldest entry, which means the entry
+//! is gone (a Redis that keeps nothing on disk restarted). A job merely waiting in a long
+//! queue is still on the stream, so it is not queued twice.
 
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use folio_shared::{
     db::{Db, Queryable, Sql},
@@ -26,6 +33,19 @@ const LOCK_STRANDED: Sql = Sql::new(
      order by created_at limit 100 for update skip locked",
     &[],
 );
+
+// Queued before `$1` and never settled: the stream no longer holds them.
+const LOCK_LOST: Sql = Sql::new(
+    "select id, payload from mail_outbox \
+     where queued_at < $1 and settled_at is null \
+     order by queued_at limit 100 for update skip locked",
+    &[Type::TIMESTAMPTZ],
+);
+
+/// Nothing queued this recently counts as lost (the row is marked just after its XADD).
+const SETTLE_GRACE: chrono::Duration = chrono::Duration::seconds(60);
+/// Room for the clocks of Postgres (`queued_at`) and Redis (entry ids) to disagree.
+const CLOCK_SKEW: chrono::Duration = chrono::Duration::seconds(5);
 
 const MARK_QUEUED: Sql = Sql::new(
     "update mail_outbox set queued_at = now() where id = $1",
@@ -66,11 +86,30 @@ impl OutboxSweep {
         }
     }
 
+    /// Rows queued before this instant and still unsettled were lost with the stream.
+    async fn lost_before(&self) -> anyhow::Result<DateTime<Utc>> {
+        let settled_by = Utc::now() - SETTLE_GRACE;
+        let oldest = self.queue.oldest_entry_ms().await?;
+        Ok(match oldest.and_then(DateTime::from_timestamp_millis) {
+            Some(oldest) => settled_by.min(oldest - CLOCK_SKEW),
+            None => settled_by,
+        })
+    }
+
     /// One pass; returns how many rows were queued.
     pub async fn sweep_once(&self) -> anyhow::Result<usize> {
+        let lost_before = self.lost_before().await?;
         let mut conn = self.db.conn().await?;
         let tx = conn.transaction().await?;
-        let rows = tx.query(&LOCK_STRANDED, &[]).await?;
+        let mut rows = tx.query(&LOCK_STRANDED, &[]).await?;
+        let lost = tx.query(&LOCK_LOST, &[&lost_before]).await?;
+        if !lost.is_empty() {
+            tracing::warn!(
+                rows = lost.len(),
+                "queued mail missing from the stream; queueing it again"
+            );
+        }
+        rows.extend(lost);
         let mut queued = 0;
         let mut failure = None;
         for row in rows {

@@ -25,6 +25,7 @@ use tracing::Instrument;
 
 use crate::{
     message::Templates,
+    outbox::Outbox,
     smtp::{Mailer, SendError},
 };
 
@@ -78,6 +79,7 @@ struct Retry {
 /// The mail worker.
 pub struct Worker {
     consumer: MailConsumer,
+    outbox: Outbox,
     mailer: Mailer,
     templates: Templates,
     max_attempts: u32,
@@ -90,6 +92,7 @@ impl Worker {
     /// are taken over.
     pub fn new(
         consumer: MailConsumer,
+        outbox: Outbox,
         mailer: Mailer,
         templates: Templates,
         max_attempts: u32,
@@ -97,6 +100,7 @@ impl Worker {
     ) -> Self {
         Self {
             consumer,
+            outbox,
             mailer,
             templates,
             max_attempts,
@@ -212,10 +216,11 @@ impl Worker {
             Ok(message) => message,
             Err(err) => {
                 tracing::error!(job_id = %job.id, error = %err, "mail cannot be rendered; dead-lettered");
-                return self
-                    .consumer
+                self.consumer
                     .dead_letter(&delivery, &err.to_string(), 0)
-                    .await;
+                    .await?;
+                self.outbox.settle(job.id).await;
+                return Ok(());
             }
         };
         let span = tracing::info_span!(
@@ -244,6 +249,7 @@ impl Worker {
                 self.smtp_outage.reset();
                 self.consumer.mark_sent(&job).await?;
                 self.consumer.ack(&delivery.entry_id).await?;
+                self.outbox.settle(job.id).await;
                 tracing::info!(job_id = %job.id, kind = job.kind.as_str(), "mail sent");
                 Ok(())
             }
@@ -252,16 +258,19 @@ impl Worker {
                 let attempts = self.consumer.record_attempt(&job).await?;
                 self.consumer
                     .dead_letter(&delivery, &reason, attempts)
-                    .await
+                    .await?;
+                self.outbox.settle(job.id).await;
+                Ok(())
             }
             Some(Err(SendError::Transient(reason))) => {
                 let attempts = self.consumer.record_attempt(&job).await?;
                 if attempts >= self.max_attempts {
                     tracing::warn!(job_id = %job.id, attempts, %reason, "mail deferred too often; dead-lettered");
-                    return self
-                        .consumer
+                    self.consumer
                         .dead_letter(&delivery, &reason, attempts)
-                        .await;
+                        .await?;
+                    self.outbox.settle(job.id).await;
+                    return Ok(());
                 }
                 let delay = retry_delay(attempts);
                 tracing::info!(job_id = %job.id, attempts, %reason, retry_in_s = delay.as_secs(), "mail deferred; will retry");

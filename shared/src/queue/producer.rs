@@ -60,6 +60,29 @@ impl MailQueue {
         bounded(xadd(&self.stream, &job.to_fields()).query_async(&mut conn)).await
     }
 
+    /// When the stream's oldest entry was added (ms since the epoch, Redis' clock), or
+    /// `None` when the stream is empty or missing. Entries stay, acknowledged or not, until
+    /// trimmed after 7 days: a job queued before this instant and never settled is not on
+    /// the stream any more, so Redis lost it.
+    pub async fn oldest_entry_ms(&self) -> redis::RedisResult<Option<i64>> {
+        let mut conn = self.redis.clone();
+        let oldest: redis::streams::StreamRangeReply = bounded(
+            redis::cmd("XRANGE")
+                .arg(&self.stream)
+                .arg("-")
+                .arg("+")
+                .arg("COUNT")
+                .arg(1)
+                .query_async(&mut conn),
+        )
+        .await?;
+        Ok(oldest
+            .ids
+            .first()
+            .and_then(|entry| entry.id.split_once('-'))
+            .and_then(|(ms, _)| ms.parse().ok()))
+    }
+
     /// Puts an outbox job on the stream and marks its row queued.
     pub async fn publish(&self, db: &Db, job: &MailJob) -> Result<(), PublishError> {
         self.enqueue(job).await?;

@@ -154,3 +154,94 @@ async fn on_shutdown_a_hung_send_is_abandoned_within_the_drain_time_and_left_una
     );
     assert!(sink.messages().is_empty());
 }
+
+/// An outbox row for `job`, marked queued two minutes ago (as auth leaves it once the job
+/// is on the stream).
+async fn outbox_row_queued_long_ago(worker: &folio_shared::test_utils::TestServer, job: &MailJob) {
+    worker
+        .pg()
+        .await
+        .execute(
+            "insert into mail_outbox (id, payload, queued_at) \
+             values ($1, $2, now() - interval '2 minutes')",
+            &[&job.id, &serde_json::to_value(job).unwrap()],
+        )
+        .await
+        .unwrap();
+}
+
+async fn settled(worker: &folio_shared::test_utils::TestServer, job: &MailJob) -> bool {
+    worker
+        .pg()
+        .await
+        .query_one(
+            "select settled_at is not null from mail_outbox where id = $1",
+            &[&job.id],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_queued_job_lost_with_a_restarted_empty_redis_is_queued_again_and_sent_once() {
+    let mut sink = SmtpSink::start();
+    sink.stop();
+    let mut redis = PrivateRedis::start();
+    let url = redis.url();
+    let worker = spawn_worker(&sink, &[("REDIS_URL", &url)]).await;
+    let prefix = worker.settings.redis_key_prefix.clone();
+    let job = MailJob::new(MailKind::PasswordChanged, "lost@example.com", "Ann", "");
+    outbox_row_queued_long_ago(&worker, &job).await;
+    let queue = MailQueue::new(
+        folio_shared::redis::connect_lazy(&url.clone().into()).unwrap(),
+        &prefix,
+    );
+    queue.enqueue(&job).await.unwrap();
+
+    // SMTP is down, so the job is still unsent when Redis comes back with nothing.
+    redis.stop();
+    redis.resume();
+    sink.resume();
+
+    let mails = sink.wait_for(1, Duration::from_secs(30)).await;
+    assert!(mails[0].contains("X-Envelope-To: lost@example.com"));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(sink.messages().len(), 1, "sent once");
+    assert!(settled(&worker, &job).await, "the worker recorded it");
+}
+
+#[tokio::test]
+async fn a_queued_job_still_waiting_on_the_stream_is_not_queued_again() {
+    let mut sink = SmtpSink::start();
+    sink.stop();
+    let worker = spawn_worker(&sink, &[]).await;
+    let stream = Stream::of(&worker);
+    let job = MailJob::new(MailKind::PasswordChanged, "waiting@example.com", "Ann", "");
+    // On the stream since it was queued: an entry id from two minutes ago, added before
+    // the row is marked queued, as auth does.
+    let queued_ms = chrono::Utc::now().timestamp_millis() - 120_000;
+    let mut add = redis::cmd("XADD");
+    add.arg(folio_shared::queue::stream_key(&stream.prefix))
+        .arg(format!("{queued_ms}-0"));
+    for (field, value) in job.to_fields() {
+        add.arg(field).arg(value);
+    }
+    let _: String = add.query_async(&mut stream.conn().await).await.unwrap();
+    outbox_row_queued_long_ago(&worker, &job).await;
+
+    // Past the sweep at start-up and the next one (every 10 s).
+    tokio::time::sleep(folio_mail::sweep::SWEEP_EVERY + Duration::from_secs(2)).await;
+    let entries: usize = redis::cmd("XLEN")
+        .arg(folio_shared::queue::stream_key(&stream.prefix))
+        .query_async(&mut stream.conn().await)
+        .await
+        .unwrap();
+    assert_eq!(entries, 1, "not queued a second time");
+    sink.resume();
+
+    sink.wait_for(1, Duration::from_secs(15)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(sink.messages().len(), 1);
+    assert!(settled(&worker, &job).await);
+}
