@@ -170,17 +170,24 @@ async fn outbox_row_queued_long_ago(worker: &folio_shared::test_utils::TestServe
         .unwrap();
 }
 
+/// Whether the worker recorded `job` as settled within a few seconds (it does so right
+/// after the SMTP server took the mail).
 async fn settled(worker: &folio_shared::test_utils::TestServer, job: &MailJob) -> bool {
-    worker
-        .pg()
-        .await
-        .query_one(
-            "select settled_at is not null from mail_outbox where id = $1",
-            &[&job.id],
-        )
-        .await
-        .unwrap()
-        .get(0)
+    let pg = worker.pg().await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let row = pg
+            .query_one(
+                "select settled_at is not null from mail_outbox where id = $1",
+                &[&job.id],
+            )
+            .await
+            .unwrap();
+        if row.get(0) || Instant::now() > deadline {
+            return row.get(0);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]
