@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
 from dataclasses import dataclass
 
@@ -50,12 +49,6 @@ def wrk(
     # run starts, so no run pays for the one before it.
     time.sleep(SETTLE_SECONDS)
     return parse_wrk(name, connections, out)
-
-
-def wrk_background(url: str, connections: int, script: str, duration: int, env: dict[str, str]) -> subprocess.Popen:
-    """A wrk run left running (for a load under which something else is measured)."""
-    command = wrk_command(url, connections, script, duration)
-    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env={**os.environ, **env})
 
 
 def to_ms(value: str) -> float:

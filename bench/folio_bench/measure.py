@@ -13,6 +13,7 @@ from .load import DURATION, Load, wrk
 from .seed import Seeded, insert_posts
 from .system import PORTS, RssSampler, System, pid_on_port, rss_mib, start_to_healthy_ms, url
 from .tools import RELEASE, RESULTS, drop_database, fresh_database, psql, sh
+from .upload import upload_body
 
 SERVICES = ("auth", "posts", "media", "mail")
 BINARIES = {"auth": "folio-auth", "posts": "folio-posts", "media": "folio-media", "mail": "folio-mail"}
@@ -89,8 +90,6 @@ def reads(seeded: Seeded) -> list[Pair]:
 def writes(seeded: Seeded) -> list[Load]:
     """Each write through the gateway, at a concurrency that fits what it costs."""
     print("writes", flush=True)
-    from .upload import upload_body
-
     env = {**seeded.wrk_env(), "RUN": str(time.time_ns()), "BODY_FILE": str(upload_body()),
            "USER_ID": str(seeded.user_id)}
     gateway = url("gateway")

@@ -65,10 +65,6 @@ class System:
             self.proc.wait(timeout=30)
 
     @property
-    def redis_prefix(self) -> str:
-        return self.env["REDIS_KEY_PREFIX"]
-
-    @property
     def maildir(self) -> Path:
         return STATE / "mail"
 

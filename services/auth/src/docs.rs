@@ -4,29 +4,17 @@
 
 use folio_shared::http::{ApiDocs, FieldRules, OperationErrors};
 
-const fn errors(
-    method: &'static str,
-    path: &'static str,
-    statuses: &'static [u16],
-) -> OperationErrors {
-    OperationErrors {
-        method,
-        path,
-        statuses,
-    }
-}
-
 /// Every operation that touches Postgres may answer 503 while it is unreachable.
 const ERRORS: &[OperationErrors] = &[
-    errors("post", "/api/users", &[400, 429, 503]),
-    errors("get", "/api/users/me", &[503]),
-    errors("get", "/api/users/{id}", &[404, 503]),
-    errors("patch", "/api/users/{id}", &[400, 403, 404, 503]),
-    errors("delete", "/api/users/{id}", &[403, 404, 503]),
-    errors("post", "/api/users/token", &[401, 429, 503]),
-    errors("patch", "/api/users/me/password", &[400, 503]),
-    errors("post", "/api/users/forgot-password", &[429, 503]),
-    errors("post", "/api/users/reset-password", &[400, 429, 503]),
+    OperationErrors::new("post", "/api/users", &[400, 429, 503]),
+    OperationErrors::new("get", "/api/users/me", &[503]),
+    OperationErrors::new("get", "/api/users/{id}", &[404, 503]),
+    OperationErrors::new("patch", "/api/users/{id}", &[400, 403, 404, 503]),
+    OperationErrors::new("delete", "/api/users/{id}", &[403, 404, 503]),
+    OperationErrors::new("post", "/api/users/token", &[401, 429, 503]),
+    OperationErrors::new("patch", "/api/users/me/password", &[400, 503]),
+    OperationErrors::new("post", "/api/users/forgot-password", &[429, 503]),
+    OperationErrors::new("post", "/api/users/reset-password", &[400, 429, 503]),
 ];
 
 const USERNAME: &str = r#"{"minLength": 1, "maxLength": 50, "pattern": "^[^\\u0000]*$"}"#;

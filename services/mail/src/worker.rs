@@ -16,7 +16,7 @@ use std::{
 };
 
 use folio_shared::{
-    queue::{Delivery, MailConsumer},
+    queue::{Delivery, MailConsumer, MailJob},
     server::ShutdownSignal,
     telemetry::continue_trace,
 };
@@ -194,6 +194,21 @@ impl Worker {
         }
     }
 
+    /// Dead-letters a job that will never be sent, and records it as settled.
+    async fn give_up(
+        &self,
+        delivery: &Delivery,
+        job: &MailJob,
+        reason: &str,
+        attempts: u32,
+    ) -> RedisResult<()> {
+        self.consumer
+            .dead_letter(delivery, reason, attempts)
+            .await?;
+        self.outbox.settle(job.id).await;
+        Ok(())
+    }
+
     /// Sends one delivery and settles it (ack, dead letter, or retry later).
     async fn handle(
         &mut self,
@@ -216,11 +231,7 @@ impl Worker {
             Ok(message) => message,
             Err(err) => {
                 tracing::error!(job_id = %job.id, error = %err, "mail cannot be rendered; dead-lettered");
-                self.consumer
-                    .dead_letter(&delivery, &err.to_string(), 0)
-                    .await?;
-                self.outbox.settle(job.id).await;
-                return Ok(());
+                return self.give_up(&delivery, &job, &err.to_string(), 0).await;
             }
         };
         let span = tracing::info_span!(
@@ -256,21 +267,13 @@ impl Worker {
             Some(Err(SendError::Permanent(reason))) => {
                 tracing::warn!(job_id = %job.id, %reason, "mail rejected permanently; dead-lettered");
                 let attempts = self.consumer.record_attempt(&job).await?;
-                self.consumer
-                    .dead_letter(&delivery, &reason, attempts)
-                    .await?;
-                self.outbox.settle(job.id).await;
-                Ok(())
+                self.give_up(&delivery, &job, &reason, attempts).await
             }
             Some(Err(SendError::Transient(reason))) => {
                 let attempts = self.consumer.record_attempt(&job).await?;
                 if attempts >= self.max_attempts {
                     tracing::warn!(job_id = %job.id, attempts, %reason, "mail deferred too often; dead-lettered");
-                    self.consumer
-                        .dead_letter(&delivery, &reason, attempts)
-                        .await?;
-                    self.outbox.settle(job.id).await;
-                    return Ok(());
+                    return self.give_up(&delivery, &job, &reason, attempts).await;
                 }
                 let delay = retry_delay(attempts);
                 tracing::info!(job_id = %job.id, attempts, %reason, retry_in_s = delay.as_secs(), "mail deferred; will retry");

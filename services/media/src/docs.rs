@@ -6,16 +6,8 @@ use folio_shared::http::{ApiDocs, OperationErrors};
 /// Both operations read and write the user's row, so each may answer 503 while Postgres
 /// is unreachable; 413 (too large) comes with every body.
 const ERRORS: &[OperationErrors] = &[
-    OperationErrors {
-        method: "patch",
-        path: "/api/users/{id}/picture",
-        statuses: &[400, 403, 503],
-    },
-    OperationErrors {
-        method: "delete",
-        path: "/api/users/{id}/picture",
-        statuses: &[400, 403, 503],
-    },
+    OperationErrors::new("patch", "/api/users/{id}/picture", &[400, 403, 503]),
+    OperationErrors::new("delete", "/api/users/{id}/picture", &[400, 403, 503]),
 ];
 
 /// The media service's additions to its document.

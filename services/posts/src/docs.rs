@@ -5,27 +5,15 @@
 
 use folio_shared::http::{ApiDocs, FieldRules, OperationErrors, ParamRules};
 
-const fn errors(
-    method: &'static str,
-    path: &'static str,
-    statuses: &'static [u16],
-) -> OperationErrors {
-    OperationErrors {
-        method,
-        path,
-        statuses,
-    }
-}
-
 /// Every operation touches Postgres, so each may answer 503 while it is unreachable.
 const ERRORS: &[OperationErrors] = &[
-    errors("get", "/api/posts", &[503]),
-    errors("get", "/api/users/{id}/posts", &[404, 503]),
-    errors("post", "/api/posts", &[503]),
-    errors("get", "/api/posts/{id}", &[404, 503]),
-    errors("put", "/api/posts/{id}", &[403, 404, 503]),
-    errors("patch", "/api/posts/{id}", &[403, 404, 503]),
-    errors("delete", "/api/posts/{id}", &[403, 404, 503]),
+    OperationErrors::new("get", "/api/posts", &[503]),
+    OperationErrors::new("get", "/api/users/{id}/posts", &[404, 503]),
+    OperationErrors::new("post", "/api/posts", &[503]),
+    OperationErrors::new("get", "/api/posts/{id}", &[404, 503]),
+    OperationErrors::new("put", "/api/posts/{id}", &[403, 404, 503]),
+    OperationErrors::new("patch", "/api/posts/{id}", &[403, 404, 503]),
+    OperationErrors::new("delete", "/api/posts/{id}", &[403, 404, 503]),
 ];
 
 const TITLE: &str = r#"{"minLength": 1, "maxLength": 100, "pattern": "^[^\\u0000]*$"}"#;

@@ -21,6 +21,17 @@ pub struct OperationErrors {
     pub statuses: &'static [u16],
 }
 
+impl OperationErrors {
+    /// `method path` answers these statuses (usable in a `const` table).
+    pub const fn new(method: &'static str, path: &'static str, statuses: &'static [u16]) -> Self {
+        Self {
+            method,
+            path,
+            statuses,
+        }
+    }
+}
+
 /// JSON Schema keywords for one property of a request schema, as the validation module
 /// enforces them, e.g. `("CreatePost", "title", r#"{"minLength": 1, "maxLength": 100}"#)`.
 pub type FieldRules = (&'static str, &'static str, &'static str);

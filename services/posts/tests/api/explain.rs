@@ -42,7 +42,8 @@ async fn plan_of(client: &tokio_postgres::Client, sql: &str) -> Vec<(String, Str
     out
 }
 
-async fn seed_100k_posts(pg: &tokio_postgres::Client) {
+/// 10k users with 10 posts each, a minute apart; returns the first user's id.
+async fn seed_100k_posts(pg: &tokio_postgres::Client) -> i64 {
     pg.batch_execute(
         "insert into users (username, email, password_hash) \
            select 'user' || g, 'user' || g || '@example.com', 'x' from generate_series(1, 10000) g; \
@@ -53,18 +54,17 @@ async fn seed_100k_posts(pg: &tokio_postgres::Client) {
     )
     .await
     .unwrap();
+    pg.query_one("select min(id) from users", &[])
+        .await
+        .unwrap()
+        .get(0)
 }
 
 #[tokio::test]
 async fn feeds_walk_their_indexes_on_a_table_of_100k_posts() {
     let app = spawn_app().await;
     let pg = app.pg().await;
-    seed_100k_posts(&pg).await;
-    let user_id: i64 = pg
-        .query_one("select min(id) from users", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let user_id = seed_100k_posts(&pg).await;
 
     let feed = plan_of(
         &pg,
@@ -128,12 +128,7 @@ async fn feeds_walk_their_indexes_on_a_table_of_100k_posts() {
 async fn cursor_pages_enter_the_feed_indexes_at_the_cursor() {
     let app = spawn_app().await;
     let pg = app.pg().await;
-    seed_100k_posts(&pg).await;
-    let user_id: i64 = pg
-        .query_one("select min(id) from users", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let user_id = seed_100k_posts(&pg).await;
     // Half-way down the feed (posts are a minute apart, newest now).
     let cursor = "now() - interval '50000 minutes'";
 

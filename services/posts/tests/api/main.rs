@@ -1,7 +1,9 @@
 //! Integration tests of the posts service against real Postgres.
 
+mod cursors;
 mod explain;
 mod failures;
 mod feeds;
 mod helpers;
+mod input;
 mod posts;

@@ -1,0 +1,155 @@
+//! What a post's fields accept, and what they refuse with a 422 or 413.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{assert_detail, assert_invalid, spawn_app};
+
+#[tokio::test]
+async fn invalid_posts_are_422_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let cases = [
+        (
+            json!({"title": "", "content": "c"}),
+            ["body", "title"],
+            "String should have at least 1 character",
+        ),
+        (
+            json!({"title": "x".repeat(101), "content": "c"}),
+            ["body", "title"],
+            "String should have at most 100 characters",
+        ),
+        (
+            json!({"title": "t", "content": ""}),
+            ["body", "content"],
+            "String should have at least 1 character",
+        ),
+    ];
+    for (body, loc, msg) in cases {
+        assert_invalid(
+            app.send(Method::POST, "/api/posts", Some(&ann.token), Some(body))
+                .await,
+            &loc,
+            msg,
+        )
+        .await;
+    }
+    let missing = app
+        .send(
+            Method::POST,
+            "/api/posts",
+            Some(&ann.token),
+            Some(json!({"title": "t"})),
+        )
+        .await;
+    assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count_posts().await, 0);
+}
+
+#[tokio::test]
+async fn quotes_sql_html_and_emoji_round_trip_verbatim() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let title = r#"It's "quoted" 🎉 <b>bold</b>"#;
+    let content =
+        "'); drop table posts; --\n<script>alert(1)</script>\n\\ backslash é 🦀 \t tab \u{1F}";
+
+    let created = app.create_post(&ann, title, content).await;
+
+    let read = app.feed(&format!("/api/posts/{}", created["id"])).await;
+    assert_eq!(
+        (read["title"].as_str(), read["content"].as_str()),
+        (Some(title), Some(content))
+    );
+    assert_eq!(app.count_posts().await, 1);
+}
+
+#[tokio::test]
+async fn a_nul_character_is_422_not_a_database_error() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+
+    let response = app
+        .send(
+            Method::POST,
+            "/api/posts",
+            Some(&ann.token),
+            Some(json!({"title": "t", "content": "a\u{0}b"})),
+        )
+        .await;
+
+    assert_invalid(
+        response,
+        &["body", "content"],
+        "String should not contain NUL characters",
+    )
+    .await;
+    assert_eq!(app.count_posts().await, 0);
+}
+
+#[tokio::test]
+async fn a_number_or_boolean_where_text_belongs_is_422_and_writes_nothing() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let post = app.create_post(&ann, "title", "content").await;
+    let path = format!("/api/posts/{}", post["id"]);
+
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/api/posts",
+            json!({"title": 7, "content": "c"}),
+        ),
+        (
+            Method::POST,
+            "/api/posts",
+            json!({"title": "t", "content": false}),
+        ),
+        (
+            Method::PUT,
+            path.as_str(),
+            json!({"title": "t", "content": 1.5}),
+        ),
+        (Method::PATCH, path.as_str(), json!({"title": true})),
+    ] {
+        let response = app
+            .send(method.clone(), path, Some(&ann.token), Some(body.clone()))
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{method} {path} {body}"
+        );
+        let detail: Value = response.json().await.unwrap();
+        assert_eq!(detail["detail"][0]["loc"], json!(["body"]), "{detail}");
+    }
+    assert_eq!(app.count_posts().await, 1);
+    assert_eq!(app.feed(&path).await["title"], "title", "unchanged");
+}
+
+#[tokio::test]
+async fn a_one_mib_post_is_accepted_and_a_three_mib_body_is_413() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let mib = "a".repeat(1024 * 1024);
+
+    let created = app.create_post(&ann, "long read", &mib).await;
+    assert_eq!(created["content"].as_str().map(str::len), Some(1024 * 1024));
+
+    let huge = app
+        .send(
+            Method::POST,
+            "/api/posts",
+            Some(&ann.token),
+            Some(json!({"title": "too long", "content": "a".repeat(3 * 1024 * 1024)})),
+        )
+        .await;
+    assert_detail(
+        huge,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Request body too large",
+    )
+    .await;
+    assert_eq!(app.count_posts().await, 1);
+}
