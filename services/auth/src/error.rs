@@ -17,9 +17,13 @@ pub enum AuthError {
     /// 400: another account has this username (any letter case).
     #[error("username taken")]
     UsernameTaken,
-    /// 400: another account has this email (any letter case).
+    /// 400 on registration: another account has this email (any letter case).
     #[error("email taken")]
     EmailTaken,
+    /// 400 on a profile update: another account has this email. The FastAPI blog words
+    /// this clash differently from registration's, and its frontends show the text.
+    #[error("email already registered")]
+    EmailRegistered,
     /// 401: unknown email or wrong password (the same answer for both).
     #[error("incorrect email or password")]
     IncorrectCredentials,
@@ -50,11 +54,20 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    /// Maps a unique violation on the users table to its 400; other errors pass through.
-    pub fn from_user_write(err: DbError) -> Self {
+    /// Maps a unique violation of a registration to its 400; other errors pass through.
+    pub fn from_registration(err: DbError) -> Self {
+        Self::from_unique_violation(err, AuthError::EmailTaken)
+    }
+
+    /// Maps a unique violation of a profile update to its 400; other errors pass through.
+    pub fn from_profile_update(err: DbError) -> Self {
+        Self::from_unique_violation(err, AuthError::EmailRegistered)
+    }
+
+    fn from_unique_violation(err: DbError, email_taken: AuthError) -> Self {
         match err.unique_violation() {
             Some("users_username_lower_key") => AuthError::UsernameTaken,
-            Some("users_email_lower_key") => AuthError::EmailTaken,
+            Some("users_email_lower_key") => email_taken,
             _ => AuthError::Database(err),
         }
     }
@@ -65,9 +78,11 @@ impl ResponseError for AuthError {
         use AuthError::*;
         match self {
             Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            UsernameTaken | EmailTaken | CurrentPasswordIncorrect | InvalidResetToken => {
-                StatusCode::BAD_REQUEST
-            }
+            UsernameTaken
+            | EmailTaken
+            | EmailRegistered
+            | CurrentPasswordIncorrect
+            | InvalidResetToken => StatusCode::BAD_REQUEST,
             IncorrectCredentials => StatusCode::UNAUTHORIZED,
             UserNotFound => StatusCode::NOT_FOUND,
             NotAuthorizedToUpdate | NotAuthorizedToDelete => StatusCode::FORBIDDEN,
@@ -84,6 +99,7 @@ impl ResponseError for AuthError {
             Validation(errors) => errors.as_response(),
             UsernameTaken => detail(StatusCode::BAD_REQUEST, "Username already exists"),
             EmailTaken => detail(StatusCode::BAD_REQUEST, "Email already exists"),
+            EmailRegistered => detail(StatusCode::BAD_REQUEST, "Email already registered"),
             IncorrectCredentials => detail(StatusCode::UNAUTHORIZED, "Incorrect email or password"),
             CurrentPasswordIncorrect => {
                 detail(StatusCode::BAD_REQUEST, "Current password is incorrect")

@@ -72,8 +72,22 @@ enum ResetPasswordResponse {
 }
 
 /// Said whether or not the email has an account, so the answer reveals nothing.
+/// The FastAPI blog's words, which its frontends may show as they are.
 pub const FORGOT_MESSAGE: &str =
-    "If an account with that email exists, a password reset link has been sent.";
+    "If an account exists with this email, you will receive password reset instructions.";
+
+/// The FastAPI blog's answer to a successful reset.
+pub const RESET_MESSAGE: &str =
+    "Password reset successfully. You can now log in with your new password.";
+
+// Every forgot-password request runs it, for a known email or not: expired tokens of
+// anyone go (nothing else ever reads them), and so do the asking user's live ones, so
+// only the newest link works, as in the FastAPI blog. `$1` is null for an unknown email.
+// The table holds at most the live links of the last hour, so the scan stays small.
+const VOID_RESET_TOKENS: Sql = Sql::new(
+    "delete from password_reset_tokens where user_id = $1 or expires_at <= now()",
+    &[Type::INT8],
+);
 
 const INSERT_RESET_TOKEN: Sql = Sql::new(
     "insert into password_reset_tokens (user_id, token_hash, expires_at) values ($1, $2, $3)",
@@ -149,6 +163,9 @@ impl PasswordResetApi {
             );
             let expires_at = chrono::Utc::now() + self.state.reset_ttl;
             let tx = conn.transaction().await.map_err(AuthError::from)?;
+            tx.execute(&VOID_RESET_TOKENS, &[&Some(account.id)])
+                .await
+                .map_err(AuthError::from)?;
             tx.execute(
                 &INSERT_RESET_TOKEN,
                 &[&account.id, &token_hash(&token), &expires_at],
@@ -163,6 +180,10 @@ impl PasswordResetApi {
             let state = self.state.clone();
             tokio::spawn(async move { state.publish_mail(&job).await }.in_current_span());
             tracing::info!(user_id = account.id, "password reset requested");
+        } else {
+            conn.execute(&VOID_RESET_TOKENS, &[&None::<i64>])
+                .await
+                .map_err(AuthError::from)?;
         }
         Ok(ForgotPasswordResponse::Accepted(Json(Message {
             message: FORGOT_MESSAGE.to_owned(),
@@ -227,7 +248,7 @@ impl PasswordResetApi {
         }
         tracing::info!(user_id, "password reset");
         Ok(ResetPasswordResponse::Ok(Json(Message {
-            message: "Password has been reset successfully".to_owned(),
+            message: RESET_MESSAGE.to_owned(),
         })))
     }
 }

@@ -150,7 +150,7 @@ impl UsersApi {
         let row = conn
             .query_opt(&INSERT_USER, &[&username, &email, &hash])
             .await
-            .map_err(AuthError::from_user_write)?
+            .map_err(AuthError::from_registration)?
             .ok_or_else(|| AuthError::Internal(anyhow::anyhow!("insert returned no row")))?;
         let user = UserRow::from_row(&row);
         tracing::info!(user_id = user.id, "user registered");
@@ -211,7 +211,7 @@ impl UsersApi {
         let row = conn
             .query_opt(&UPDATE_USER, &[&id.0, &username, &email])
             .await
-            .map_err(AuthError::from_user_write)?
+            .map_err(AuthError::from_profile_update)?
             .ok_or(AuthError::UserNotFound)?;
         Ok(UpdateUserResponse::Ok(Json(
             self.state.urls.private(&UserRow::from_row(&row)),

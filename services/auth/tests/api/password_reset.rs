@@ -4,8 +4,11 @@ use sha2::{Digest, Sha256};
 
 use crate::helpers::{PASSWORD, TestApp, assert_detail, assert_invalid, spawn_app, spawn_app_with};
 
+// The FastAPI blog's exact texts: its frontends show them.
 const FORGOT_MESSAGE: &str =
-    "If an account with that email exists, a password reset link has been sent.";
+    "If an account exists with this email, you will receive password reset instructions.";
+const RESET_MESSAGE: &str =
+    "Password reset successfully. You can now log in with your new password.";
 
 async fn forgot(app: &TestApp, email: &str) -> reqwest::Response {
     app.send_json(
@@ -84,7 +87,7 @@ async fn forgot_password_queues_a_reset_mail_with_a_working_link() {
     assert_eq!(done.status(), StatusCode::OK);
     assert_eq!(
         done.json::<Value>().await.unwrap(),
-        json!({"message": "Password has been reset successfully"})
+        json!({"message": RESET_MESSAGE})
     );
     assert_eq!(
         app.login(&ann.email, "my new password").await.status(),
@@ -246,21 +249,98 @@ async fn an_unknown_token_is_400_and_a_short_password_422() {
 }
 
 #[tokio::test]
-async fn a_new_reset_clears_every_other_pending_token_of_the_user() {
+async fn a_new_forgot_password_request_voids_the_earlier_link_at_once() {
     let app = spawn_app().await;
-    app.user("ann").await;
+    let ann = app.user("ann").await;
     forgot(&app, "ann@example.com").await;
     let first = mailed_token(&app).await;
     forgot(&app, "ann@example.com").await;
     let second = mailed_token(&app).await;
 
+    assert_detail(
+        reset(&app, &first, "another password").await,
+        StatusCode::BAD_REQUEST,
+        "Invalid or expired reset token",
+    )
+    .await;
+    assert_eq!(
+        app.count("select count(*) from password_reset_tokens")
+            .await,
+        1,
+        "only the newest link is stored"
+    );
     assert_eq!(
         reset(&app, &second, "my new password").await.status(),
         StatusCode::OK
     );
+    assert_eq!(
+        app.login(&ann.email, "my new password").await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn forgot_password_purges_expired_tokens_of_every_user_and_keeps_others_live_ones() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
+    let pg = app.pg().await;
+    for (user, token, expires) in [
+        (ann.id, "ann-expired", "now() - interval '1 minute'"),
+        (bob.id, "bob-expired", "now() - interval '2 hours'"),
+        (bob.id, "bob-live", "now() + interval '1 hour'"),
+    ] {
+        pg.execute(
+            &format!(
+                "insert into password_reset_tokens (user_id, token_hash, expires_at) values ($1, $2, {expires})"
+            ),
+            &[&user, &hex::encode(Sha256::digest(token.as_bytes()))],
+        )
+        .await
+        .unwrap();
+    }
+
+    // Whether the email has an account or not, the expired rows go.
+    forgot(&app, "nobody@example.com").await;
+
+    let left: Vec<String> = pg
+        .query("select token_hash::text from password_reset_tokens", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(
+        left,
+        [hex::encode(Sha256::digest("bob-live".as_bytes()))],
+        "bob's live link survives someone else's request"
+    );
+}
+
+#[tokio::test]
+async fn a_successful_reset_deletes_every_other_token_of_the_user() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    forgot(&app, "ann@example.com").await;
+    let mailed = mailed_token(&app).await;
+    // A second live link, as a database adopted from the FastAPI blog may hold.
+    let other = "another-live-token";
+    app.pg()
+        .await
+        .execute(
+            "insert into password_reset_tokens (user_id, token_hash, expires_at) values ($1, $2, now() + interval '1 hour')",
+            &[&ann.id, &hex::encode(Sha256::digest(other.as_bytes()))],
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(
+        reset(&app, &mailed, "my new password").await.status(),
+        StatusCode::OK
+    );
 
     assert_detail(
-        reset(&app, &first, "another password").await,
+        reset(&app, other, "another password").await,
         StatusCode::BAD_REQUEST,
         "Invalid or expired reset token",
     )

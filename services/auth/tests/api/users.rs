@@ -135,7 +135,8 @@ async fn updating_to_a_taken_name_or_email_in_another_case_is_400_and_changes_no
             json!({"email": "Bob@Example.com"}),
         )
         .await;
-    assert_detail(email, StatusCode::BAD_REQUEST, "Email already exists").await;
+    // The FastAPI blog's words for this clash; registration says "Email already exists".
+    assert_detail(email, StatusCode::BAD_REQUEST, "Email already registered").await;
 
     let me: Value = app
         .get("/api/users/me", Some(&ann.token))
