@@ -29,6 +29,7 @@ PG_PORT = 25432
 REDIS_PORT = 26379
 SMTP_PORT = 28025
 AUTH_PORT, POSTS_PORT, MEDIA_PORT, MAIL_PORT = 28080, 28081, 28082, 28083
+GATEWAY_PORT = 28000
 DATABASE = "folio"
 
 
@@ -193,6 +194,44 @@ class Service:
                 self.proc.wait()
 
 
+class Gateway:
+    """Caddy with the real gateway Caddyfile in front of the services, for the scenarios that
+    must see what a client of the public URL sees (a 502 there is the gateway's doing)."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        state = self.workdir / "caddy"
+        (state / "web").mkdir(parents=True, exist_ok=True)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": os.environ.get("HOME", "/root"),
+            "XDG_CONFIG_HOME": str(state),
+            "XDG_DATA_HOME": str(state),
+            "GATEWAY_PORT": str(GATEWAY_PORT),
+            "WEB_ROOT": str(state / "web"),
+            "AUTH_UPSTREAM": f"127.0.0.1:{AUTH_PORT}",
+            "POSTS_UPSTREAM": f"127.0.0.1:{POSTS_PORT}",
+            "MEDIA_UPSTREAM": f"127.0.0.1:{MEDIA_PORT}",
+        }
+        with (self.workdir / "gateway.log").open("ab") as log:
+            self.proc = subprocess.Popen(
+                ["caddy", "run", "--config", str(ROOT / "infra/gateway/Caddyfile"), "--adapter", "caddyfile"],
+                env=env, stdout=log, stderr=log,
+            )
+        wait_until(lambda: http_status(GATEWAY_PORT, "/api/posts?limit=1") == 200, 30, "gateway routing")
+
+    def url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{GATEWAY_PORT}{path}"
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
 class Stack:
     """Everything above, started in dependency order and stopped in reverse."""
 
@@ -224,6 +263,7 @@ class Stack:
             for name, port in [("folio-auth", AUTH_PORT), ("folio-posts", POSTS_PORT), ("folio-media", MEDIA_PORT), ("folio-mail", MAIL_PORT)]
         }
         self.services["folio-media"].env["MEDIA_PUBLIC_URL"] = f"http://127.0.0.1:{MEDIA_PORT}/media"
+        self.gateway = Gateway(self.workdir)
 
     @property
     def auth(self) -> Service:
@@ -242,7 +282,7 @@ class Stack:
         return self.services["folio-mail"]
 
     def start(self) -> None:
-        taken = [p for p in (PG_PORT, REDIS_PORT, SMTP_PORT, AUTH_PORT, POSTS_PORT, MEDIA_PORT, MAIL_PORT) if port_open(p)]
+        taken = [p for p in (PG_PORT, REDIS_PORT, SMTP_PORT, AUTH_PORT, POSTS_PORT, MEDIA_PORT, MAIL_PORT, GATEWAY_PORT) if port_open(p)]
         if taken:
             raise RuntimeError(f"ports already in use (another resilience run?): {taken}")
         self.postgres.init()
@@ -253,8 +293,10 @@ class Stack:
         # auth first: it creates the development signing key the others then read.
         for service in self.services.values():
             service.start()
+        self.gateway.start()
 
     def stop(self) -> None:
+        self.gateway.stop()
         for service in self.services.values():
             service.terminate()
         self.smtp.stop()

@@ -19,6 +19,8 @@ if ! cmp -s resilience/requirements.txt "$stamp" 2>/dev/null; then
   cp resilience/requirements.txt "$stamp"
 fi
 
+# The gateway scenarios run the real Caddyfile.
+scripts/install-web-deps.sh caddy
 for tool in redis-server psql; do
   command -v "$tool" >/dev/null || { echo "ERROR: $tool is needed (Debian: redis-server, postgresql-client)" >&2; exit 1; }
 done

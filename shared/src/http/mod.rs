@@ -1,12 +1,14 @@
 //! The HTTP layer every Folio API is wrapped in, so each service only writes endpoints.
 //!
-//! [`wrap_api`] applies, outermost first: request tracing, security headers and
+//! [`wrap_api`] applies, outermost first: request tracing, draining what a handler left
+//! of the request body (so an early answer reaches a proxy intact), security headers and
 //! `Cache-Control`, CORS, error bodies (`{"detail": ...}` and FastAPI-shaped 422s), and
 //! the request body limit.
 
 mod allow;
 mod body_limit;
 mod cors;
+mod drain;
 mod errors;
 mod headers;
 mod openapi;
@@ -17,6 +19,7 @@ pub use self::{
     allow::AllowHeader,
     body_limit::BodyLimit,
     cors::Cors,
+    drain::{DRAIN_MAX_BYTES, DRAIN_MAX_TIME, DrainUnreadBody},
     errors::{
         Detail, database_error_response, detail_response, internal_error_response,
         unavailable_response, unexpected_error_response,
@@ -81,6 +84,7 @@ where
         .around(errors::render_errors)
         .with(Cors::new(options.allowed_origins))
         .with(SecurityHeaders)
+        .with(DrainUnreadBody)
         .with(RequestTracing)
         .map_to_response()
 }
