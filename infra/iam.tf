@@ -37,7 +37,7 @@ resource "google_storage_bucket_iam_member" "media_writes_pictures" {
   member = google_service_account.workload["media"].member
 }
 
-# Deleting an account deletes its picture (design.md); auth gets that one permission.
+# Deleting an account deletes its picture (docs/api.md); auth gets that one permission.
 resource "google_project_iam_custom_role" "picture_deleter" {
   role_id     = "folioPictureDeleter"
   title       = "Folio picture deleter"

@@ -1,5 +1,5 @@
 # Optional (enable_load_balancer): one HTTPS origin in front of everything, routed as
-# design.md's "Runtime picture" says, instead of Firebase Hosting:
+# the gateway's routing (infra/gateway/Caddyfile) says, instead of Firebase Hosting:
 #   /api/users/{id}/posts, /api/posts*   -> posts
 #   /api/users/{id}/picture              -> media
 #   /api/users*, /.well-known/jwks.json  -> auth

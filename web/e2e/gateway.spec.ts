@@ -1,4 +1,4 @@
-// The gateway's side of the contract: routing per design.md's runtime picture, security
+// The gateway's side of the contract: routing per the routes in docs/api.md, security
 // and cache headers on the frontend, JSON errors for the API.
 
 import { expect, test } from './support/fixtures';

@@ -1,4 +1,4 @@
-// The API's shapes (design.md, "HTTP API"), as the frontend reads them.
+// The API's shapes (docs/api.md), as the frontend reads them.
 
 export interface UserPublic {
   id: number;

@@ -1,4 +1,4 @@
-//! Typed settings read once from the environment, with the defaults of the design.
+//! Typed settings read once from the environment, with the defaults of `docs/configuration.md`.
 //!
 //! In development a `.env` file in the working directory is read first (never in
 //! production). A missing or malformed value stops start-up with one line that names the

@@ -1,4 +1,4 @@
-//! The security headers of the design on every response (errors and 404s included), and
+//! The security headers of `docs/api.md` on every response (errors and 404s included), and
 //! `Cache-Control: no-store` on API JSON.
 
 use poem::{
@@ -6,7 +6,7 @@ use poem::{
     http::{HeaderMap, HeaderValue, header},
 };
 
-/// Middleware setting the design's security headers.
+/// Middleware setting the security headers of `docs/api.md`.
 pub struct SecurityHeaders;
 
 impl<E: Endpoint> Middleware<E> for SecurityHeaders {

@@ -1,4 +1,4 @@
-//! The mail queue: jobs on the Redis stream `{prefix}:mail` (design: `folio:mail`), backed
+//! The mail queue: jobs on the Redis stream `{prefix}:mail` (`folio:mail` in production; `docs/data.md`), backed
 //! by the `mail_outbox` table so that nothing is lost while Redis is down.
 //!
 //! - [`producer`]: auth writes the job to `mail_outbox` in the same transaction as the
