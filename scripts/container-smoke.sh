@@ -75,7 +75,7 @@ wait_healthy() { # port name pid
 }
 
 psql "$admin_url" -qc "create database $db" >/dev/null
-psql "$db_url" -q -v ON_ERROR_STOP=1 -f shared/tests/infra/fastapi_blog.sql >/dev/null
+psql "$db_url" -q -v ON_ERROR_STOP=1 -f shared/tests/infra/fastapi_blog.sql -f shared/tests/infra/fastapi_blog_add_likes.sql >/dev/null
 migrated="$(as_container APP_ENV=production "DATABASE_DIRECT_URL=$db_url" -- "$work/bin/migrate" 2>&1)" \
   || fail "migrate: $migrated"
 echo "$migrated" | sed 's/^/  /'

@@ -6,8 +6,10 @@
 //! their own, Folio's migrations up to [`ADOPTED_THROUGH`] create the new tables, the rows
 //! are copied (emails lowercased, timestamps made UTC-aware), the identity sequences are
 //! moved past the copied ids, refinery's history records those migrations as applied (so
-//! later ones run as usual), and the old tables are dropped. Anything unexpected refuses
-//! with one line before a thing is changed, or rolls the whole transaction back.
+//! later ones run as usual), and the old tables are dropped, with the columns Folio has
+//! no place for (the course's `posts.likes`) once they are known to hold only their
+//! default. Anything unexpected refuses with one line before a thing is changed, or rolls
+//! the whole transaction back.
 
 use anyhow::{Context, anyhow, bail};
 use refinery::Migration;
@@ -125,6 +127,7 @@ async fn adopt(
     .map_err(without_row_data)
     .context("locking the old tables (is the FastAPI blog still running?)")?;
     checks::case_insensitive_uniqueness(tx).await?;
+    checks::unused_columns_hold_only_defaults(tx, &shape).await?;
 
     tx.batch_execute(&format!("create schema {LEGACY_SCHEMA}"))
         .await?;

@@ -1,12 +1,23 @@
-//! `migrate` on a database made by the FastAPI blog: adopted with every row kept, or
-//! refused with one line and nothing changed. The login with an old password through the
-//! real auth binary is in scripts/container-smoke.sh, on the same fixture.
+//! `migrate` on a database made by the FastAPI blog, at each of the course's Alembic
+//! revisions: adopted with every row kept, or refused with one line and nothing changed.
+//! The login with an old password through the real auth binary is in
+//! scripts/container-smoke.sh, on the first revision's fixture.
 
 use folio_shared::{db::connect_one, migrate, test_utils::TestDb};
 use tokio_postgres::Client;
 
-/// The FastAPI blog's schema and rows (see the file's header).
+/// The course's database at its first Alembic revision, with rows (see the file's header).
 const FASTAPI_BLOG: &str = include_str!("fastapi_blog.sql");
+/// The course's second revision, "add likes to posts", run on the first.
+const ADD_LIKES: &str = include_str!("fastapi_blog_add_likes.sql");
+
+/// The course's database at each of its Alembic revisions, named for the failure messages.
+fn revisions() -> [(&'static str, String); 2] {
+    [
+        ("initial schema", FASTAPI_BLOG.to_owned()),
+        ("add likes to posts", format!("{FASTAPI_BLOG}\n{ADD_LIKES}")),
+    ]
+}
 
 /// A database holding only what `sql` creates.
 async fn database_with(sql: &str) -> (TestDb, Client) {
@@ -51,57 +62,88 @@ const POSTS: &str = "select id::text, title, content, user_id::text, \
 const TOKENS: &str = "select id::text, user_id::text, token_hash, expires_at::text \
                       from password_reset_tokens order by id";
 
+/// What auth's login reads for an email (services/auth/src/repo.rs): the hash it verifies
+/// the password against, and the version its tokens carry.
+const LOGIN_LOOKUP: &str = "select password_hash, token_version::text from users \
+                            where lower(email) = lower('ada@example.com')";
+
 #[tokio::test]
-async fn a_fastapi_blog_database_is_adopted_with_every_row_id_and_hash_kept() {
-    let (db, client) = database_with(FASTAPI_BLOG).await;
-    let (users, posts, tokens) = (
-        rows(&client, USERS).await,
-        rows(&client, POSTS).await,
-        rows(&client, TOKENS).await,
-    );
+async fn a_course_database_at_either_revision_is_adopted_with_every_row_id_and_hash_kept() {
+    for (revision, sql) in revisions() {
+        let (db, client) = database_with(&sql).await;
+        let (users, posts, tokens) = (
+            rows(&client, USERS).await,
+            rows(&client, POSTS).await,
+            rows(&client, TOKENS).await,
+        );
+        let ada_hash = rows(&client, "select password_hash from users where id = 1").await;
 
-    let outcome = migrate::apply(db.url()).await.unwrap();
+        let outcome = migrate::apply(db.url()).await.unwrap();
 
-    let adopted = outcome.adopted.expect("the blog database is adopted");
-    assert_eq!(
-        (adopted.users, adopted.posts, adopted.reset_tokens),
-        (3, 4, 1)
-    );
-    assert_eq!(adopted.unverifiable_hashes, 0);
-    assert_eq!(rows(&client, USERS).await, users);
-    assert_eq!(rows(&client, POSTS).await, posts);
-    assert_eq!(rows(&client, TOKENS).await, tokens);
-    // Emails are stored lowercased, as auth stores and looks them up.
-    let carol = rows(&client, "select email from users where id = 5").await;
-    assert_eq!(carol[0][0].as_deref(), Some("carol@example.com"));
-    let old_tables: Vec<String> = tables(&client)
-        .await
-        .into_iter()
-        .filter(|t| t.contains("alembic") || t.starts_with("fastapi_blog_legacy"))
-        .collect();
-    assert!(old_tables.is_empty(), "left behind: {old_tables:?}");
+        let adopted = outcome.adopted.expect(revision);
+        assert_eq!(
+            (adopted.users, adopted.posts, adopted.reset_tokens),
+            (3, 4, 1),
+            "{revision}"
+        );
+        assert_eq!(adopted.unverifiable_hashes, 0, "{revision}");
+        assert_eq!(rows(&client, USERS).await, users, "{revision}");
+        assert_eq!(rows(&client, POSTS).await, posts, "{revision}");
+        assert_eq!(rows(&client, TOKENS).await, tokens, "{revision}");
+        // Ada logs in with "course password 1": her email finds the pwdlib hash the blog
+        // made, which auth verifies (services/auth/tests/api/login.rs, and
+        // scripts/container-smoke.sh through the real binary).
+        assert_eq!(
+            rows(&client, LOGIN_LOOKUP).await,
+            vec![vec![ada_hash[0][0].clone(), Some("0".into())]],
+            "{revision}"
+        );
+        // Emails are stored lowercased, as auth stores and looks them up.
+        let carol = rows(&client, "select email from users where id = 5").await;
+        assert_eq!(carol[0][0].as_deref(), Some("carol@example.com"));
+        let old_tables: Vec<String> = tables(&client)
+            .await
+            .into_iter()
+            .filter(|t| t.contains("alembic") || t.starts_with("fastapi_blog_legacy"))
+            .collect();
+        assert!(
+            old_tables.is_empty(),
+            "{revision}: left behind: {old_tables:?}"
+        );
+    }
 }
+
+/// What must be the same in an adopted database as in a fresh one: the migration
+/// history, every column (so `posts.likes` is gone with the old table) and every index.
+const SCHEMA: [&str; 3] = [
+    "select version::text, name, checksum from refinery_schema_history order by 1",
+    "select concat_ws(' ', table_name, column_name, data_type, is_nullable, column_default, \
+     is_identity, character_maximum_length) \
+     from information_schema.columns where table_schema = 'public' order by 1",
+    "select indexname, indexdef from pg_indexes where schemaname = 'public' order by 1",
+];
 
 #[tokio::test]
 async fn an_adopted_database_has_folios_exact_schema_and_history() {
-    let (blog_db, blog) = database_with(FASTAPI_BLOG).await;
     let fresh_db = TestDb::create().await;
     let fresh = connect_one(fresh_db.url()).await.unwrap();
+    for (revision, sql) in revisions() {
+        let (blog_db, blog) = database_with(&sql).await;
 
-    let applied = migrate::apply(blog_db.url()).await.unwrap().applied;
+        let applied = migrate::apply(blog_db.url()).await.unwrap().applied;
 
-    let names = "select version::text, name, checksum from refinery_schema_history order by 1";
-    assert_eq!(rows(&blog, names).await, rows(&fresh, names).await);
-    assert_eq!(applied.len(), rows(&fresh, names).await.len());
-    let columns = "select concat_ws(' ', table_name, column_name, data_type, is_nullable, \
-                   column_default, is_identity, character_maximum_length) \
-                   from information_schema.columns where table_schema = 'public' order by 1";
-    assert_eq!(rows(&blog, columns).await, rows(&fresh, columns).await);
-    let indexes = "select indexname, indexdef from pg_indexes where schemaname = 'public' \
-                   order by 1";
-    assert_eq!(rows(&blog, indexes).await, rows(&fresh, indexes).await);
-    // Later runs go on as on any Folio database.
-    assert!(migrate::run(blog_db.url()).await.unwrap().is_empty());
+        let history = rows(&fresh, SCHEMA[0]).await;
+        assert_eq!(applied.len(), history.len(), "{revision}");
+        for query in SCHEMA {
+            let (adopted, expected) = (rows(&blog, query).await, rows(&fresh, query).await);
+            assert_eq!(adopted, expected, "{revision}: {query}");
+        }
+        // Later runs go on as on any Folio database.
+        assert!(
+            migrate::run(blog_db.url()).await.unwrap().is_empty(),
+            "{revision}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -194,26 +236,83 @@ async fn an_older_blog_database_is_adopted_with_naive_times_read_as_utc() {
     );
 }
 
-/// Runs migrate on a database that must be refused and checks the error names `reason`
-/// on one line and that the database is exactly as it was.
-async fn assert_refused(sql: &str, reason: &str) {
+/// Every column of every table, and the rows of `also`: what a refusal must leave as it was.
+async fn snapshot(client: &Client, also: &str) -> Vec<Vec<Option<String>>> {
+    let mut all = rows(
+        client,
+        "select table_schema || '.' || table_name || '.' || column_name \
+         from information_schema.columns \
+         where table_schema not in ('pg_catalog', 'information_schema') order by 1",
+    )
+    .await;
+    all.extend(rows(client, also).await);
+    all
+}
+
+/// Runs migrate on a database that must be refused, checks that the database (down to
+/// the rows of `also`) is exactly as it was, and returns the error's one line.
+async fn refusal(sql: &str, also: &str) -> String {
     let (db, client) = database_with(sql).await;
-    let before = (
-        tables(&client).await,
-        rows(&client, "select count(*)::text from users").await,
-    );
+    let before = snapshot(&client, also).await;
 
     let err = migrate::apply(db.url()).await.unwrap_err();
 
     let line = format!("{err:#}");
+    assert!(!line.contains('\n'), "one line: {line}");
+    assert_eq!(snapshot(&client, also).await, before, "{line}");
+    line
+}
+
+/// A refusal whose line names `reason` and says that nothing changed.
+async fn assert_refused(sql: &str, reason: &str) {
+    let line = refusal(sql, "select count(*)::text from users").await;
     assert!(line.contains(reason), "{line}");
     assert!(line.contains("nothing was changed"), "{line}");
-    assert!(!line.contains('\n'), "one line: {line}");
-    let after = (
-        tables(&client).await,
-        rows(&client, "select count(*)::text from users").await,
-    );
-    assert_eq!(after, before);
+}
+
+#[tokio::test]
+async fn a_like_other_than_0_is_refused_rather_than_lost() {
+    let cases = [
+        ("update posts set likes = 3 where id in (2, 7)", "2 rows"),
+        ("update posts set likes = -1 where id = 4", "1 row"),
+    ];
+    for (likes, held) in cases {
+        let sql = format!("{FASTAPI_BLOG}\n{ADD_LIKES}\n{likes}");
+
+        let line = refusal(&sql, "select id::text, likes::text from posts order by id").await;
+
+        assert_eq!(
+            line,
+            format!(
+                "cannot adopt the FastAPI blog database (nothing was changed): column \
+                 `posts.likes` holds a value other than 0 in {held}, which adopting would \
+                 lose (Folio has no such column); save them elsewhere and set them to 0 first"
+            ),
+            "{likes}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_likes_column_the_course_never_made_is_refused_as_any_unknown_column() {
+    let cases = [
+        (
+            "alter table users add column likes integer not null default 0",
+            "users.likes",
+        ),
+        (
+            "alter table posts add column likes text not null default '0'",
+            "posts.likes",
+        ),
+    ];
+    for (column, name) in cases {
+        let sql = format!("{FASTAPI_BLOG}; {column}");
+        assert_refused(
+            &sql,
+            &format!("column `{name}` is not part of the FastAPI blog's schema and would be lost"),
+        )
+        .await;
+    }
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
--- A database as the FastAPI blog of the course leaves it: the tables its SQLAlchemy models
--- and Alembic migrations create, with a few rows. Used by the adoption tests
+-- A database as the FastAPI blog of the course leaves it at its first Alembic revision (the
+-- initial schema): the tables its SQLAlchemy models create, with a few rows. The second
+-- revision is fastapi_blog_add_likes.sql. Used by the adoption tests
 -- (shared/tests/infra/adopt.rs) and by scripts/container-smoke.sh, which logs in to the
 -- real auth binary with the old password after `migrate` adopted it.
 -- Ada's hash is what the blog's pwdlib (Argon2id, m=65536 t=3 p=4) made of

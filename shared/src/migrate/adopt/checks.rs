@@ -1,6 +1,7 @@
 //! What adoption checks before it changes anything: that the tables are the FastAPI
-//! blog's (no column would be lost, none is missing), and that the rows fit Folio's
-//! constraints. Each refusal is one line saying what to fix.
+//! blog's (no column would be lost, none is missing), that a column Folio has no place
+//! for holds nothing but its default, and that the rows fit Folio's constraints. Each
+//! refusal is one line saying what to fix.
 
 use std::collections::HashMap;
 
@@ -12,28 +13,51 @@ struct LegacyTable {
     name: &'static str,
     required: &'static [&'static str],
     optional: &'static [&'static str],
+    /// Columns some versions have and Folio has no place for: dropped with the old table.
+    unused: &'static [UnusedColumn],
+}
+
+/// A column of the blog's that Folio drops, which is safe only while every row holds the
+/// default the blog itself wrote: then nothing is lost.
+struct UnusedColumn {
+    name: &'static str,
+    /// As `information_schema.columns.data_type` spells it; a column of the same name
+    /// and another type is not the course's, and is refused as any unknown column.
+    data_type: &'static str,
+    /// The default, as a SQL literal.
+    default: &'static str,
 }
 
 const USERS: LegacyTable = LegacyTable {
     name: "users",
     required: &["id", "username", "email", "password_hash"],
     optional: &["image_file"],
+    unused: &[],
 };
 const POSTS: LegacyTable = LegacyTable {
     name: "posts",
     required: &["id", "title", "content", "user_id", "date_posted"],
     optional: &[],
+    // The course's chapter on Alembic adds it ("add likes to posts") and the API never
+    // uses it, so a course database at head has it, all zeros; some copies drop it again.
+    unused: &[UnusedColumn {
+        name: "likes",
+        data_type: "integer",
+        default: "0",
+    }],
 };
 /// Added by a later lesson of the course: an older database has no such table.
 const RESET_TOKENS: LegacyTable = LegacyTable {
     name: "password_reset_tokens",
     required: &["id", "user_id", "token_hash", "expires_at"],
     optional: &["created_at"],
+    unused: &[],
 };
 const ALEMBIC: LegacyTable = LegacyTable {
     name: "alembic_version",
     required: &["version_num"],
     optional: &[],
+    unused: &[],
 };
 
 /// The tables and columns found, as far as the copy needs to know.
@@ -44,6 +68,8 @@ pub(super) struct Shape {
     pub users_have_image_file: bool,
     /// `None` without a reset-token table, else whether it has `created_at`.
     pub tokens_created_at: Option<bool>,
+    /// The unused columns present, with their table.
+    unused: Vec<(&'static str, &'static UnusedColumn)>,
 }
 
 impl Shape {
@@ -106,6 +132,7 @@ pub(super) async fn shape(tx: &Transaction<'_>, tables: &[String]) -> anyhow::Re
         })
         .collect();
     let has_tokens = tables.iter().any(|t| t == RESET_TOKENS.name);
+    let mut unused = Vec::new();
     for table in known {
         let present = tables.iter().any(|t| t == table.name);
         if !present && table.name != RESET_TOKENS.name {
@@ -116,6 +143,13 @@ pub(super) async fn shape(tx: &Transaction<'_>, tables: &[String]) -> anyhow::Re
         }
         if present {
             check_columns(table, &types)?;
+            unused.extend(
+                table
+                    .unused
+                    .iter()
+                    .filter(|c| is_unused(table, c.name, &types))
+                    .map(|c| (table.name, c)),
+            );
         }
     }
     Ok(Shape {
@@ -123,6 +157,7 @@ pub(super) async fn shape(tx: &Transaction<'_>, tables: &[String]) -> anyhow::Re
         tokens_created_at: has_tokens
             .then(|| types.contains_key("password_reset_tokens.created_at")),
         types,
+        unused,
     })
 }
 
@@ -140,8 +175,49 @@ fn check_columns(table: &LegacyTable, types: &HashMap<String, String>) -> anyhow
         let Some(column) = key.strip_prefix(&prefix) else {
             continue;
         };
-        if !table.required.contains(&column) && !table.optional.contains(&column) {
+        if !table.required.contains(&column)
+            && !table.optional.contains(&column)
+            && !is_unused(table, column, types)
+        {
             bail!("column `{key}` is not part of the FastAPI blog's schema and would be lost");
+        }
+    }
+    Ok(())
+}
+
+/// Whether `column` is one of the table's unused columns, with the type the blog gave it.
+fn is_unused(table: &LegacyTable, column: &str, types: &HashMap<String, String>) -> bool {
+    table.unused.iter().any(|c| {
+        c.name == column
+            && types
+                .get(&format!("{}.{column}", table.name))
+                .map(String::as_str)
+                == Some(c.data_type)
+    })
+}
+
+/// Refuses when an unused column holds anything but its default, as that would be lost;
+/// run under the lock, so the old application cannot write one after the check.
+pub(super) async fn unused_columns_hold_only_defaults(
+    tx: &Transaction<'_>,
+    shape: &Shape,
+) -> anyhow::Result<()> {
+    for (table, column) in &shape.unused {
+        let (name, default) = (column.name, column.default);
+        let held: i64 = tx
+            .query_one(
+                &format!("select count(*) from {table} where {name} is distinct from {default}"),
+                &[],
+            )
+            .await?
+            .get(0);
+        if held > 0 {
+            let rows = if held == 1 { "row" } else { "rows" };
+            bail!(
+                "column `{table}.{name}` holds a value other than {default} in {held} {rows}, \
+                 which adopting would lose (Folio has no such column); save them elsewhere \
+                 and set them to {default} first"
+            );
         }
     }
     Ok(())
