@@ -39,6 +39,11 @@ pub async fn run(url: &SecretString) -> anyhow::Result<Vec<String>> {
 /// migration.
 pub async fn apply(url: &SecretString) -> anyhow::Result<Outcome> {
     let mut client = connect_one(url).await?;
+    // The services' per-database limits (V7) are not for migrations: an index build on a
+    // large table may run for minutes. This is a direct session, so the `set` stays here.
+    client
+        .batch_execute("set statement_timeout = 0; set idle_in_transaction_session_timeout = 0")
+        .await?;
     client
         .execute("select pg_advisory_lock($1)", &[&MIGRATION_LOCK_KEY])
         .await?;

@@ -87,6 +87,9 @@ impl DbError {
                             SqlState::CRASH_SHUTDOWN,
                             SqlState::CANNOT_CONNECT_NOW,
                             SqlState::TOO_MANY_CONNECTIONS,
+                            // The server's own statement limits (V7): overload, not a bug.
+                            SqlState::QUERY_CANCELED,
+                            SqlState::IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
                         ]
                         .contains(code)
                 }

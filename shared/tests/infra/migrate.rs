@@ -87,3 +87,44 @@ async fn the_schema_indexes_the_feeds_and_case_insensitive_uniqueness() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_new_session_has_the_statement_limits_of_v7() {
+    let db = TestDb::create().await;
+    let client = connect_one(db.url()).await.unwrap();
+    let setting = async |name: &str| -> String {
+        client
+            .query_one(&format!("show {name}"), &[])
+            .await
+            .unwrap()
+            .get(0)
+    };
+
+    assert_eq!(setting("statement_timeout").await, "10s");
+    assert_eq!(setting("idle_in_transaction_session_timeout").await, "15s");
+    // A second migrate run on a session of its own, long statements allowed.
+    assert!(migrate::run(db.url()).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_statement_the_server_cancels_is_an_outage_not_a_bug() {
+    use folio_shared::db::{Db, Queryable, Sql, StatementMode};
+
+    let db = TestDb::create().await;
+    let pool = Db::connect_lazy(db.url(), 1, StatementMode::Prepared).unwrap();
+    let mut conn = pool.conn().await.unwrap();
+    let tx = conn.transaction().await.unwrap();
+    tx.execute(&Sql::new("set local statement_timeout = '50ms'", &[]), &[])
+        .await
+        .unwrap();
+
+    let err = tx
+        .query(&Sql::new("select pg_sleep(5)", &[]), &[])
+        .await
+        .unwrap_err();
+
+    assert!(
+        err.is_unavailable(),
+        "a cancelled statement answers 503: {err}"
+    );
+}
