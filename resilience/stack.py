@@ -257,6 +257,9 @@ class Stack:
             "TRUSTED_PROXY_HOPS": "1",
             # Every test account logs in a few times; the per-account limit is not under test.
             "LOGIN_RATE_LIMIT_PER_MINUTE": "1000",
+            # Fuzzing and load create many posts per test account; the per-user post
+            # limit (30 a minute by default) is not under test here.
+            "POST_RATE_LIMIT_PER_MINUTE": "100000",
         }
         self.services = {
             name: Service(name, port, dict(env), self.workdir / f"{name}.log")

@@ -1,5 +1,9 @@
 //! Fixed-window rate limits kept in Redis, shared by every instance of a service.
 //!
+//! Two kinds: [`RateLimiter::hit`] counts every request; [`RateLimiter::attempt`] counts
+//! only attempts that fail (wrong passwords), so that what others do wrong cannot keep the
+//! right person out of a limit keyed partly on them.
+//!
 //! When Redis cannot be asked the limit **degrades open**: the request goes through and a
 //! warning is logged. Login still costs an Argon2 hash per attempt, so an outage does not
 //! make guessing cheap, and users are not locked out because a cache is down.
@@ -33,7 +37,68 @@ pub struct RateLimiter {
     redis: ConnectionManager,
     prefix: String,
     script: Script,
+    admit: Script,
+    refund: Script,
 }
+
+/// At most `limit` failures on `scope`/`key` per `window` (see [`RateLimiter::attempt`]).
+#[derive(Debug, Clone, Copy)]
+pub struct FailureLimit<'a> {
+    /// What is limited (`login-account`); part of the Redis key.
+    pub scope: &'a str,
+    /// Whose failures are counted (an email, a user id); stored hashed.
+    pub key: &'a str,
+    /// Failures allowed in a window (> 0).
+    pub limit: u32,
+    /// How long a window lasts from its first failure.
+    pub window: Duration,
+}
+
+/// An attempt refused by a [`FailureLimit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    /// Seconds until the limiting window ends (at least 1).
+    pub retry_after_secs: u64,
+}
+
+/// An admitted attempt. It already counts as a failure on every limit it was admitted
+/// under; [`Attempt::passed`] gives that back once it is known not to have failed.
+#[must_use = "say whether the attempt failed"]
+pub struct Attempt {
+    limiter: RateLimiter,
+    keys: Vec<String>,
+}
+
+// Admits an attempt unless a counter is at its limit, and then counts it on every counter,
+// in one atomic step. Checking first and counting only after a failure would let a burst
+// of concurrent guesses all pass the check before any of them is counted.
+// KEYS[i]: a counter; ARGV[2i-1]: its limit; ARGV[2i]: its window in ms.
+// Returns 0 when admitted, else the ms until the longest-lasting full window ends.
+const ADMIT: &str = r"
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local window = tonumber(ARGV[2 * i])
+  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[2 * i - 1]) then
+    local ttl = redis.call('PTTL', key)
+    if ttl < 0 then redis.call('PEXPIRE', key, window); ttl = window end
+    if ttl > wait then wait = ttl end
+  end
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then redis.call('PEXPIRE', key, ARGV[2 * i]) end
+end
+return 0
+";
+
+// Gives an admitted attempt back. A counter whose window has ended is not recreated (DECR
+// on a missing key would leave a -1 without expiry); DECR keeps the TTL.
+const REFUND: &str = r"
+for _, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
+end
+return 0
+";
 
 // INCR and PEXPIRE in one round trip, atomically: the window starts at the first hit.
 const HIT: &str = r"
@@ -51,14 +116,20 @@ impl RateLimiter {
             redis,
             prefix: format!("{prefix}:ratelimit"),
             script: Script::new(HIT),
+            admit: Script::new(ADMIT),
+            refund: Script::new(REFUND),
         }
+    }
+
+    // Hashed: bounded length whatever the client sends, and no emails kept in Redis.
+    fn redis_key(&self, scope: &str, key: &str) -> String {
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.as_bytes());
+        format!("{}:{scope}:{}", self.prefix, URL_SAFE_NO_PAD.encode(digest))
     }
 
     /// Counts one hit on `scope`/`key` and decides against `limit` per `window`.
     pub async fn hit(&self, scope: &str, key: &str, limit: u32, window: Duration) -> Decision {
-        // Hashed: bounded length whatever the client sends, and no emails kept in Redis.
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.as_bytes());
-        let redis_key = format!("{}:{scope}:{}", self.prefix, URL_SAFE_NO_PAD.encode(digest));
+        let redis_key = self.redis_key(scope, key);
         let mut conn = self.redis.clone();
         let window_ms = window.as_millis() as u64;
         let result: redis::RedisResult<(u64, i64)> = bounded(
@@ -77,6 +148,64 @@ impl RateLimiter {
                 tracing::warn!(error = %err, scope, "rate limit unavailable, allowing request");
                 Decision::Allowed
             }
+        }
+    }
+
+    /// Admits an attempt that may fail unless one of `limits` already counts `limit`
+    /// failures in its window. Until [`Attempt::passed`], the attempt counts as a failure
+    /// on all of them, so attempts still in flight count too. Degrades open (logged).
+    pub async fn attempt(&self, limits: &[FailureLimit<'_>]) -> Result<Attempt, Refused> {
+        let keys: Vec<String> = limits
+            .iter()
+            .map(|l| self.redis_key(l.scope, l.key))
+            .collect();
+        let mut invocation = self.admit.prepare_invoke();
+        for (key, limit) in keys.iter().zip(limits) {
+            invocation
+                .key(key)
+                .arg(limit.limit)
+                .arg(limit.window.as_millis() as u64);
+        }
+        let mut conn = self.redis.clone();
+        let result: redis::RedisResult<i64> = bounded(invocation.invoke_async(&mut conn)).await;
+        let keys = match result {
+            Ok(0) => keys,
+            Ok(wait_ms) => {
+                return Err(Refused {
+                    retry_after_secs: (wait_ms.max(1) as u64).div_ceil(1000),
+                });
+            }
+            Err(err) => {
+                let scope = limits.first().map_or("", |l| l.scope);
+                tracing::warn!(error = %err, scope, "rate limit unavailable, allowing attempt");
+                Vec::new()
+            }
+        };
+        Ok(Attempt {
+            limiter: self.clone(),
+            keys,
+        })
+    }
+}
+
+impl Attempt {
+    /// The attempt failed: it stays counted until its windows end.
+    pub fn failed(self) {}
+
+    /// The attempt did not fail (it succeeded, or broke for another reason): its count is
+    /// given back. If Redis cannot be asked it stays counted, which is logged.
+    pub async fn passed(self) {
+        if self.keys.is_empty() {
+            return;
+        }
+        let mut invocation = self.limiter.refund.prepare_invoke();
+        for key in &self.keys {
+            invocation.key(key);
+        }
+        let mut conn = self.limiter.redis.clone();
+        let result: redis::RedisResult<i64> = bounded(invocation.invoke_async(&mut conn)).await;
+        if let Err(err) = result {
+            tracing::warn!(error = %err, "rate limit unavailable, a passed attempt stays counted");
         }
     }
 }

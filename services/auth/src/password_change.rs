@@ -6,6 +6,7 @@ use std::sync::Arc;
 use folio_shared::{
     auth::BearerAuth,
     queue::{MailJob, MailKind, insert_outbox},
+    rate_limit::FailureLimit,
     validation::{StrictString, Validator},
 };
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
@@ -15,6 +16,7 @@ use crate::{
     passwords::Verdict,
     repo::{credentials_by_id, set_password},
     startup::AppState,
+    tokens::MINUTE,
 };
 
 /// Password change endpoint.
@@ -85,6 +87,31 @@ impl AppState {
     }
 }
 
+impl PasswordChangeApi {
+    /// `user_id` back if `password` is their current password.
+    async fn check_current_password(
+        &self,
+        user_id: i64,
+        password: String,
+    ) -> Result<i64, AuthError> {
+        let conn = self.state.db.conn().await?;
+        let account = credentials_by_id(&conn, user_id)
+            .await?
+            .ok_or(AuthError::UserNotFound)?;
+        // Give the connection back while Argon2 runs twice: the pool is smaller than a flood.
+        drop(conn);
+        let verdict = self
+            .state
+            .passwords
+            .verify(password, Some(account.password_hash))
+            .await?;
+        if verdict == Verdict::Mismatch {
+            return Err(AuthError::CurrentPasswordIncorrect);
+        }
+        Ok(account.id)
+    }
+}
+
 #[derive(poem_openapi::Tags)]
 enum Tags {
     /// Passwords.
@@ -107,22 +134,27 @@ impl PasswordChangeApi {
         let (current_password, new_password) =
             (current_password.into_inner(), new_password.into_inner());
         check_new_password(&new_password)?;
-        let conn = self.state.db.conn().await.map_err(AuthError::from)?;
-        let account = credentials_by_id(&conn, auth.0.id)
-            .await
-            .map_err(AuthError::from)?
-            .ok_or(AuthError::UserNotFound)?;
-        // Give the connection back while Argon2 runs twice: the pool is smaller than a flood.
-        drop(conn);
-        let verdict = self
+        // A stolen token must not buy unlimited guesses of the password. Once the limit is
+        // reached even the right password waits for the window to end: answering it would
+        // keep every guess worth an Argon2 hash.
+        let user_id = auth.0.id.to_string();
+        let attempt = self
             .state
-            .passwords
-            .verify(current_password, Some(account.password_hash))
-            .await
-            .map_err(AuthError::from)?;
-        if verdict == Verdict::Mismatch {
-            return Err(AuthError::CurrentPasswordIncorrect.into());
+            .begin_attempt(&[FailureLimit {
+                scope: "password-change",
+                key: &user_id,
+                limit: self.state.password_change_limit,
+                window: MINUTE,
+            }])
+            .await?;
+        let checked = self
+            .check_current_password(auth.0.id, current_password)
+            .await;
+        match &checked {
+            Err(AuthError::CurrentPasswordIncorrect) => attempt.failed(),
+            _ => attempt.passed().await,
         }
+        let account_id = checked?;
         let hash = self
             .state
             .passwords
@@ -131,13 +163,13 @@ impl PasswordChangeApi {
             .map_err(AuthError::from)?;
         let mut conn = self.state.db.conn().await.map_err(AuthError::from)?;
         let tx = conn.transaction().await.map_err(AuthError::from)?;
-        let job = self.state.replace_password(&tx, account.id, &hash).await?;
+        let job = self.state.replace_password(&tx, account_id, &hash).await?;
         tx.commit().await.map_err(AuthError::from)?;
         drop(conn);
         if let Some(job) = job {
             self.state.publish_mail(&job).await;
         }
-        tracing::info!(user_id = account.id, "password changed");
+        tracing::info!(user_id = account_id, "password changed");
         Ok(ChangePasswordResponse::Ok(Json(Message {
             message: "Password changed successfully".to_owned(),
         })))

@@ -11,7 +11,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use folio_shared::{
     db::{Queryable, Sql},
     queue::{MailJob, MailKind, insert_outbox},
-    rate_limit::client_ip,
+    rate_limit::{Decision, client_ip},
     validation::{StrictString, Validator},
 };
 use poem::Request;
@@ -25,6 +25,7 @@ use crate::{
     password_change::{Message, check_new_password},
     repo::credentials_by_email,
     startup::AppState,
+    tokens::HOUR,
     users::check_email,
 };
 
@@ -143,11 +144,32 @@ impl PasswordResetApi {
         v.finish().map_err(AuthError::from)?;
         let ip = client_ip(req, self.state.trusted_proxy_hops);
         self.state
-            .enforce_limits(
-                &[("forgot-ip", &ip), ("forgot-account", &email)],
-                self.state.reset_limit,
+            .enforce_limits(&[("forgot-ip", &ip)], self.state.reset_limit)
+            .await?;
+        // Per email only a high backstop refuses: a low one would let anyone keep the owner
+        // from asking for a link.
+        self.state
+            .enforce_limit(
+                "forgot-account",
+                &email,
+                self.state.account_limit_per_hour,
+                HOUR,
             )
             .await?;
+        // The mail cap stops mail floods. Past it a request gets the usual answer and changes
+        // nothing: no mail, and the last link mailed stays valid (voiding it would let anyone
+        // cancel the owner's reset). Counted for any address, so it tells nothing either.
+        let mail_cap = self
+            .state
+            .limiter
+            .hit("forgot-mail", &email, self.state.reset_mails_per_hour, HOUR)
+            .await;
+        if mail_cap != Decision::Allowed {
+            tracing::info!("password reset mail cap reached; request ignored");
+            return Ok(ForgotPasswordResponse::Accepted(Json(Message {
+                message: FORGOT_MESSAGE.to_owned(),
+            })));
+        }
         let mut conn = self.state.db.conn().await.map_err(AuthError::from)?;
         if let Some(account) = credentials_by_email(&conn, &email)
             .await

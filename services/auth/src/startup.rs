@@ -49,10 +49,16 @@ pub struct AppState {
     pub frontend_url: String,
     /// Registrations per minute, per client.
     pub register_limit: u32,
-    /// Login attempts per minute, per client and per account.
+    /// Login attempts per minute per client; failed logins per minute per account and client.
     pub login_limit: u32,
-    /// Forgot/reset requests per minute, per client (and per email for forgot).
+    /// The account-wide backstop per hour: failed logins, forgot-password requests.
+    pub account_limit_per_hour: u32,
+    /// Forgot/reset requests per minute, per client.
     pub reset_limit: u32,
+    /// Reset mails per hour, per address.
+    pub reset_mails_per_hour: u32,
+    /// Wrong current passwords per minute, per user.
+    pub password_change_limit: u32,
     /// Proxies whose `X-Forwarded-For` entries are trusted (see `client_ip`).
     pub trusted_proxy_hops: usize,
 }
@@ -84,7 +90,10 @@ impl Application {
             frontend_url: settings.frontend_url.clone(),
             register_limit: settings.register_rate_limit_per_minute,
             login_limit: settings.login_rate_limit_per_minute,
+            account_limit_per_hour: settings.account_rate_limit_per_hour,
             reset_limit: settings.password_reset_rate_limit_per_minute,
+            reset_mails_per_hour: settings.password_reset_mails_per_hour,
+            password_change_limit: settings.password_change_rate_limit_per_minute,
             trusted_proxy_hops: settings.trusted_proxy_hops,
         });
         let verifier = Arc::new(TokenVerifier::new(keys.public, db.clone()));

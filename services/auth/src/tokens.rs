@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 
 use folio_shared::{
     jwt::{AUDIENCE, Claims, ISSUER},
-    rate_limit::{Decision, client_ip},
+    rate_limit::{Attempt, Decision, FailureLimit, client_ip},
 };
 use poem::Request;
 use poem_openapi::{
@@ -16,7 +16,7 @@ use poem_openapi::{
 use crate::{
     error::AuthError,
     passwords::Verdict,
-    repo::{credentials_by_email, upgrade_hash},
+    repo::{Credentials, credentials_by_email, upgrade_hash},
     startup::AppState,
 };
 
@@ -68,7 +68,10 @@ enum JwksResponse {
     ),
 }
 
-const LOGIN_WINDOW: Duration = Duration::from_secs(60);
+/// The window of the per-minute limits.
+pub const MINUTE: Duration = Duration::from_secs(60);
+/// The window of the account-wide backstops and the mail cap.
+pub const HOUR: Duration = Duration::from_secs(3600);
 
 impl AppState {
     /// Signs an access token for `user_id` at `token_version`.
@@ -84,16 +87,54 @@ impl AppState {
         })
     }
 
-    /// Counts a hit on each `(scope, key)`; the first limit reached answers 429.
+    /// Counts a hit on each `(scope, key)` per minute; the first limit reached answers 429.
     pub async fn enforce_limits(&self, hits: &[(&str, &str)], limit: u32) -> Result<(), AuthError> {
         for (scope, key) in hits {
-            if let Decision::Limited { retry_after_secs } =
-                self.limiter.hit(scope, key, limit, LOGIN_WINDOW).await
-            {
-                return Err(AuthError::RateLimited(retry_after_secs));
-            }
+            self.enforce_limit(scope, key, limit, MINUTE).await?;
         }
         Ok(())
+    }
+
+    /// Counts a hit on `scope`/`key`; 429 past `limit` per `window`.
+    pub async fn enforce_limit(
+        &self,
+        scope: &str,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<(), AuthError> {
+        match self.limiter.hit(scope, key, limit, window).await {
+            Decision::Allowed => Ok(()),
+            Decision::Limited { retry_after_secs } => Err(AuthError::RateLimited(retry_after_secs)),
+        }
+    }
+
+    /// Admits an attempt that may fail under `limits`, or answers 429 when one is full.
+    pub async fn begin_attempt(&self, limits: &[FailureLimit<'_>]) -> Result<Attempt, AuthError> {
+        self.limiter
+            .attempt(limits)
+            .await
+            .map_err(|refused| AuthError::RateLimited(refused.retry_after_secs))
+    }
+}
+
+impl TokensApi {
+    /// The account behind `email` if `password` is its password, with the verdict.
+    async fn check_credentials(
+        &self,
+        email: &str,
+        password: String,
+    ) -> Result<(Credentials, Verdict), AuthError> {
+        let conn = self.state.db.conn().await?;
+        let account = credentials_by_email(&conn, email).await?;
+        // Release the connection while hashing: the pool is smaller than a login flood.
+        drop(conn);
+        let stored = account.as_ref().map(|a| a.password_hash.clone());
+        let verdict = self.state.passwords.verify(password, stored).await?;
+        match (verdict, account) {
+            (Verdict::Mismatch, _) | (_, None) => Err(AuthError::IncorrectCredentials),
+            (verdict, Some(account)) => Ok((account, verdict)),
+        }
     }
 }
 
@@ -115,30 +156,35 @@ impl TokensApi {
         let email = email.trim().to_lowercase();
         let ip = client_ip(req, self.state.trusted_proxy_hops);
         self.state
-            .enforce_limits(
-                &[("login-ip", &ip), ("login-account", &email)],
-                self.state.login_limit,
-            )
+            .enforce_limits(&[("login-ip", &ip)], self.state.login_limit)
             .await?;
-        let conn = self.state.db.conn().await.map_err(AuthError::from)?;
-        let account = credentials_by_email(&conn, &email)
-            .await
-            .map_err(AuthError::from)?;
-        // Release the connection while hashing: the pool is smaller than a login flood.
-        drop(conn);
-        let stored = account.as_ref().map(|a| a.password_hash.clone());
-        let verdict = self
+        // Only failures count against an account, and each client's apart: whoever guesses
+        // cannot keep the owner, signing in from elsewhere, out. The account-wide backstop
+        // is high; it only caps guessing spread over many addresses.
+        let account_and_client = format!("{ip} {email}");
+        let attempt = self
             .state
-            .passwords
-            .verify(password, stored)
-            .await
-            .map_err(AuthError::from)?;
-        let account = match (verdict.clone(), account) {
-            (Verdict::Mismatch, _) | (_, None) => {
-                return Err(AuthError::IncorrectCredentials.into());
-            }
-            (_, Some(account)) => account,
-        };
+            .begin_attempt(&[
+                FailureLimit {
+                    scope: "login-account-client",
+                    key: &account_and_client,
+                    limit: self.state.login_limit,
+                    window: MINUTE,
+                },
+                FailureLimit {
+                    scope: "login-account",
+                    key: &email,
+                    limit: self.state.account_limit_per_hour,
+                    window: HOUR,
+                },
+            ])
+            .await?;
+        let checked = self.check_credentials(&email, password).await;
+        match &checked {
+            Err(AuthError::IncorrectCredentials) => attempt.failed(),
+            _ => attempt.passed().await,
+        }
+        let (account, verdict) = checked?;
         if let Verdict::MatchRehashed(new_hash) = verdict {
             // Upgrade the legacy hash. The password is right either way: a failed upgrade
             // (or one that lost a race with a password change) must not fail the login.

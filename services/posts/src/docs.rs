@@ -9,15 +9,17 @@ use folio_shared::http::{ApiDocs, FieldRules, OperationErrors, ParamRules};
 const ERRORS: &[OperationErrors] = &[
     OperationErrors::new("get", "/api/posts", &[503]),
     OperationErrors::new("get", "/api/users/{id}/posts", &[404, 503]),
-    OperationErrors::new("post", "/api/posts", &[503]),
+    OperationErrors::new("post", "/api/posts", &[429, 503]),
     OperationErrors::new("get", "/api/posts/{id}", &[404, 503]),
     OperationErrors::new("put", "/api/posts/{id}", &[403, 404, 503]),
     OperationErrors::new("patch", "/api/posts/{id}", &[403, 404, 503]),
     OperationErrors::new("delete", "/api/posts/{id}", &[403, 404, 503]),
 ];
 
+// The lengths are `posts::TITLE_MAX_CHARS` and `posts::CONTENT_MAX_CHARS`; a test reads
+// them back from the served document.
 const TITLE: &str = r#"{"minLength": 1, "maxLength": 100, "pattern": "^[^\\u0000]*$"}"#;
-const CONTENT: &str = r#"{"minLength": 1, "pattern": "^[^\\u0000]*$"}"#;
+const CONTENT: &str = r#"{"minLength": 1, "maxLength": 100000, "pattern": "^[^\\u0000]*$"}"#;
 
 const RULES: &[FieldRules] = &[
     ("PostCreate", "title", TITLE),

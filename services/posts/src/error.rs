@@ -4,6 +4,7 @@ use folio_shared::{
     auth::INVALID_CREDENTIALS,
     db::DbError,
     http::{database_error_response, detail_response, unexpected_error_response},
+    rate_limit::too_many_requests,
     validation::ValidationErrors,
 };
 use poem::{Response, error::ResponseError, http::StatusCode};
@@ -26,6 +27,10 @@ pub enum PostsError {
     /// 403: deleting someone else's post.
     #[error("not authorized to delete this post")]
     NotAuthorizedToDelete,
+    /// 429: the author wrote `POST_RATE_LIMIT_PER_MINUTE` posts this minute; retry after
+    /// this many seconds.
+    #[error("too many posts")]
+    RateLimited(u64),
     /// 401: the author vanished between the token check and the write.
     #[error("author no longer exists")]
     AuthorGone,
@@ -56,6 +61,7 @@ impl ResponseError for PostsError {
             PostNotFound | UserNotFound => StatusCode::NOT_FOUND,
             NotAuthorizedToUpdate | NotAuthorizedToDelete => StatusCode::FORBIDDEN,
             AuthorGone => StatusCode::UNAUTHORIZED,
+            RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Database(err) if err.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             Database(_) | Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -74,6 +80,7 @@ impl ResponseError for PostsError {
                 detail_response(StatusCode::FORBIDDEN, "Not authorized to delete this post")
             }
             AuthorGone => detail_response(StatusCode::UNAUTHORIZED, INVALID_CREDENTIALS),
+            RateLimited(retry_after) => too_many_requests(*retry_after),
             Database(err) => database_error_response(err),
             Internal(err) => unexpected_error_response(err),
         }

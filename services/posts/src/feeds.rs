@@ -5,6 +5,9 @@
 //! right after that page's last post, wherever it now is (see [`crate::cursor`]); such a
 //! page reads one post more than it shows, so `has_more` says whether anything follows
 //! even when posts were added above it meanwhile (which `skip + len < total` cannot).
+//! A page also stops once its `content` passes 1 MB (see [`repo::PAGE_CONTENT_BYTES`]),
+//! holding fewer than `limit` posts; `has_more` and `next_cursor` then continue after the
+//! last post it shows.
 
 use folio_shared::{db::Db, users::ImageUrls, validation::ValidationErrors};
 use poem_openapi::{
@@ -93,16 +96,18 @@ impl FeedsApi {
 
     fn respond(&self, page: FeedPage, request: Page) -> FeedResponse {
         let Page { start, skip, limit } = request;
-        let mut posts: Vec<_> = page
+        let posts: Vec<_> = page
             .rows
             .iter()
+            .take(limit as usize)
             .map(|row| post_from_row(row, &self.urls))
             .collect();
         let has_more = match start {
             PageStart::Skip(_) => skip.saturating_add(posts.len() as i64) < page.total,
-            PageStart::After(_) => posts.len() as i64 > limit,
+            // The index gave more rows than are shown: the look-ahead row, or posts past
+            // the byte bound.
+            PageStart::After(_) => page.rows_read > posts.len() as i64,
         };
-        posts.truncate(limit as usize);
         let next_cursor = posts.last().filter(|_| has_more).map(|last| {
             FeedCursor {
                 date_posted: last.date_posted,

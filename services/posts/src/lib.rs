@@ -5,6 +5,7 @@
 //! - [`startup`]: `Application::build(Settings)`, used by `main` and the tests.
 //! - [`feeds`]: `GET /api/posts` and `GET /api/users/{id}/posts`, paginated.
 //! - [`posts`]: create, read, replace, edit and delete one post.
+//! - [`limits`]: how many posts a user may write a minute.
 //! - [`cursor`]: keyset positions, so deep pages cost what the first one does.
 //! - [`model`]: the response shapes and how a row becomes one.
 //! - [`repo`]: the SQL, one round trip per request.
@@ -15,6 +16,7 @@ pub mod cursor;
 pub mod docs;
 pub mod error;
 pub mod feeds;
+pub mod limits;
 pub mod model;
 pub mod posts;
 pub mod repo;

@@ -11,20 +11,30 @@ use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
 use crate::{
     error::PostsError,
+    limits::PostingLimit,
     model::{PostResponse, post_from_row},
     repo,
 };
+
+/// Longest title, in characters (as the FastAPI blog's `varchar(100)`).
+pub const TITLE_MAX_CHARS: usize = 100;
+
+/// Longest content, in characters: far past any article (a novel chapter is ~30,000), and
+/// small enough that a feed page of posts this long stays a few megabytes at most (see
+/// `repo` on the page byte bound, which also covers longer posts an adopted database holds).
+pub const CONTENT_MAX_CHARS: usize = 100_000;
 
 /// Post endpoints.
 pub struct PostsApi {
     db: Db,
     urls: ImageUrls,
+    limit: PostingLimit,
 }
 
 impl PostsApi {
-    /// The endpoints over the pool.
-    pub fn new(db: Db, urls: ImageUrls) -> Self {
-        Self { db, urls }
+    /// The endpoints over the pool; `limit` bounds how fast one user creates posts.
+    pub fn new(db: Db, urls: ImageUrls, limit: PostingLimit) -> Self {
+        Self { db, urls, limit }
     }
 }
 
@@ -33,7 +43,7 @@ impl PostsApi {
 pub struct PostCreate {
     /// 1 to 100 characters.
     pub title: StrictString,
-    /// At least 1 character.
+    /// 1 to 100,000 characters.
     pub content: StrictString,
 }
 
@@ -42,17 +52,17 @@ pub struct PostCreate {
 pub struct PostUpdate {
     /// 1 to 100 characters.
     pub title: Option<StrictString>,
-    /// At least 1 character.
+    /// 1 to 100,000 characters.
     pub content: Option<StrictString>,
 }
 
 fn check_post(title: Option<&str>, content: Option<&str>) -> Result<(), PostsError> {
     let mut v = Validator::new();
     if let Some(title) = title {
-        v.length("title", title, 1, Some(100));
+        v.length("title", title, 1, Some(TITLE_MAX_CHARS));
     }
     if let Some(content) = content {
-        v.length("content", content, 1, None);
+        v.length("content", content, 1, Some(CONTENT_MAX_CHARS));
     }
     Ok(v.finish()?)
 }
@@ -125,6 +135,8 @@ impl PostsApi {
     ) -> poem::Result<CreatePostResponse> {
         let PostCreate { title, content } = body.0;
         check_post(Some(&title), Some(&content))?;
+        // Counted after validation: a refused body writes nothing, so it spends no budget.
+        self.limit.check(auth.0.id).await?;
         let conn = self.db.conn().await.map_err(PostsError::from)?;
         let row = repo::insert_post(&conn, auth.0.id, &title, &content)
             .await

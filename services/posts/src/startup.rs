@@ -9,32 +9,40 @@ use folio_shared::{
     health::{DatabaseProbe, HealthApi, with_docs},
     http::{HttpOptions, wrap_api},
     jwt::Keys,
+    rate_limit::RateLimiter,
     server::{App, BoundListener},
     users::ImageUrls,
 };
 use poem::EndpointExt;
 use poem_openapi::OpenApiService;
 
-use crate::{feeds::FeedsApi, posts::PostsApi};
+use crate::{feeds::FeedsApi, limits::PostingLimit, posts::PostsApi};
 
-/// Bodies up to 2 MiB: a post of 1 MiB of text (far past any article) with its JSON
-/// escaping fits; anything larger is a 413, never buffered further.
+/// Bodies up to 2 MiB: a post at the 100,000-character cap fits even when every character
+/// is JSON-escaped (`\uXXXX\uXXXX`, 12 bytes, for one outside the BMP: 1.2 MB); anything
+/// larger is a 413, never buffered further.
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Builds the posts service.
 pub struct Application;
 
 impl Application {
-    /// Validates settings, prepares the pool (lazily) and binds `PORT`.
+    /// Validates settings, prepares the pool and Redis (both lazily: the service starts and
+    /// serves reads while either is down) and binds `PORT`.
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
         let keys = Keys::from_settings(&settings, false)?;
         let db = Db::from_settings(&settings)?;
         let urls = ImageUrls::from_settings(&settings);
+        let redis = folio_shared::redis::connect_lazy(&settings.redis_url)?;
+        let limit = PostingLimit::new(
+            RateLimiter::new(redis, &settings.redis_key_prefix),
+            settings.post_rate_limit_per_minute,
+        );
         let verifier = Arc::new(TokenVerifier::new(keys.public, db.clone()));
         let api = OpenApiService::new(
             (
                 FeedsApi::new(db.clone(), urls.clone(), settings.posts_per_page),
-                PostsApi::new(db.clone(), urls),
+                PostsApi::new(db.clone(), urls, limit),
                 HealthApi::new(vec![Arc::new(DatabaseProbe(db))]),
             ),
             "Folio posts",

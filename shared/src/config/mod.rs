@@ -131,10 +131,20 @@ pub struct Settings {
     pub trusted_proxy_hops: usize,
     /// `REGISTER_RATE_LIMIT_PER_MINUTE` (20): registrations per client (each costs a hash).
     pub register_rate_limit_per_minute: u32,
-    /// `LOGIN_RATE_LIMIT_PER_MINUTE` (10): login attempts per client and per account.
+    /// `LOGIN_RATE_LIMIT_PER_MINUTE` (10): login attempts per client, and failed logins
+    /// per account and client.
     pub login_rate_limit_per_minute: u32,
+    /// `ACCOUNT_RATE_LIMIT_PER_HOUR` (100): the account-wide backstop, from every client
+    /// together: failed logins per account, forgot-password requests per email.
+    pub account_rate_limit_per_hour: u32,
     /// `PASSWORD_RESET_RATE_LIMIT_PER_MINUTE` (5): forgot/reset requests per client.
     pub password_reset_rate_limit_per_minute: u32,
+    /// `PASSWORD_RESET_MAILS_PER_HOUR` (5): reset mails per address, whoever asks.
+    pub password_reset_mails_per_hour: u32,
+    /// `PASSWORD_CHANGE_RATE_LIMIT_PER_MINUTE` (10): wrong current passwords per user.
+    pub password_change_rate_limit_per_minute: u32,
+    /// `POST_RATE_LIMIT_PER_MINUTE` (30): new posts per user (posts service).
+    pub post_rate_limit_per_minute: u32,
 }
 
 const DEV_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/folio";
@@ -232,8 +242,15 @@ impl Settings {
                 .parse_positive_or("REGISTER_RATE_LIMIT_PER_MINUTE", 20)?,
             login_rate_limit_per_minute: env
                 .parse_positive_or("LOGIN_RATE_LIMIT_PER_MINUTE", 10)?,
+            account_rate_limit_per_hour: env
+                .parse_positive_or("ACCOUNT_RATE_LIMIT_PER_HOUR", 100)?,
             password_reset_rate_limit_per_minute: env
                 .parse_positive_or("PASSWORD_RESET_RATE_LIMIT_PER_MINUTE", 5)?,
+            password_reset_mails_per_hour: env
+                .parse_positive_or("PASSWORD_RESET_MAILS_PER_HOUR", 5)?,
+            password_change_rate_limit_per_minute: env
+                .parse_positive_or("PASSWORD_CHANGE_RATE_LIMIT_PER_MINUTE", 10)?,
+            post_rate_limit_per_minute: env.parse_positive_or("POST_RATE_LIMIT_PER_MINUTE", 30)?,
         })
     }
 

@@ -37,6 +37,39 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Logs in as the client at `address`: the test app trusts one proxy hop
+    /// (`TRUSTED_PROXY_HOPS` = 1), so the last `X-Forwarded-For` entry is the client.
+    pub async fn login_from(&self, address: &str, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/users/token"))
+            .header("x-forwarded-for", address)
+            .form(&[("username", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Asks for a reset link for `email` as the client at `address` (see `login_from`).
+    pub async fn forgot_from(&self, address: &str, email: &str) -> Response {
+        self.client
+            .post(self.url("/api/users/forgot-password"))
+            .header("x-forwarded-for", address)
+            .json(&json!({ "email": email }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn change_password(&self, token: &str, current: &str, new: &str) -> Response {
+        self.client
+            .patch(self.url("/api/users/me/password"))
+            .bearer_auth(token)
+            .json(&json!({"current_password": current, "new_password": new}))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Registers `username` (email `<username>@example.com`) and logs in.
     pub async fn user(&self, username: &str) -> TestUser {
         let email = format!("{username}@example.com");
@@ -145,6 +178,22 @@ pub async fn assert_detail(response: Response, status: StatusCode, detail: &str)
     assert_eq!(response.status(), status, "unexpected status");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body, json!({ "detail": detail }));
+}
+
+/// Asserts a 429 with `Retry-After` of at most `window_secs` and the detail naming it.
+pub async fn assert_limited(response: Response, window_secs: u64) {
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=window_secs).contains(&retry_after), "{retry_after}");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["detail"],
+        format!("Too many requests. Try again in {retry_after} seconds.")
+    );
 }
 
 /// Asserts a 422 whose first error is at `loc` with `msg`.

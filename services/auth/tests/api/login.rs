@@ -2,7 +2,7 @@ use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{PASSWORD, assert_detail, spawn_app};
+use crate::helpers::{PASSWORD, assert_detail, assert_limited, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn login_returns_a_bearer_token_that_opens_me() {
@@ -160,4 +160,113 @@ async fn the_jwks_verifies_issued_tokens_and_is_cacheable() {
     let data = jsonwebtoken::decode::<Value>(&user.token, &key, &validation).unwrap();
     assert_eq!(data.claims["sub"], user.id.to_string());
     assert_eq!(data.claims["ver"], 0);
+}
+
+const OWNER: &str = "198.51.100.7";
+
+#[tokio::test]
+async fn failed_logins_by_others_do_not_keep_the_owner_out() {
+    let app = spawn_app().await;
+    app.register("ann", "ann@example.com", PASSWORD).await;
+
+    // Twice the per-minute limit (10) of wrong guesses on ann's account, from two clients.
+    for guesser in ["203.0.113.1", "203.0.113.2"] {
+        for _ in 0..10 {
+            assert_eq!(
+                app.login_from(guesser, "ann@example.com", "wrong password")
+                    .await
+                    .status(),
+                StatusCode::UNAUTHORIZED
+            );
+        }
+    }
+
+    assert_eq!(
+        app.login_from(OWNER, "ann@example.com", PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_client_past_its_failures_is_refused_even_with_the_right_password() {
+    let app = spawn_app_with(&[("LOGIN_RATE_LIMIT_PER_MINUTE", "3")]).await;
+    app.register("ann", "ann@example.com", PASSWORD).await;
+    for _ in 0..3 {
+        app.login_from("203.0.113.1", "ann@example.com", "wrong password")
+            .await;
+    }
+
+    let guesser = app
+        .login_from("203.0.113.1", "ann@example.com", PASSWORD)
+        .await;
+
+    assert_limited(guesser, 60).await;
+    assert_eq!(
+        app.login_from(OWNER, "ann@example.com", PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn successful_logins_do_not_count_against_the_account() {
+    let app = spawn_app_with(&[
+        ("LOGIN_RATE_LIMIT_PER_MINUTE", "2"),
+        ("ACCOUNT_RATE_LIMIT_PER_HOUR", "2"),
+    ])
+    .await;
+    app.register("ann", "ann@example.com", PASSWORD).await;
+
+    // Each of ann's devices logs in twice, past both the per-minute and the hourly limit.
+    for device in ["198.51.100.1", "198.51.100.2", "198.51.100.3"] {
+        for _ in 0..2 {
+            assert_eq!(
+                app.login_from(device, "ann@example.com", PASSWORD)
+                    .await
+                    .status(),
+                StatusCode::OK
+            );
+        }
+    }
+
+    let wrong = app
+        .login_from("198.51.100.4", "ann@example.com", "wrong password")
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn failures_from_every_client_together_stop_at_the_hourly_backstop() {
+    let app = spawn_app_with(&[("ACCOUNT_RATE_LIMIT_PER_HOUR", "3")]).await;
+    app.register("ann", "ann@example.com", PASSWORD).await;
+    app.register("bob", "bob@example.com", PASSWORD).await;
+    for guesser in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        assert_eq!(
+            app.login_from(guesser, "ann@example.com", "wrong password")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+
+    let owner = app.login_from(OWNER, "ann@example.com", PASSWORD).await;
+
+    // The window is an hour: Retry-After says more than a minute.
+    let retry_after: u64 = owner.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 60, "{retry_after}");
+    assert_limited(owner, 3600).await;
+    assert_eq!(
+        app.login_from(OWNER, "bob@example.com", PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK,
+        "other accounts are not affected"
+    );
 }

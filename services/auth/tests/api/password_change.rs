@@ -1,7 +1,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, assert_detail, assert_invalid, spawn_app};
+use crate::helpers::{
+    PASSWORD, assert_detail, assert_invalid, assert_limited, spawn_app, spawn_app_with,
+};
 
 #[tokio::test]
 async fn changing_the_password_ends_old_tokens_and_the_old_password() {
@@ -119,4 +121,44 @@ async fn a_short_new_password_is_422_and_no_token_is_401() {
         )
         .await;
     assert_detail(anonymous, StatusCode::UNAUTHORIZED, "Not authenticated").await;
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_past_the_limit_get_429_even_for_the_right_one() {
+    let app = spawn_app_with(&[("PASSWORD_CHANGE_RATE_LIMIT_PER_MINUTE", "2")]).await;
+    let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
+    // A right change does not count: afterwards two wrong guesses are still answered.
+    let changed = app
+        .change_password(&ann.token, PASSWORD, "second password")
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let token = app.token(&ann.email, "second password").await;
+    for _ in 0..2 {
+        assert_detail(
+            app.change_password(&token, "not it at all", "third password")
+                .await,
+            StatusCode::BAD_REQUEST,
+            "Current password is incorrect",
+        )
+        .await;
+    }
+
+    let right = app
+        .change_password(&token, "second password", "third password")
+        .await;
+
+    assert_limited(right, 60).await;
+    assert_eq!(
+        app.login(&ann.email, "second password").await.status(),
+        StatusCode::OK,
+        "the refused change changed nothing"
+    );
+    assert_detail(
+        app.change_password(&bob.token, "not it at all", "third password")
+            .await,
+        StatusCode::BAD_REQUEST,
+        "Current password is incorrect",
+    )
+    .await;
 }

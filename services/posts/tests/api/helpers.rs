@@ -85,6 +85,29 @@ impl TestApp {
             .await
             .unwrap();
     }
+
+    /// Inserts one post per entry of `sizes` for `user_id`, each of that many bytes of
+    /// content (past the API's cap, as an adopted database may hold), a minute apart with
+    /// the first the newest; returns their ids, newest first (feed order).
+    pub async fn insert_posts_of_sizes(&self, user_id: i64, sizes: &[i32]) -> Vec<i64> {
+        let rows = self
+            .pg()
+            .await
+            .query(
+                "insert into posts (title, content, user_id, date_posted) \
+                 select 'long ' || n, repeat('a', size), $1, \
+                   '2026-01-01T00:00:00Z'::timestamptz - n * interval '1 minute' \
+                 from unnest($2::int4[]) with ordinality as s(size, n) \
+                 returning id, date_posted",
+                &[&user_id, &sizes],
+            )
+            .await
+            .unwrap();
+        let mut posts: Vec<(chrono::DateTime<chrono::Utc>, i64)> =
+            rows.iter().map(|r| (r.get(1), r.get(0))).collect();
+        posts.sort_by(|a, b| b.cmp(a));
+        posts.into_iter().map(|(_, id)| id).collect()
+    }
 }
 
 /// Ids of a feed page, in order.

@@ -1,5 +1,6 @@
-//! Integration tests of the posts service against real Postgres.
+//! Integration tests of the posts service against real Postgres and Redis.
 
+mod content_cap;
 mod cursors;
 mod early_answers;
 mod explain;
@@ -7,4 +8,6 @@ mod failures;
 mod feeds;
 mod helpers;
 mod input;
+mod page_bytes;
+mod post_limits;
 mod posts;

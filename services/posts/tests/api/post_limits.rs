@@ -1,0 +1,92 @@
+//! `POST_RATE_LIMIT_PER_MINUTE` (30) new posts per user a minute, counted in Redis; with
+//! Redis down, posting goes on (degrades open).
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn the_31st_post_in_a_minute_is_429_with_retry_after_while_another_user_still_posts() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
+    for n in 0..30 {
+        app.create_post(&ann, &format!("post {n}"), "text").await;
+    }
+
+    let refused = app
+        .send(
+            Method::POST,
+            "/api/posts",
+            Some(&ann.token),
+            Some(json!({"title": "one more", "content": "text"})),
+        )
+        .await;
+
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_eq!(
+        refused.json::<Value>().await.unwrap(),
+        json!({"detail": format!("Too many requests. Try again in {retry_after} seconds.")})
+    );
+    app.create_post(&bob, "bob's own budget", "text").await;
+    assert_eq!(
+        app.count_posts().await,
+        31,
+        "the refused post was not written"
+    );
+}
+
+#[tokio::test]
+async fn edits_do_not_count_against_the_post_limit() {
+    let app = spawn_app_with(&[("POST_RATE_LIMIT_PER_MINUTE", "1")]).await;
+    let ann = app.user("ann").await;
+    let post = app.create_post(&ann, "only", "one").await;
+    let path = format!("/api/posts/{}", post["id"]);
+
+    for n in 0..3 {
+        let edited = app
+            .send(
+                Method::PATCH,
+                &path,
+                Some(&ann.token),
+                Some(json!({"title": format!("edit {n}")})),
+            )
+            .await;
+        assert_eq!(edited.status(), StatusCode::OK);
+    }
+    let second = app
+        .send(
+            Method::POST,
+            "/api/posts",
+            Some(&ann.token),
+            Some(json!({"title": "two", "content": "text"})),
+        )
+        .await;
+
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn with_redis_down_the_service_starts_serves_reads_and_still_creates_posts() {
+    let app = spawn_app_with(&[
+        ("REDIS_URL", "redis://127.0.0.1:1"),
+        ("POST_RATE_LIMIT_PER_MINUTE", "1"),
+    ])
+    .await;
+    let ann = app.user("ann").await;
+
+    for n in 0..3 {
+        app.create_post(&ann, &format!("post {n}"), "text").await;
+    }
+
+    let feed = app.feed("/api/posts").await;
+    assert_eq!(feed["total"], 3);
+    assert_eq!(app.count_posts().await, 3);
+}
