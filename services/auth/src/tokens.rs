@@ -6,6 +6,7 @@ use std::{sync::Arc, time::Duration};
 use folio_shared::{
     jwt::{AUDIENCE, Claims, ISSUER},
     rate_limit::{Attempt, Decision, FailureLimit, client_ip},
+    validation::Validator,
 };
 use poem::Request;
 use poem_openapi::{
@@ -154,6 +155,11 @@ impl TokensApi {
             password,
         } = form.0;
         let email = email.trim().to_lowercase();
+        // Any text goes (the FastAPI blog's form takes it), but Postgres cannot hold a NUL.
+        Validator::new()
+            .length("username", &email, 0, None)
+            .finish()
+            .map_err(AuthError::from)?;
         let ip = client_ip(req, self.state.trusted_proxy_hops);
         self.state
             .enforce_limits(&[("login-ip", &ip)], self.state.login_limit)

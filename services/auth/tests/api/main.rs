@@ -4,6 +4,7 @@ mod delete_user;
 mod failures;
 mod forged_tokens;
 mod headers;
+mod hostile_text;
 mod helpers;
 mod login;
 mod password_change;
