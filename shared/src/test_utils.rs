@@ -1,10 +1,10 @@
-//! Integration-test helpers (feature `test-utils`): a fresh, migrated database per test,
-//! dropped afterwards, and settings pointing a service at it.
+//! Integration-test helpers (feature `test-utils`): a fresh, migrated database and a Redis
+//! key prefix per test, both deleted afterwards, and settings pointing a service at them.
 //!
 //! Tests use the machine's Postgres and Redis: `DATABASE_URL` and `REDIS_URL`, defaulting
 //! to `postgres://postgres@127.0.0.1:5432/postgres` and `redis://127.0.0.1:6379`.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
@@ -99,6 +99,54 @@ impl Drop for TestDb {
     }
 }
 
+/// A Redis key prefix that exists for one test, `test-<random>`: every key under it is
+/// deleted when it is dropped, also when the test panics, so no run leaves keys in the
+/// Redis that everyone shares.
+pub struct RedisPrefix {
+    name: String,
+    url: String,
+}
+
+impl RedisPrefix {
+    /// A fresh prefix on the tests' Redis ([`redis_url`]).
+    #[allow(clippy::new_without_default)] // each value is a new prefix, not a default
+    pub fn new() -> Self {
+        Self {
+            name: format!("test-{}", Uuid::new_v4().simple()),
+            url: redis_url(),
+        }
+    }
+
+    /// The prefix, for `REDIS_KEY_PREFIX` or to build keys with.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for RedisPrefix {
+    fn drop(&mut self) {
+        // Nothing to report to: a Redis that is down (a test may point at one) holds
+        // nothing of this test's anyway.
+        let _ = delete_keys(&self.url, &self.name);
+    }
+}
+
+/// Deletes every key starting with `prefix`. Synchronous, on a connection of its own: it
+/// runs in `Drop`, which cannot await and may run while a test's runtime unwinds. The
+/// timeouts keep a Redis that does not answer from hanging the test.
+fn delete_keys(url: &str, prefix: &str) -> redis::RedisResult<()> {
+    let client = redis::Client::open(url)?;
+    let mut conn = client.get_connection_with_timeout(Duration::from_secs(2))?;
+    conn.set_read_timeout(Some(Duration::from_secs(5)))?;
+    conn.set_write_timeout(Some(Duration::from_secs(5)))?;
+    let keys = redis::Commands::scan_match(&mut conn, format!("{prefix}*"))?
+        .collect::<redis::RedisResult<Vec<String>>>()?;
+    for batch in keys.chunks(500) {
+        redis::cmd("UNLINK").arg(batch).exec(&mut conn)?;
+    }
+    Ok(())
+}
+
 /// Development settings for a service under test: its own database, a Redis key prefix
 /// of its own (so parallel tests never share rate limits or streams), port 0, a fresh
 /// signing key and a file store in a temporary folder. `overrides` win.
@@ -151,6 +199,8 @@ pub struct TestServer {
     /// The service's database.
     pub db: TestDb,
     _shutdown: tokio::sync::oneshot::Sender<()>,
+    /// Dropped last: the service is told to stop before its keys go.
+    _redis_prefix: Option<RedisPrefix>,
 }
 
 impl TestServer {
@@ -162,6 +212,13 @@ impl TestServer {
     {
         let db = TestDb::create().await;
         let settings = test_settings(&db, overrides);
+        // A prefix handed in (a second worker on the first one's stream) belongs to whoever
+        // made it: deleting it here would pull the keys from under the other holder.
+        let prefix_handed_in = overrides.iter().any(|(key, _)| *key == "REDIS_KEY_PREFIX");
+        let redis_prefix = (!prefix_handed_in).then(|| RedisPrefix {
+            name: settings.redis_key_prefix.clone(),
+            url: settings.redis_url.expose_secret().to_owned(),
+        });
         let app = build(settings.clone()).await.expect("the app builds");
         let base = format!("http://127.0.0.1:{}", app.addr().port());
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -174,6 +231,7 @@ impl TestServer {
             settings,
             db,
             _shutdown: shutdown,
+            _redis_prefix: redis_prefix,
         }
     }
 

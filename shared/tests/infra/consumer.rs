@@ -2,21 +2,21 @@ use std::time::Duration;
 
 use folio_shared::{
     queue::{GROUP, MailConsumer, MailJob, MailKind, MailQueue, dead_letter_key},
-    test_utils::redis_url,
+    test_utils::{RedisPrefix, redis_url},
 };
 use redis::AsyncCommands;
 
 struct Stream {
-    prefix: String,
+    prefix: RedisPrefix,
     queue: MailQueue,
     client: redis::Client,
 }
 
 async fn stream() -> Stream {
-    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let prefix = RedisPrefix::new();
     let manager = folio_shared::redis::connect_lazy(&redis_url().into()).unwrap();
     Stream {
-        queue: MailQueue::new(manager, &prefix),
+        queue: MailQueue::new(manager, prefix.name()),
         client: redis::Client::open(redis_url()).unwrap(),
         prefix,
     }
@@ -25,8 +25,12 @@ async fn stream() -> Stream {
 impl Stream {
     async fn consumer(&self, name: &str) -> MailConsumer {
         let manager = folio_shared::redis::connect_lazy(&redis_url().into()).unwrap();
-        let consumer =
-            MailConsumer::new(self.client.clone(), manager, &self.prefix, name.to_owned());
+        let consumer = MailConsumer::new(
+            self.client.clone(),
+            manager,
+            self.prefix.name(),
+            name.to_owned(),
+        );
         consumer.ensure_group().await.unwrap();
         consumer
     }
@@ -49,7 +53,7 @@ impl Stream {
             .await
             .unwrap();
         let reply: redis::streams::StreamPendingReply = conn
-            .xpending(format!("{}:mail", self.prefix), GROUP)
+            .xpending(format!("{}:mail", self.prefix.name()), GROUP)
             .await
             .unwrap();
         reply.count()
@@ -178,7 +182,7 @@ async fn the_sent_marker_survives_for_redeliveries() {
         .await
         .unwrap();
     let ttl: i64 = conn
-        .ttl(format!("{}:mail:sent:{}", stream.prefix, job.id))
+        .ttl(format!("{}:mail:sent:{}", stream.prefix.name(), job.id))
         .await
         .unwrap();
     assert!(ttl > 6 * 24 * 3600, "kept for days: {ttl}");
@@ -207,7 +211,7 @@ async fn a_dead_letter_keeps_the_job_and_the_reason_and_acknowledges_it() {
         .await
         .unwrap();
     let dead: redis::streams::StreamRangeReply = redis
-        .xrange_all(dead_letter_key(&stream.prefix))
+        .xrange_all(dead_letter_key(stream.prefix.name()))
         .await
         .unwrap();
     assert_eq!(dead.ids.len(), 1);
@@ -230,7 +234,11 @@ async fn a_malformed_entry_is_delivered_without_a_job() {
         .await
         .unwrap();
     let _: String = redis
-        .xadd(format!("{}:mail", stream.prefix), "*", &[("kind", "spam")])
+        .xadd(
+            format!("{}:mail", stream.prefix.name()),
+            "*",
+            &[("kind", "spam")],
+        )
         .await
         .unwrap();
     let mut conn = consumer.blocking_connection().await.unwrap();

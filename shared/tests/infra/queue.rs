@@ -1,7 +1,7 @@
 use folio_shared::{
     db::{Db, StatementMode},
     queue::{MailJob, MailKind, MailQueue, insert_outbox},
-    test_utils::{TestDb, redis_url},
+    test_utils::{RedisPrefix, TestDb, redis_url},
 };
 
 async fn unqueued_outbox_rows(db: &TestDb) -> i64 {
@@ -21,8 +21,8 @@ async fn publishing_an_outbox_job_adds_it_to_the_stream_and_marks_the_row() {
     let db = TestDb::create().await;
     let pool = Db::connect_lazy(db.url(), 2, StatementMode::Prepared).unwrap();
     let redis = folio_shared::redis::connect_lazy(&redis_url().into()).unwrap();
-    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
-    let queue = MailQueue::new(redis, &prefix);
+    let prefix = RedisPrefix::new();
+    let queue = MailQueue::new(redis, prefix.name());
     let job = MailJob::new(
         MailKind::PasswordReset,
         "ann@example.com",
@@ -39,7 +39,7 @@ async fn publishing_an_outbox_job_adds_it_to_the_stream_and_marks_the_row() {
     let client = redis::Client::open(redis_url()).unwrap();
     let mut redis_conn = client.get_multiplexed_async_connection().await.unwrap();
     let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
-        .arg(format!("{prefix}:mail"))
+        .arg(format!("{}:mail", prefix.name()))
         .arg("-")
         .arg("+")
         .query_async(&mut redis_conn)

@@ -11,7 +11,7 @@ use std::{
 use folio_mail::startup::Application;
 use folio_shared::{
     queue::{GROUP, MailJob, MailKind, MailQueue, dead_letter_key, stream_key},
-    test_utils::{TestServer, decode_quoted_printable, redis_url},
+    test_utils::{RedisPrefix, TestServer, decode_quoted_printable, redis_url},
 };
 use redis::AsyncCommands;
 
@@ -130,19 +130,22 @@ pub struct Stream {
     pub prefix: String,
     pub queue: MailQueue,
     client: redis::Client,
+    /// Set when the stream made its prefix: its keys go with it.
+    _owned: Option<RedisPrefix>,
 }
 
 impl Stream {
     pub fn of(server: &TestServer) -> Self {
-        Self::with_prefix(server.settings.redis_key_prefix.clone())
+        Self::with_prefix(server.settings.redis_key_prefix.clone(), None)
     }
 
-    /// A stream no worker reads yet, in a key prefix of its own.
+    /// A stream no worker reads yet, in a key prefix of its own, deleted with it.
     pub fn fresh() -> Self {
-        Self::with_prefix(format!("test-{}", uuid::Uuid::new_v4().simple()))
+        let owned = RedisPrefix::new();
+        Self::with_prefix(owned.name().to_owned(), Some(owned))
     }
 
-    fn with_prefix(prefix: String) -> Self {
+    fn with_prefix(prefix: String, owned: Option<RedisPrefix>) -> Self {
         Self {
             queue: MailQueue::new(
                 folio_shared::redis::connect_lazy(&redis_url().into()).unwrap(),
@@ -150,6 +153,7 @@ impl Stream {
             ),
             client: redis::Client::open(redis_url()).unwrap(),
             prefix,
+            _owned: owned,
         }
     }
 
