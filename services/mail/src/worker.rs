@@ -38,6 +38,9 @@ const MAX_BLOCK: Duration = Duration::from_secs(2);
 const ABANDON_AFTER: Duration = Duration::from_secs(7);
 /// Entries read at once.
 const BATCH: usize = 10;
+/// A consumer with nothing pending and no read for this long belongs to a stopped process
+/// (a live worker reads every [`MAX_BLOCK`]); its name is removed from the group.
+const DEAD_CONSUMER_IDLE: Duration = Duration::from_secs(3600);
 
 /// Exponential backoff between `min` and `max`.
 struct Backoff {
@@ -140,6 +143,15 @@ impl Worker {
         redis_outage: &mut Backoff,
     ) -> RedisResult<()> {
         self.consumer.ensure_group().await?;
+        match self
+            .consumer
+            .remove_dead_consumers(DEAD_CONSUMER_IDLE)
+            .await
+        {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "removed consumers of stopped workers"),
+            Err(err) => tracing::warn!(error = %err, "could not list the group's consumers"),
+        }
         let mut conn = self.consumer.blocking_connection().await?;
         let mut ours: VecDeque<Delivery> = self.consumer.own_pending(&mut conn, 100).await?.into();
         redis_outage.reset();

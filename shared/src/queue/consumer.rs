@@ -105,6 +105,54 @@ impl MailConsumer {
         }
     }
 
+    /// Removes other consumers of the group that hold no pending entry and have been idle
+    /// longer than `idle_over`: names of processes that are gone (every start, and every
+    /// Cloud Run instance, makes a new name). Only consumers with nothing pending are
+    /// removed, and only after far longer than a live worker's blocking read, so no work
+    /// is dropped: Redis forgets a removed consumer's pending entries. Returns how many.
+    pub async fn remove_dead_consumers(&self, idle_over: Duration) -> RedisResult<usize> {
+        let mut conn = self.commands.clone();
+        let consumers: Vec<HashMap<String, redis::Value>> = bounded(
+            redis::cmd("XINFO")
+                .arg("CONSUMERS")
+                .arg(&self.stream)
+                .arg(GROUP)
+                .query_async(&mut conn),
+        )
+        .await?;
+        let number = |info: &HashMap<String, redis::Value>, key: &str| {
+            info.get(key)
+                .and_then(|v| redis::from_redis_value_ref::<u64>(v).ok())
+        };
+        let mut removed = 0;
+        for info in &consumers {
+            let Some(name) = info
+                .get("name")
+                .and_then(|v| redis::from_redis_value_ref::<String>(v).ok())
+            else {
+                continue;
+            };
+            let idle_ms = number(info, "idle").unwrap_or(0);
+            if name == self.name
+                || number(info, "pending") != Some(0)
+                || idle_ms <= idle_over.as_millis() as u64
+            {
+                continue;
+            }
+            let _: i64 = bounded(
+                redis::cmd("XGROUP")
+                    .arg("DELCONSUMER")
+                    .arg(&self.stream)
+                    .arg(GROUP)
+                    .arg(&name)
+                    .query_async(&mut conn),
+            )
+            .await?;
+            removed += 1;
+        }
+        Ok(removed)
+    }
+
     /// A dedicated connection for blocking reads.
     pub async fn blocking_connection(&self) -> RedisResult<MultiplexedConnection> {
         let config = redis::AsyncConnectionConfig::new()

@@ -255,3 +255,56 @@ async fn a_malformed_entry_is_delivered_without_a_job() {
         Some("spam")
     );
 }
+
+#[tokio::test]
+async fn consumers_of_stopped_workers_are_removed_but_never_one_with_pending_work() {
+    let stream = stream().await;
+    stream.enqueue("done@example.com").await;
+    stream.enqueue("held@example.com").await;
+    let gone = stream.consumer("gone").await;
+    let holding = stream.consumer("holding").await;
+    // "gone" finishes its job (nothing pending); "holding" takes one and never acks it.
+    let mut conn = gone.blocking_connection().await.unwrap();
+    let done = gone
+        .read_new(&mut conn, 1, Duration::from_millis(10))
+        .await
+        .unwrap();
+    gone.ack(&done[0].entry_id).await.unwrap();
+    let mut other = holding.blocking_connection().await.unwrap();
+    let taken = holding
+        .read_new(&mut other, 1, Duration::from_millis(10))
+        .await
+        .unwrap();
+    assert_eq!(taken.len(), 1);
+    let me = stream.consumer("me").await;
+    // Both idle past the threshold given (the worker uses an hour).
+    tokio::time::sleep(Duration::from_millis(60)).await;
+
+    let removed = me
+        .remove_dead_consumers(Duration::from_millis(50))
+        .await
+        .unwrap();
+
+    assert_eq!(removed, 1);
+    let mut admin = stream
+        .client
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let names: Vec<String> = redis::cmd("XINFO")
+        .arg("CONSUMERS")
+        .arg(format!("{}:mail", stream.prefix.name()))
+        .arg(GROUP)
+        .query_async::<Vec<std::collections::HashMap<String, redis::Value>>>(&mut admin)
+        .await
+        .unwrap()
+        .iter()
+        .map(|info| redis::from_redis_value_ref::<String>(&info["name"]).unwrap())
+        .collect();
+    assert!(!names.contains(&"gone".to_owned()), "{names:?}");
+    assert!(
+        names.contains(&"holding".to_owned()),
+        "its job stays claimed: {names:?}"
+    );
+    assert_eq!(stream.pending_count().await, 1);
+}
