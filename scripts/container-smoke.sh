@@ -32,7 +32,8 @@ cargo build --release --locked --quiet \
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/folio-smoke.XXXXXX")"
 db="folio_smoke_$$"
-db_url="${admin_url%/*}/$db"
+# Production requires TLS to the database unless the URL says otherwise: here it is local.
+db_url="${admin_url%/*}/$db?sslmode=disable"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
@@ -86,6 +87,7 @@ again="$(as_container APP_ENV=production "DATABASE_DIRECT_URL=$db_url" -- "$work
 [ "$again" = "migrate: schema is up to date" ] || fail "migrate, second run: $again"
 
 common=(APP_ENV=production "DATABASE_URL=$db_url" "REDIS_URL=$redis_url"
+  FRONTEND_URL=https://folio.example.com
   "REDIS_KEY_PREFIX=folio-smoke-$$" "MEDIA_STORE_URL=file://$work/media" RUST_LOG=warn)
 openssl genpkey -algorithm ed25519 -out "$work/jwt.pem" 2>/dev/null
 jwt_private_key="$(cat "$work/jwt.pem")"

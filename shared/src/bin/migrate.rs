@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use folio_shared::{
-    config::{ConfigError, Settings},
+    config::{AppEnv, ConfigError, Settings, tls_unless_told},
     migrate::{self, Adoption},
 };
 use secrecy::SecretString;
@@ -59,7 +59,12 @@ fn report_adoption(adopted: &Adoption) {
 /// no keys): `DATABASE_DIRECT_URL`, else `DATABASE_URL`. Without either, the usual
 /// settings decide (the development default, or production's one-line error).
 fn migration_url() -> Result<SecretString, ConfigError> {
-    if std::env::var("APP_ENV").as_deref() != Ok("production") {
+    let app_env = if std::env::var("APP_ENV").as_deref() == Ok("production") {
+        AppEnv::Production
+    } else {
+        AppEnv::Development
+    };
+    if app_env == AppEnv::Development {
         // A missing .env is normal in development.
         let _ = dotenvy::dotenv();
     }
@@ -67,7 +72,7 @@ fn migration_url() -> Result<SecretString, ConfigError> {
         if let Ok(url) = std::env::var(name)
             && !url.trim().is_empty()
         {
-            return Ok(url.trim().to_owned().into());
+            return Ok(tls_unless_told(url.trim().to_owned(), app_env).into());
         }
     }
     Settings::from_env().map(|settings| settings.migration_database_url().clone())

@@ -148,6 +148,44 @@ pub struct Settings {
 }
 
 const DEV_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/folio";
+
+/// Links in mails open this: in production it must be given, and be `https://`, or a
+/// reset link would point at a developer's machine or travel in clear.
+fn frontend_url(env: &Env<'_>, app_env: AppEnv) -> Result<String, ConfigError> {
+    let url = match env.get("FRONTEND_URL") {
+        Some(url) => url,
+        None if app_env == AppEnv::Development => "http://localhost:8000".to_owned(),
+        None => {
+            return Err(ConfigError::new(
+                "FRONTEND_URL",
+                "is required in production",
+            ));
+        }
+    };
+    if app_env == AppEnv::Production && !url.starts_with("https://") {
+        return Err(ConfigError::new(
+            "FRONTEND_URL",
+            "must start with https:// in production",
+        ));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// In production a database URL that does not say `sslmode` gets `sslmode=require`: the
+/// data crosses the internet to Neon. An explicit `sslmode` (even `disable`, for a
+/// database on the same host) is obeyed.
+pub fn tls_unless_told(url: String, app_env: AppEnv) -> String {
+    if app_env == AppEnv::Development || url.contains("sslmode=") {
+        return url;
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}sslmode=require")
+    } else {
+        // The key=value form.
+        format!("{url} sslmode=require")
+    }
+}
 const DEV_REDIS_URL: &str = "redis://127.0.0.1:6379";
 
 impl Settings {
@@ -185,17 +223,20 @@ impl Settings {
         Ok(Self {
             app_env,
             port: env.parse_or("PORT", 8080)?,
-            database_url: required_in_production("DATABASE_URL", DEV_DATABASE_URL)?.into(),
-            database_direct_url: env.get("DATABASE_DIRECT_URL").map(Into::into),
+            database_url: tls_unless_told(
+                required_in_production("DATABASE_URL", DEV_DATABASE_URL)?,
+                app_env,
+            )
+            .into(),
+            database_direct_url: env
+                .get("DATABASE_DIRECT_URL")
+                .map(|url| tls_unless_told(url, app_env).into()),
             database_pool_size: env.parse_positive_or("DATABASE_POOL_SIZE", 10)?,
             database_prepared_statements: env
                 .parse_bool_or("DATABASE_PREPARED_STATEMENTS", true)?,
             redis_url: required_in_production("REDIS_URL", DEV_REDIS_URL)?.into(),
             redis_key_prefix: env.get_or("REDIS_KEY_PREFIX", "folio"),
-            frontend_url: env
-                .get_or("FRONTEND_URL", "http://localhost:8000")
-                .trim_end_matches('/')
-                .to_owned(),
+            frontend_url: frontend_url(&env, app_env)?,
             allowed_origins: parse_origins(env.get("ALLOWED_ORIGINS").as_deref())?,
             jwt_private_key: env.get("JWT_PRIVATE_KEY").map(Into::into),
             jwt_public_keys: env.get("JWT_PUBLIC_KEYS"),

@@ -125,3 +125,80 @@ fn migrations_prefer_the_direct_url() {
         "postgres://direct/db"
     );
 }
+
+fn production(extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    let mut pairs = vec![
+        ("APP_ENV", "production"),
+        ("DATABASE_URL", "postgres://u:p@db.example.com/folio"),
+        ("REDIS_URL", "rediss://:p@redis.example.com:6379"),
+        ("FRONTEND_URL", "https://folio.example.com/"),
+    ];
+    pairs.extend_from_slice(extra);
+    settings(&pairs)
+}
+
+#[test]
+fn production_requires_an_https_frontend_url() {
+    let err = settings(&[
+        ("APP_ENV", "production"),
+        ("DATABASE_URL", "postgres://u:p@db.example.com/folio"),
+        ("REDIS_URL", "redis://redis.example.com"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "configuration error: FRONTEND_URL: is required in production"
+    );
+    let err = production(&[("FRONTEND_URL", "http://folio.example.com")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "configuration error: FRONTEND_URL: must start with https:// in production"
+    );
+    assert_eq!(
+        production(&[]).unwrap().frontend_url,
+        "https://folio.example.com"
+    );
+}
+
+#[test]
+fn production_database_urls_use_tls_unless_they_say_otherwise() {
+    let s = production(&[(
+        "DATABASE_DIRECT_URL",
+        "postgresql://u:p@db.example.com/folio?connect_timeout=5",
+    )])
+    .unwrap();
+    assert_eq!(
+        s.database_url.expose_secret(),
+        "postgres://u:p@db.example.com/folio?sslmode=require"
+    );
+    assert_eq!(
+        s.database_direct_url.unwrap().expose_secret(),
+        "postgresql://u:p@db.example.com/folio?connect_timeout=5&sslmode=require"
+    );
+    let local = production(&[(
+        "DATABASE_URL",
+        "postgres://postgres@127.0.0.1/folio?sslmode=disable",
+    )])
+    .unwrap();
+    assert_eq!(
+        local.database_url.expose_secret(),
+        "postgres://postgres@127.0.0.1/folio?sslmode=disable",
+        "an explicit choice is obeyed"
+    );
+    let key_value =
+        production(&[("DATABASE_URL", "host=db.example.com user=u dbname=folio")]).unwrap();
+    assert_eq!(
+        key_value.database_url.expose_secret(),
+        "host=db.example.com user=u dbname=folio sslmode=require"
+    );
+}
+
+#[test]
+fn development_keeps_its_plain_local_defaults() {
+    let s = settings(&[]).unwrap();
+    assert_eq!(s.frontend_url, "http://localhost:8000");
+    assert_eq!(
+        s.database_url.expose_secret(),
+        "postgres://postgres@127.0.0.1:5432/folio"
+    );
+}

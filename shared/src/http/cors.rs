@@ -56,7 +56,13 @@ impl<E: Endpoint> Endpoint for CorsEndpoint<E> {
             .filter(|o| self.allowed.contains(o))
             .cloned();
         let Some(origin) = origin else {
-            return Ok(self.inner.call(req).await?.into_response());
+            // The answer depends on Origin whether or not this one was allowed: a shared
+            // cache must not serve a response without CORS headers to an allowed origin.
+            let mut response = self.inner.call(req).await?.into_response();
+            response
+                .headers_mut()
+                .append(header::VARY, HeaderValue::from_static("Origin"));
+            return Ok(response);
         };
         let preflight = req.method() == Method::OPTIONS
             && req

@@ -77,10 +77,11 @@ fn settings(pairs: &[(&str, &str)]) -> Settings {
     Settings::from_vars(&vars).unwrap()
 }
 
-const PRODUCTION: [(&str, &str); 3] = [
+const PRODUCTION: [(&str, &str); 4] = [
     ("APP_ENV", "production"),
     ("DATABASE_URL", "postgres://db/folio"),
     ("REDIS_URL", "redis://cache"),
+    ("FRONTEND_URL", "https://folio.example.com"),
 ];
 
 #[test]

@@ -170,6 +170,12 @@ async fn cors_answers_allowed_origins_only() {
             .get("access-control-allow-origin")
             .is_none()
     );
+    // Whatever the origin, or none, the answer varies with it: no shared cache may hand
+    // the foreign (header-less) answer to the allowed origin.
+    assert_eq!(allowed.headers()["vary"], "Origin");
+    assert_eq!(foreign.headers()["vary"], "Origin");
+    let no_origin = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(no_origin.headers()["vary"], "Origin");
     let preflight = app
         .client
         .request(Method::OPTIONS, app.url("/api/users"))
