@@ -27,7 +27,31 @@ pub struct Outcome {
     pub adopted: Option<Adoption>,
     /// `V{n}__{name}` of every migration applied by this run, adopted ones included.
     pub applied: Vec<String>,
+    /// Stored usernames that today's rules would refuse (adopted rows keep working).
+    pub usernames: UsernameReport,
 }
+
+/// Usernames auth would no longer accept, counted so `migrate` can say so: they keep
+/// working (a failed migration would lock their owners out), and renaming is theirs.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct UsernameReport {
+    /// Holding a control, format (zero-width, bidi) or line-break character, or not NFC.
+    pub breaking_rules: i64,
+    /// Sharing their lower-cased NFC form with another user's (left out of V8's index).
+    pub colliding: i64,
+}
+
+// The characters of auth's `username` rule: Unicode's Cc, the Cf that occur in text, and
+// the line and paragraph separators. Only counted on a UTF-8 database (normalize()).
+const USERNAME_REPORT: &str = r"
+    select (select count(*) from users
+             where username <> normalize(username, nfc)
+                or username ~ '[\x01-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]'
+           ) as breaking_rules,
+           (select coalesce(sum(n), 0)::int8
+              from (select count(*) as n from users
+                     group by lower(normalize(username, nfc)) having count(*) > 1) as twins
+           ) as colliding";
 
 /// Applies every pending migration to the database at `url` and returns the names of
 /// those it applied (empty when the schema was already current).
@@ -59,6 +83,19 @@ async fn apply_locked(client: &mut tokio_postgres::Client) -> anyhow::Result<Out
     let runner = embedded::migrations::runner();
     let adopted = adopt::adopt_fastapi_blog(client, runner.get_migrations()).await?;
     let report = runner.run_async(client).await?;
+    let usernames = if client
+        .query_one("select current_setting('server_encoding') = 'UTF8'", &[])
+        .await?
+        .get::<_, bool>(0)
+    {
+        let row = client.query_one(USERNAME_REPORT, &[]).await?;
+        UsernameReport {
+            breaking_rules: row.get(0),
+            colliding: row.get(1),
+        }
+    } else {
+        UsernameReport::default()
+    };
     let mut applied = adopted
         .as_ref()
         .map(|a| a.migrations.clone())
@@ -69,5 +106,9 @@ async fn apply_locked(client: &mut tokio_postgres::Client) -> anyhow::Result<Out
             .iter()
             .map(|m| format!("V{}__{}", m.version(), m.name())),
     );
-    Ok(Outcome { adopted, applied })
+    Ok(Outcome {
+        adopted,
+        applied,
+        usernames,
+    })
 }

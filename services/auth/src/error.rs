@@ -66,7 +66,7 @@ impl AuthError {
 
     fn from_unique_violation(err: DbError, email_taken: AuthError) -> Self {
         match err.unique_violation() {
-            Some("users_username_lower_key") => AuthError::UsernameTaken,
+            Some("users_username_lower_key" | "users_username_nfc_key") => AuthError::UsernameTaken,
             Some("users_email_lower_key") => email_taken,
             _ => AuthError::Database(err),
         }

@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`startup`]: `Application::build(Settings)`, used by `main` and the tests.
 //! - [`users`]: register, me, public profile, update, delete.
+//! - [`username`]: the rules of a username (NFC, no hidden or line-breaking characters).
 //! - [`tokens`]: login (OAuth2 password form) and the JWKS.
 //! - [`password_change`]: change the password while logged in.
 //! - [`password_reset`]: forgot-password (token + mail job) and reset-password.
@@ -19,4 +20,5 @@ pub mod passwords;
 pub mod repo;
 pub mod startup;
 pub mod tokens;
+pub mod username;
 pub mod users;

@@ -48,7 +48,7 @@ pub struct UpdateUser {
 
 /// Checks a username the same way on every path.
 pub fn check_username(v: &mut Validator, username: &str) {
-    v.length("username", username, 1, Some(50));
+    crate::username::check(v, username);
 }
 
 /// Checks an email the same way on every path.
@@ -128,7 +128,8 @@ impl UsersApi {
             email,
             password,
         } = body.0;
-        let (username, password) = (username.into_inner(), password.into_inner());
+        let username = crate::username::normalise(&username);
+        let password = password.into_inner();
         // Validate what is stored: lowercasing can lengthen some characters (U+0130).
         let email = email.to_lowercase();
         let mut v = Validator::new();
@@ -190,7 +191,7 @@ impl UsersApi {
         body: Json<UpdateUser>,
     ) -> poem::Result<UpdateUserResponse> {
         let UpdateUser { username, email } = body.0;
-        let username = username.map(StrictString::into_inner);
+        let username = username.map(|name| crate::username::normalise(&name));
         let email = email.map(|e| e.to_lowercase());
         let mut v = Validator::new();
         if let Some(username) = &username {

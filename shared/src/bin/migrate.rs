@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use folio_shared::{
     config::{AppEnv, ConfigError, Settings, tls_unless_told},
-    migrate::{self, Adoption},
+    migrate::{self, Adoption, UsernameReport},
 };
 use secrecy::SecretString;
 
@@ -37,7 +37,26 @@ async fn main() -> ExitCode {
     } else {
         println!("migrate: applied {}", outcome.applied.join(", "));
     }
+    report_usernames(&outcome.usernames);
     ExitCode::SUCCESS
+}
+
+/// Not errors: such rows keep working, and only their owners can choose new names.
+fn report_usernames(usernames: &UsernameReport) {
+    if usernames.breaking_rules > 0 {
+        println!(
+            "migrate: warning: {} usernames hold hidden, control or line-break characters or \
+             are not in Unicode NFC; they keep working, new names may not",
+            usernames.breaking_rules
+        );
+    }
+    if usernames.colliding > 0 {
+        println!(
+            "migrate: warning: {} usernames are the same name as another once normalised \
+             (NFC, lower case); they keep working, no new one can join them",
+            usernames.colliding
+        );
+    }
 }
 
 fn report_adoption(adopted: &Adoption) {

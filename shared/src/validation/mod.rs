@@ -108,6 +108,13 @@ impl Validator {
         self
     }
 
+    /// Records a failure of a rule the caller checked itself (`kind` as pydantic names
+    /// its error types).
+    pub fn reject(&mut self, field: &str, msg: impl Into<String>, kind: &str) -> &mut Self {
+        self.fail(field, msg.into(), kind);
+        self
+    }
+
     /// `value` must look like an email address and have at most `max` characters.
     pub fn email(&mut self, field: &str, value: &str, max: usize) -> &mut Self {
         if value.chars().count() > max {

@@ -128,3 +128,52 @@ async fn a_statement_the_server_cancels_is_an_outage_not_a_bug() {
         "a cancelled statement answers 503: {err}"
     );
 }
+
+#[tokio::test]
+async fn usernames_that_break_todays_rules_are_counted_and_keep_working() {
+    let db = TestDb::create().await;
+    let client = connect_one(db.url()).await.unwrap();
+    // The database as it was before V8, holding what an adopted FastAPI blog database may:
+    // a line break, a zero-width space, and one name stored decomposed and composed.
+    client
+        .batch_execute(
+            "drop index users_username_nfc_key;
+             delete from refinery_schema_history where name = 'username_nfc_uniqueness';
+             insert into users (username, email, password_hash) values
+                 (E'ann\\nbcc', 'a@example.com', 'x'),
+                 (E'bob\\u200b', 'b@example.com', 'x'),
+                 (E'Zoe\\u0308', 'z1@example.com', 'x'),
+                 (E'zo\\u00eb', 'z2@example.com', 'x'),
+                 (E'Cafe\\u0301', 'c@example.com', 'x')",
+        )
+        .await
+        .unwrap();
+
+    let outcome = migrate::apply(db.url()).await.unwrap();
+
+    assert_eq!(
+        outcome.applied,
+        ["V8__username_nfc_uniqueness"],
+        "never a failed migration"
+    );
+    assert_eq!(
+        outcome.usernames,
+        migrate::UsernameReport {
+            breaking_rules: 4,
+            colliding: 2,
+        }
+    );
+    // A decomposed name with no twin is in the index: its composed spelling is refused,
+    // which the plain lower() index alone would let through.
+    let impostor = client
+        .execute(
+            "insert into users (username, email, password_hash) values (E'caf\\u00e9', 'c2@example.com', 'x')",
+            &[],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        impostor.as_db_error().unwrap().constraint(),
+        Some("users_username_nfc_key")
+    );
+}

@@ -10,5 +10,6 @@ mod login;
 mod password_change;
 mod password_reset;
 mod rate_limits;
+mod usernames;
 mod register;
 mod users;
