@@ -8,12 +8,14 @@
 //! - [`password_change`]: change the password while logged in.
 //! - [`password_reset`]: forgot-password (token + mail job) and reset-password.
 //! - [`passwords`]: Argon2id hashing off the runtime.
+//! - [`legacy_hashes`]: whether FastAPI blog hashes remain (the unknown-email cost).
 //! - [`repo`]: users-table SQL shared by the endpoints.
 //! - [`error`]: the service's one error enum.
 //! - [`docs`]: the errors and field checks its OpenAPI document adds.
 
 pub mod docs;
 pub mod error;
+pub mod legacy_hashes;
 pub mod password_change;
 pub mod password_reset;
 pub mod passwords;

@@ -13,7 +13,7 @@
 
 use std::sync::{
     Arc, Mutex,
-    atomic::{AtomicU64, Ordering},
+    atomic::{AtomicBool, AtomicU64, Ordering},
     mpsc,
 };
 
@@ -49,6 +49,10 @@ pub struct Passwords {
     /// Argon2 verifications performed, known account or not (a cheap operational metric,
     /// and how the tests prove the unknown-email path does the same work).
     verifications: Arc<AtomicU64>,
+    /// Whether some account still has a FastAPI blog hash: then an unknown email costs a
+    /// legacy verification (about 5x a current one, measured), as a wrong password on
+    /// such an account does, so the time does not tell which emails exist.
+    legacy_hashes_remain: Arc<AtomicBool>,
 }
 
 impl Passwords {
@@ -80,6 +84,21 @@ impl Passwords {
         Self {
             jobs,
             verifications: Arc::new(AtomicU64::new(0)),
+            legacy_hashes_remain: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Says whether accounts with legacy hashes remain (see `legacy_hashes_remain`).
+    pub fn set_legacy_hashes_remain(&self, remain: bool) {
+        self.legacy_hashes_remain.store(remain, Ordering::Relaxed);
+    }
+
+    /// The hash an unknown account is checked against.
+    fn dummy_hash(&self) -> &'static str {
+        if self.legacy_hashes_remain.load(Ordering::Relaxed) {
+            LEGACY_DUMMY_HASH
+        } else {
+            DUMMY_HASH
         }
     }
 
@@ -96,7 +115,7 @@ impl Passwords {
         stored: Option<String>,
     ) -> anyhow::Result<Verdict> {
         let known = stored.is_some();
-        let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
+        let stored = stored.unwrap_or_else(|| self.dummy_hash().to_owned());
         let verifications = self.verifications.clone();
         self.run(move || {
             let Ok(parsed) = PasswordHash::new(&stored) else {
@@ -150,6 +169,9 @@ impl Default for Passwords {
 /// password costs and response times do not reveal which emails are registered. A
 /// constant (not a secret) with the current parameters: nothing to compute at start-up.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$JSdnUDFhUn65aE3Ex47WFw$AnzxcMTtY75zVsVtssuL+Bj7va+NZqL1u5L4FzFjYjI";
+
+/// The same for the FastAPI blog's parameters (pwdlib's defaults), while such hashes remain.
+const LEGACY_DUMMY_HASH: &str = "$argon2id$v=19$m=65536,t=3,p=4$LpeL0BTSiJoc7nEyKxTUsg$0M0rRO9KzmkmjzkP2r7kDNBs983yU3pHzrT3wQM7u7A";
 
 /// Hashing threads yield to request handling: under a login flood every other endpoint
 /// (and `/health`) keeps answering promptly, and idle CPU still goes to hashing.
@@ -306,6 +328,23 @@ mod tests {
     fn the_dummy_hash_uses_the_current_parameters_so_it_costs_the_same() {
         let parsed = PasswordHash::new(DUMMY_HASH).unwrap();
         assert!(uses_current_params(&parsed));
+        assert!(matches("folio-timing-equaliser", &parsed));
+    }
+
+    #[test]
+    fn while_legacy_hashes_remain_an_unknown_account_costs_a_legacy_verification() {
+        let passwords = Passwords::new();
+        assert_eq!(passwords.dummy_hash(), DUMMY_HASH);
+
+        passwords.set_legacy_hashes_remain(true);
+
+        let parsed = PasswordHash::new(passwords.dummy_hash()).unwrap();
+        let legacy = PasswordHash::new(&legacy_hash("x")).unwrap();
+        assert_eq!(
+            Params::try_from(&parsed).unwrap(),
+            Params::try_from(&legacy).unwrap(),
+            "the same cost as the FastAPI blog's hashes"
+        );
         assert!(matches("folio-timing-equaliser", &parsed));
     }
 

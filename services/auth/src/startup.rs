@@ -76,12 +76,14 @@ impl Application {
             .ok_or_else(|| anyhow::anyhow!("auth needs a signing key"))?;
         let db = Db::from_settings(&settings)?;
         let redis = folio_shared::redis::connect_lazy(&settings.redis_url)?;
+        let passwords = Passwords::new();
+        crate::legacy_hashes::refresh(db.clone(), passwords.clone());
         let state = Arc::new(AppState {
             db: db.clone(),
             urls: ImageUrls::from_settings(&settings),
             signing_key,
             public_keys: keys.public.clone(),
-            passwords: Passwords::new(),
+            passwords,
             limiter: RateLimiter::new(redis.clone(), &settings.redis_key_prefix),
             mail: MailQueue::new(redis, &settings.redis_key_prefix),
             media: MediaStore::from_settings(&settings)?,

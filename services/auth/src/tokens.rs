@@ -201,10 +201,17 @@ impl TokensApi {
                 Err(err) => Err(err),
             };
             match upgraded {
-                Ok(()) => tracing::info!(
-                    user_id = account.id,
-                    "password hash upgraded to current parameters"
-                ),
+                Ok(()) => {
+                    tracing::info!(
+                        user_id = account.id,
+                        "password hash upgraded to current parameters"
+                    );
+                    // Perhaps the last legacy hash: unknown emails may get cheap again.
+                    crate::legacy_hashes::refresh(
+                        self.state.db.clone(),
+                        self.state.passwords.clone(),
+                    );
+                }
                 Err(err) => {
                     tracing::warn!(user_id = account.id, error = %err, "password hash upgrade failed; will retry at next login")
                 }

@@ -270,3 +270,37 @@ async fn failures_from_every_client_together_stop_at_the_hourly_backstop() {
         "other accounts are not affected"
     );
 }
+
+#[tokio::test]
+async fn legacy_hashes_are_known_to_remain_until_their_last_owner_logs_in() {
+    let app = spawn_app().await;
+    let db = folio_shared::db::Db::connect_lazy(
+        app.db.url(),
+        1,
+        folio_shared::db::StatementMode::Prepared,
+    )
+    .unwrap();
+    app.register("new", "new@example.com", PASSWORD).await;
+    assert!(!folio_auth::legacy_hashes::remain(&db).await.unwrap());
+    let legacy = Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(65536, 3, 4, None).unwrap(),
+    )
+    .hash_password(b"legacy password")
+    .unwrap()
+    .to_string();
+    app.pg()
+        .await
+        .execute(
+            "insert into users (username, email, password_hash) values ('old', 'old@example.com', $1)",
+            &[&legacy],
+        )
+        .await
+        .unwrap();
+    assert!(folio_auth::legacy_hashes::remain(&db).await.unwrap());
+
+    app.login("old@example.com", "legacy password").await;
+
+    assert!(!folio_auth::legacy_hashes::remain(&db).await.unwrap());
+}
