@@ -125,12 +125,15 @@ test('a forgotten password is reset from the mailed link', async ({ page, reques
   await expect(page).toHaveURL(/\/forgot-password$/);
   await page.getByLabel('Email').fill(writer.email);
   await page.getByRole('button', { name: 'Send reset link' }).click();
-  await expect(page.getByText('If an account with that email exists')).toBeVisible();
+  await expect(page.getByText('If an account exists with this email, you will receive password reset instructions.')).toBeVisible();
 
   const link = resetLink(await waitForMail(writer.email));
   expect(link.origin).toBe(new URL(page.url()).origin);
   const response = await page.goto(link.pathname + link.search);
   expect(response?.headers()['referrer-policy']).toBe('no-referrer');
+  // The token leaves the address bar at once, and no request may carry it as a Referer.
+  await expect(page).toHaveURL(/\/reset-password$/);
+  await expect(page.locator('meta[name=referrer]')).toHaveAttribute('content', 'no-referrer');
   const newPassword = 'a-brand-new-password';
   await page.getByLabel('New password', { exact: true }).fill(newPassword);
   await page.getByLabel('Confirm new password').fill(newPassword);

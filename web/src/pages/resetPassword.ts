@@ -1,6 +1,8 @@
 // `/reset-password?token=...`: the page the mailed link opens. The gateway sends it with
-// `Referrer-Policy: no-referrer`, and the page adds the same meta tag, so the token never
-// leaks to another site through the Referer header. Without a token the form is disabled.
+// `Referrer-Policy: no-referrer` and index.html carries the same meta tag, so the token
+// never leaks through a Referer header; the page also takes the token out of the address
+// before anything else (history, screenshots, a shared screen, a later Referer). Without
+// a token the form is disabled.
 
 import { api } from '../api';
 import { h } from '../dom';
@@ -11,15 +13,10 @@ import { inputField, mismatchedPasswords, submitButton, whileSending } from '../
 import { notice } from '../ui/notice';
 import { formCard, setTitle } from './common';
 
-function refuseReferrer(): void {
-  if (document.querySelector('meta[name=referrer]')) return;
-  document.head.append(h('meta', { name: 'referrer', content: 'no-referrer' }));
-}
-
 export function resetPasswordPage({ outlet, query }: PageContext): void {
-  setTitle('Reset password');
-  refuseReferrer();
   const token = query.get('token')?.trim() ?? '';
+  if (query.has('token')) history.replaceState(history.state, '', '/reset-password');
+  setTitle('Reset password');
   const password = inputField({
     label: 'New password',
     name: 'new_password',
