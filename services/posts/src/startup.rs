@@ -33,7 +33,7 @@ impl Application {
         let keys = Keys::from_settings(&settings, false)?;
         let db = Db::from_settings(&settings)?;
         let urls = ImageUrls::from_settings(&settings);
-        let redis = folio_shared::redis::connect_lazy(&settings.redis_url)?;
+        let (_, redis) = folio_shared::redis::from_settings(&settings)?;
         let limit = PostingLimit::new(
             RateLimiter::new(redis, &settings.redis_key_prefix),
             settings.post_rate_limit_per_minute,

@@ -97,6 +97,9 @@ pub struct Settings {
     pub redis_url: SecretString,
     /// `REDIS_KEY_PREFIX` (`folio`): namespace of every Redis key and stream.
     pub redis_key_prefix: String,
+    /// `REDIS_CA_CERT`: PEM of the CA that signed the Redis server's certificate, when
+    /// it is not a public one (Memorystore's in-transit encryption); literal `\n` allowed.
+    pub redis_ca_cert: Option<String>,
     /// `FRONTEND_URL`: base of links in mails.
     pub frontend_url: String,
     /// `ALLOWED_ORIGINS`: comma-separated exact origins allowed to call cross-origin.
@@ -107,6 +110,9 @@ pub struct Settings {
     pub jwt_public_keys: Option<String>,
     /// `JWT_DEV_KEY_FILE` (`.dev/jwt-dev-key.pem`): development key shared by local services.
     pub jwt_dev_key_file: String,
+    /// `MAIL_JOB_KEY`: base64 AES-256 keys sealing the secret part of mail jobs (the reset
+    /// link), comma-separated, newest first; auth and mail only (see `queue::cipher`).
+    pub mail_job_key: Option<SecretString>,
     /// `ACCESS_TOKEN_EXPIRE_MINUTES` (30).
     pub access_token_expire_minutes: i64,
     /// `RESET_TOKEN_EXPIRE_MINUTES` (60).
@@ -236,11 +242,13 @@ impl Settings {
                 .parse_bool_or("DATABASE_PREPARED_STATEMENTS", true)?,
             redis_url: required_in_production("REDIS_URL", DEV_REDIS_URL)?.into(),
             redis_key_prefix: env.get_or("REDIS_KEY_PREFIX", "folio"),
+            redis_ca_cert: env.get("REDIS_CA_CERT").map(|pem| pem.replace("\\n", "\n")),
             frontend_url: frontend_url(&env, app_env)?,
             allowed_origins: parse_origins(env.get("ALLOWED_ORIGINS").as_deref())?,
             jwt_private_key: env.get("JWT_PRIVATE_KEY").map(Into::into),
             jwt_public_keys: env.get("JWT_PUBLIC_KEYS"),
             jwt_dev_key_file: env.get_or("JWT_DEV_KEY_FILE", ".dev/jwt-dev-key.pem"),
+            mail_job_key: env.get("MAIL_JOB_KEY").map(Into::into),
             // Bounded so expiry arithmetic cannot overflow and no token lives for ever.
             access_token_expire_minutes: env.parse_in_range(
                 "ACCESS_TOKEN_EXPIRE_MINUTES",

@@ -8,4 +8,5 @@ mod consumer;
 mod db;
 mod migrate;
 mod queue;
+mod redis_tls;
 mod shutdown;
