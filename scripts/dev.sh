@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make dev`: the whole Folio system (scripts/system.sh: checks, migrations, the four
 # services, the SMTP catcher and the gateway) at one URL, plus where to find the mail,
-# the API docs and the logs. Ctrl-C stops everything it started.
+# the API docs and the logs. Ctrl-C stops everything it started and exits 0.
 # Knobs are system.sh's (GATEWAY_PORT, AUTH_PORT, ..., DATABASE_URL, FOLIO_STATE_DIR,
 # FOLIO_PROFILE); DEV_DATABASE_URL is still honoured as the database.
 set -euo pipefail
@@ -29,9 +29,11 @@ welcome() {
 MSG
 }
 
-# Ctrl-C reaches system.sh, which stops everything; this reader keeps going until
-# system.sh has finished and closed its output.
-scripts/system.sh | {
+# Ctrl-C reaches system.sh, which stops everything and exits 0 (so make stays quiet); this
+# reader keeps going until system.sh has finished and closed its output. A script that
+# starts `make dev &` starts it with SIGINT ignored, which system.sh would inherit: Ctrl-C
+# (SIGINT) is how make dev is stopped, so system.sh gets it back at its default.
+env --default-signal=INT scripts/system.sh | {
   trap '' INT
   while IFS= read -r line; do
     printf '%s\n' "$line"
