@@ -59,9 +59,23 @@ impl TestDb {
         let mut url = Url::parse(&admin_database_url()).expect("DATABASE_URL is a URL");
         url.set_path(&name);
         let url: SecretString = url.to_string().into();
-        crate::migrate::run(&url)
-            .await
-            .expect("migrations apply to a fresh database");
+        match std::env::var_os("FOLIO_TEST_MIGRATE_BIN") {
+            // Another tree's `migrate` gives this code that tree's schema
+            // (scripts/check-migration-compat.sh: a newer schema under older code).
+            Some(bin) => {
+                let status = std::process::Command::new(&bin)
+                    .env("DATABASE_DIRECT_URL", url.expose_secret())
+                    .stdout(std::process::Stdio::null())
+                    .status()
+                    .expect("FOLIO_TEST_MIGRATE_BIN runs");
+                assert!(status.success(), "{bin:?} failed: {status}");
+            }
+            None => {
+                crate::migrate::run(&url)
+                    .await
+                    .expect("migrations apply to a fresh database");
+            }
+        }
         Self { name, url }
     }
 
@@ -169,6 +183,8 @@ pub fn test_settings(db: &TestDb, overrides: &[(&str, &str)]) -> Settings {
             format!("test-{}", Uuid::new_v4().simple()),
         ),
         ("JWT_PRIVATE_KEY".into(), SigningKey::generate_pem()),
+        // A key of its own, so no test writes a development key file into a crate folder.
+        ("MAIL_JOB_KEY".into(), crate::queue::JobCipher::generate_key()),
         (
             "MEDIA_STORE_URL".into(),
             format!("file://{}", media_dir.display()),

@@ -158,7 +158,7 @@ test('a forgotten password is reset from the mailed link', async ({ page, reques
   await expect(page.getByRole('alert')).toHaveText('Invalid or expired reset token');
 });
 
-test('the profile and password change from the account page', async ({ page, request }) => {
+test('the profile, email and password change from the account page', async ({ page, request }) => {
   const writer = await createUser(request);
   await signInAs(page, writer);
   await page.goto('/account');
@@ -168,6 +168,18 @@ test('the profile and password change from the account page', async ({ page, req
   await profile.getByRole('button', { name: 'Save profile' }).click();
   await expect(profile.getByText('Your profile has been updated.')).toBeVisible();
   await expect(page.getByRole('link', { name: 'Your account' })).toContainText(renamed);
+
+  // A new email asks for the current password first, and the old address is told.
+  await expect(profile.getByLabel('Current password')).toBeHidden();
+  await profile.getByLabel('Email').fill(`moved.${writer.email}`);
+  await profile.getByLabel('Current password').fill('not-my-password');
+  await profile.getByRole('button', { name: 'Save profile' }).click();
+  await expect(profile.getByRole('alert')).toHaveText('Current password is incorrect');
+  await profile.getByLabel('Current password').fill(writer.password);
+  await profile.getByRole('button', { name: 'Save profile' }).click();
+  await expect(profile.getByText('Your profile has been updated.')).toBeVisible();
+  await expect(profile.getByLabel('Current password')).toBeHidden();
+  expect(await waitForMail(writer.email)).toContain('The email address of your Folio account was just changed.');
 
   const passwords = page.locator('section', { has: page.getByRole('heading', { name: 'Change password' }) });
   await passwords.getByLabel('Current password').fill('not-my-password');

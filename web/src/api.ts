@@ -4,7 +4,7 @@
 
 import { describeDetail, describeStatus } from './errors';
 import { getToken } from './session';
-import type { Message, Post, PostsPage, UserPrivate, UserPublic } from './types';
+import type { Message, Post, PostsPage, UserChanges, UserPrivate, UserPublic } from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -68,7 +68,7 @@ export const api = {
   /** The signed-in user; `token` checks a token that is not stored yet (just after login). */
   me: (token?: string) => request<UserPrivate>('GET', '/api/users/me', undefined, token),
   user: (id: number) => request<UserPublic>('GET', `/api/users/${id}`),
-  updateUser: (id: number, changes: { username?: string; email?: string }) =>
+  updateUser: (id: number, changes: UserChanges) =>
     request<UserPrivate>('PATCH', `/api/users/${id}`, { json: changes }),
   deleteUser: (id: number) => request<void>('DELETE', `/api/users/${id}`),
   changePassword: (current_password: string, new_password: string) =>

@@ -9,10 +9,10 @@ const ERRORS: &[OperationErrors] = &[
     OperationErrors::new("post", "/api/users", &[400, 429, 503]),
     OperationErrors::new("get", "/api/users/me", &[503]),
     OperationErrors::new("get", "/api/users/{id}", &[404, 503]),
-    OperationErrors::new("patch", "/api/users/{id}", &[400, 403, 404, 503]),
+    OperationErrors::new("patch", "/api/users/{id}", &[400, 403, 404, 429, 503]),
     OperationErrors::new("delete", "/api/users/{id}", &[403, 404, 503]),
     OperationErrors::new("post", "/api/users/token", &[401, 429, 503]),
-    OperationErrors::new("patch", "/api/users/me/password", &[400, 503]),
+    OperationErrors::new("patch", "/api/users/me/password", &[400, 429, 503]),
     OperationErrors::new("post", "/api/users/forgot-password", &[429, 503]),
     OperationErrors::new("post", "/api/users/reset-password", &[400, 429, 503]),
 ];

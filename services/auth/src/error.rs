@@ -27,9 +27,12 @@ pub enum AuthError {
     /// 401: unknown email or wrong password (the same answer for both).
     #[error("incorrect email or password")]
     IncorrectCredentials,
-    /// 400: the current password given to change it is wrong.
+    /// 400: the current password given to change it (or the email) is wrong.
     #[error("current password incorrect")]
     CurrentPasswordIncorrect,
+    /// 400: an email change without the current password.
+    #[error("current password required")]
+    CurrentPasswordRequired,
     /// 400: the reset token is unknown, used or expired.
     #[error("invalid or expired reset token")]
     InvalidResetToken,
@@ -82,6 +85,7 @@ impl ResponseError for AuthError {
             | EmailTaken
             | EmailRegistered
             | CurrentPasswordIncorrect
+            | CurrentPasswordRequired
             | InvalidResetToken => StatusCode::BAD_REQUEST,
             IncorrectCredentials => StatusCode::UNAUTHORIZED,
             UserNotFound => StatusCode::NOT_FOUND,
@@ -104,6 +108,10 @@ impl ResponseError for AuthError {
             CurrentPasswordIncorrect => {
                 detail(StatusCode::BAD_REQUEST, "Current password is incorrect")
             }
+            CurrentPasswordRequired => detail(
+                StatusCode::BAD_REQUEST,
+                "Current password is required to change email",
+            ),
             InvalidResetToken => detail(StatusCode::BAD_REQUEST, "Invalid or expired reset token"),
             UserNotFound => detail(StatusCode::NOT_FOUND, "User not found"),
             NotAuthorizedToUpdate => {

@@ -1,5 +1,6 @@
 //! Changing the password while logged in. Every issued token ends (version bump) and a
-//! "your password was changed" mail is queued in the same transaction.
+//! "your password was changed" mail is queued in the same transaction. The check of the
+//! current password, throttled per user, also guards an email change (`users`).
 
 use std::sync::Arc;
 
@@ -85,30 +86,52 @@ impl AppState {
             tracing::warn!(error = %err, job_id = %job.id, "mail job left in the outbox for the sweep");
         }
     }
-}
 
-impl PasswordChangeApi {
-    /// `user_id` back if `password` is their current password.
+    /// Ok if `password` is `user_id`'s current password. A stolen token must not buy
+    /// unlimited guesses of it: wrong ones count against the `password-change` limit, and
+    /// once it is full even the right password waits for the window to end (answering it
+    /// would keep every guess worth an Argon2 hash).
+    pub async fn verify_current_password(
+        &self,
+        user_id: i64,
+        password: String,
+    ) -> Result<(), AuthError> {
+        let key = user_id.to_string();
+        let attempt = self
+            .begin_attempt(&[FailureLimit {
+                scope: "password-change",
+                key: &key,
+                limit: self.password_change_limit,
+                window: MINUTE,
+            }])
+            .await?;
+        let checked = self.check_current_password(user_id, password).await;
+        match &checked {
+            Err(AuthError::CurrentPasswordIncorrect) => attempt.failed(),
+            _ => attempt.passed().await,
+        }
+        checked
+    }
+
     async fn check_current_password(
         &self,
         user_id: i64,
         password: String,
-    ) -> Result<i64, AuthError> {
-        let conn = self.state.db.conn().await?;
+    ) -> Result<(), AuthError> {
+        let conn = self.db.conn().await?;
         let account = credentials_by_id(&conn, user_id)
             .await?
             .ok_or(AuthError::UserNotFound)?;
         // Give the connection back while Argon2 runs twice: the pool is smaller than a flood.
         drop(conn);
         let verdict = self
-            .state
             .passwords
             .verify(password, Some(account.password_hash))
             .await?;
         if verdict == Verdict::Mismatch {
             return Err(AuthError::CurrentPasswordIncorrect);
         }
-        Ok(account.id)
+        Ok(())
     }
 }
 
@@ -134,27 +157,10 @@ impl PasswordChangeApi {
         let (current_password, new_password) =
             (current_password.into_inner(), new_password.into_inner());
         check_new_password(&new_password)?;
-        // A stolen token must not buy unlimited guesses of the password. Once the limit is
-        // reached even the right password waits for the window to end: answering it would
-        // keep every guess worth an Argon2 hash.
-        let user_id = auth.0.id.to_string();
-        let attempt = self
-            .state
-            .begin_attempt(&[FailureLimit {
-                scope: "password-change",
-                key: &user_id,
-                limit: self.state.password_change_limit,
-                window: MINUTE,
-            }])
+        let account_id = auth.0.id;
+        self.state
+            .verify_current_password(account_id, current_password)
             .await?;
-        let checked = self
-            .check_current_password(auth.0.id, current_password)
-            .await;
-        match &checked {
-            Err(AuthError::CurrentPasswordIncorrect) => attempt.failed(),
-            _ => attempt.passed().await,
-        }
-        let account_id = checked?;
         let hash = self
             .state
             .passwords

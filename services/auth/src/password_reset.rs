@@ -177,12 +177,15 @@ impl PasswordResetApi {
         {
             let token = new_token();
             let link = format!("{}/reset-password?token={token}", self.state.frontend_url);
+            // Sealed before it is written anywhere: only the mail worker can open it.
             let job = MailJob::new(
                 MailKind::PasswordReset,
                 &account.email,
                 &account.username,
-                &link,
-            );
+                "",
+            )
+            .with_link(&link, &self.state.job_cipher)
+            .map_err(|e| AuthError::Internal(e.into()))?;
             let expires_at = chrono::Utc::now() + self.state.reset_ttl;
             let tx = conn.transaction().await.map_err(AuthError::from)?;
             tx.execute(&VOID_RESET_TOKENS, &[&Some(account.id)])

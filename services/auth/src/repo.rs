@@ -83,8 +83,14 @@ pub async fn set_password(
     let Some(row) = tx.query_opt(&SET_PASSWORD, &[&id, &hash]).await? else {
         return Ok(None);
     };
-    tx.execute(&DELETE_RESET_TOKENS_OF_USER, &[&id]).await?;
+    void_reset_tokens(tx, id).await?;
     Ok(Some((row.get("username"), row.get("email"))))
+}
+
+/// Deletes every pending reset token of the user: their links stop working.
+pub async fn void_reset_tokens(tx: &impl Queryable, id: i64) -> Result<(), DbError> {
+    tx.execute(&DELETE_RESET_TOKENS_OF_USER, &[&id]).await?;
+    Ok(())
 }
 
 const UPGRADE_HASH: Sql = Sql::new(

@@ -3,5 +3,6 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    folio_shared::server::run_main("folio-mail", folio_mail::startup::Application::build)
+    use folio_mail::startup::Application;
+    folio_shared::server::run_main("folio-mail", Application::build, Application::openapi)
 }

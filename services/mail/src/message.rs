@@ -1,8 +1,9 @@
 //! The mails Folio sends: templates in `templates/` (plain text and HTML; everything a
 //! user typed is escaped in the HTML part by minijinja's auto-escaping) and the MIME
-//! message around them.
+//! message around them. A reset link arrives sealed and is opened here, only to render
+//! the mail (`folio_shared::queue::cipher`).
 
-use folio_shared::queue::{MailJob, MailKind};
+use folio_shared::queue::{JobCipher, MailJob, MailKind};
 use lettre::{
     Message,
     message::{Mailbox, MultiPart},
@@ -19,6 +20,7 @@ pub struct Templates {
     from: Mailbox,
     frontend_url: String,
     reset_expires_minutes: i64,
+    cipher: JobCipher,
 }
 
 /// Why a job cannot become a message; never worth a retry.
@@ -27,8 +29,13 @@ pub struct Templates {
 pub struct RenderError(pub String);
 
 impl Templates {
-    /// Loads the templates; `from` is `MAIL_FROM`.
-    pub fn new(from: &str, frontend_url: &str, reset_expires_minutes: i64) -> anyhow::Result<Self> {
+    /// Loads the templates; `from` is `MAIL_FROM`; `cipher` opens the sealed reset links.
+    pub fn new(
+        from: &str,
+        frontend_url: &str,
+        reset_expires_minutes: i64,
+        cipher: JobCipher,
+    ) -> anyhow::Result<Self> {
         let mut env = Environment::new();
         // `.html` names turn on HTML auto-escaping; `.txt` stays verbatim.
         for (name, source) in [
@@ -48,6 +55,14 @@ impl Templates {
                 "password_changed.html",
                 include_str!("../templates/password_changed.html"),
             ),
+            (
+                "email_changed.txt",
+                include_str!("../templates/email_changed.txt"),
+            ),
+            (
+                "email_changed.html",
+                include_str!("../templates/email_changed.html"),
+            ),
         ] {
             env.add_template(name, source)?;
         }
@@ -59,18 +74,27 @@ impl Templates {
             from: Mailbox::new(Some(SENDER_NAME.to_owned()), from),
             frontend_url: frontend_url.to_owned(),
             reset_expires_minutes,
+            cipher,
         })
     }
 
-    /// The message for `job`.
+    /// The message for `job`. A reset link that does not open (altered, moved from another
+    /// job, or sealed with a key this worker lacks) makes it unrenderable.
     pub fn render(&self, job: &MailJob) -> Result<Message, RenderError> {
         let (name, subject) = match job.kind {
             MailKind::PasswordReset => ("password_reset", "Reset your Folio password"),
             MailKind::PasswordChanged => ("password_changed", "Your Folio password was changed"),
+            MailKind::EmailChanged => ("email_changed", "Your Folio email address was changed"),
+        };
+        let link = match job.kind {
+            MailKind::PasswordReset => job
+                .open_link(&self.cipher)
+                .map_err(|e| RenderError(format!("reset link: {e}")))?,
+            MailKind::PasswordChanged | MailKind::EmailChanged => String::new(),
         };
         let ctx = context! {
             username => job.username,
-            link => job.link,
+            link => link,
             expires_minutes => self.reset_expires_minutes,
             frontend_url => self.frontend_url,
         };
@@ -101,8 +125,16 @@ impl Templates {
 mod tests {
     use super::*;
 
+    fn cipher() -> JobCipher {
+        JobCipher::from_keys(&JobCipher::generate_key()).unwrap()
+    }
+
+    fn templates_with(cipher: JobCipher) -> Templates {
+        Templates::new("noreply@folio.test", "https://blog.example.com", 60, cipher).unwrap()
+    }
+
     fn templates() -> Templates {
-        Templates::new("noreply@folio.test", "https://blog.example.com", 60).unwrap()
+        templates_with(cipher())
     }
 
     fn text_of(message: &Message) -> String {
@@ -113,13 +145,11 @@ mod tests {
 
     #[test]
     fn the_reset_mail_has_the_link_the_expiry_and_both_parts() {
-        let job = MailJob::new(
-            MailKind::PasswordReset,
-            "ann@example.com",
-            "Ann",
-            "https://blog.example.com/reset-password?token=abc",
-        );
-        let mail = text_of(&templates().render(&job).unwrap());
+        let cipher = cipher();
+        let job = MailJob::new(MailKind::PasswordReset, "ann@example.com", "Ann", "")
+            .with_link("https://blog.example.com/reset-password?token=abc", &cipher)
+            .unwrap();
+        let mail = text_of(&templates_with(cipher).render(&job).unwrap());
         assert!(mail.contains("From: Folio <noreply@folio.test>"), "{mail}");
         assert!(mail.contains("Subject: Reset your Folio password"));
         assert!(mail.contains("multipart/alternative"));
@@ -146,6 +176,41 @@ mod tests {
             mail.contains("Hello <script>x</script>,"),
             "plain text stays verbatim"
         );
+    }
+
+    #[test]
+    fn a_reset_job_whose_link_does_not_open_cannot_be_rendered() {
+        let sealed_elsewhere = MailJob::new(MailKind::PasswordReset, "ann@example.com", "Ann", "")
+            .with_link(
+                "https://blog.example.com/reset-password?token=abc",
+                &cipher(),
+            )
+            .unwrap();
+        let in_clear = MailJob::new(
+            MailKind::PasswordReset,
+            "ann@example.com",
+            "Ann",
+            "https://blog.example.com/reset-password?token=abc",
+        );
+
+        for job in [sealed_elsewhere, in_clear] {
+            let err = templates().render(&job).unwrap_err();
+            assert!(err.0.starts_with("reset link: "), "{err}");
+            assert!(!err.0.contains("token"), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_email_changed_mail_goes_to_the_old_address_with_no_link() {
+        let job = MailJob::new(MailKind::EmailChanged, "old@example.com", "Ann", "");
+
+        let mail = text_of(&templates().render(&job).unwrap());
+
+        assert!(mail.contains("To: old@example.com"), "{mail}");
+        assert!(mail.contains("Subject: Your Folio email address was changed"));
+        assert!(mail.contains("Hello Ann,"));
+        assert!(mail.contains("https://blog.example.com"), "who to contact");
+        assert!(!mail.contains("token="), "no link that opens the account");
     }
 
     #[test]

@@ -1,16 +1,40 @@
-//! The SMTP transport (lettre over rustls) and what its failures mean for a job.
+//! The SMTP client (lettre over rustls) and what its failures mean for a job.
+//!
+//! Each consumer loop owns one connection, kept open from mail to mail. We open the TCP
+//! connection ourselves, with `TCP_NODELAY`, and hand it to lettre
+//! (`AsyncSmtpConnection::connect_with_transport`): lettre writes a message and its
+//! terminating `.` as two small writes, and under Nagle's algorithm the second waits for
+//! the server's delayed ACK (~40 ms on Linux), most of a send's time. It also widened the
+//! one window in which a mail can go out twice: the kernel of a killed worker still
+//! flushes that terminator, so the server accepted mails whose sender was long gone and
+//! never set the sent marker. lettre's own pool dials its sockets itself, with no way to
+//! set the option, and tests every connection with a `NOOP` before each mail.
 
-use std::time::Duration;
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use folio_shared::config::MailSettings;
 use lettre::{
-    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    transport::smtp::{PoolConfig, authentication::Credentials},
+    Message,
+    transport::smtp::{
+        authentication::{Credentials, DEFAULT_MECHANISMS},
+        client::{AsyncSmtpConnection, TlsParameters},
+        extension::ClientId,
+    },
 };
 use secrecy::ExposeSecret;
+use tokio::net::TcpStream;
 
-/// Longest one send may take; the reclaim idle time must stay above it.
+/// Longest one send may take, connecting included.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection used this recently is reused as it is; older, it is first checked with
+/// a `NOOP` (the server may have closed it), and past [`IDLE_LIMIT`] replaced.
+const REUSE_UNCHECKED: Duration = Duration::from_secs(5);
+/// Servers close idle sessions after a few minutes at the earliest (RFC 5321 asks for
+/// five); well inside that, an idle connection is dropped rather than probed.
+const IDLE_LIMIT: Duration = Duration::from_secs(60);
 
 /// How a send failed, which decides what happens to the job.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -33,52 +57,192 @@ fn is_configuration_refusal(err: &lettre::transport::smtp::Error) -> bool {
         .is_some_and(|code| matches!(code.to_string().as_str(), "530" | "534" | "535" | "538"))
 }
 
-/// Sends messages over SMTP; clones share one connection pool.
+/// What a failed transaction (`MAIL`, `RCPT`, `DATA`) means for the mail. A refusal of
+/// our credentials or TLS policy (a `530` to `MAIL FROM`) is an outage, as in [`unreachable`].
+fn classify(err: lettre::transport::smtp::Error) -> SendError {
+    if err.is_permanent() && is_configuration_refusal(&err) {
+        SendError::Unreachable(err.to_string())
+    } else if err.is_permanent() {
+        SendError::Permanent(err.to_string())
+    } else if err.is_transient() {
+        SendError::Transient(err.to_string())
+    } else {
+        SendError::Unreachable(err.to_string())
+    }
+}
+
+/// Failing to open a session (greeting, `EHLO`, `STARTTLS`, `AUTH`: a refusal of our
+/// credentials or TLS policy included) is about the server or our configuration, never
+/// the mail: treated as an outage (wait and retry) rather than dead-lettering the whole
+/// queue over one wrong password.
+fn unreachable(err: impl std::fmt::Display) -> SendError {
+    SendError::Unreachable(err.to_string())
+}
+
+/// How the session is secured.
 #[derive(Clone)]
+enum Security {
+    Plain,
+    /// `MAIL_USE_TLS` on a port other than 465: STARTTLS is required (no credentials or
+    /// mail are sent if the server does not offer it).
+    StartTls(TlsParameters),
+    /// Port 465.
+    Implicit(TlsParameters),
+}
+
+struct Server {
+    host: String,
+    port: u16,
+    security: Security,
+    credentials: Option<Credentials>,
+    hello: ClientId,
+}
+
+struct Idle {
+    conn: AsyncSmtpConnection,
+    since: Instant,
+}
+
+/// Sends messages over one SMTP connection of its own. A clone shares the settings but
+/// opens its own connection: one per consumer loop, so `MAIL_CONCURRENCY` sends run side
+/// by side.
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    server: Arc<Server>,
+    idle: Option<Idle>,
+}
+
+impl Clone for Mailer {
+    fn clone(&self) -> Self {
+        Self {
+            server: Arc::clone(&self.server),
+            idle: None,
+        }
+    }
+}
+
+/// A TCP connection with Nagle's algorithm off (see the module documentation).
+async fn dial(host: &str, port: u16) -> std::io::Result<TcpStream> {
+    let stream = TcpStream::connect((host, port)).await?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
 }
 
 impl Mailer {
     /// Port 465 is implicit TLS; otherwise `MAIL_USE_TLS` requires STARTTLS.
     pub fn from_settings(mail: &MailSettings) -> anyhow::Result<Self> {
-        let builder = if mail.port == 465 {
-            AsyncSmtpTransport::<Tokio1Executor>::relay(&mail.server)?
+        let security = if mail.port == 465 {
+            Security::Implicit(TlsParameters::new(mail.server.clone())?)
         } else if mail.use_tls {
-            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&mail.server)?
+            Security::StartTls(TlsParameters::new(mail.server.clone())?)
         } else {
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&mail.server)
+            Security::Plain
         };
-        let mut builder = builder
-            .port(mail.port)
-            .timeout(Some(SEND_TIMEOUT))
-            // One connection per concurrent sender, kept open between mails.
-            .pool_config(PoolConfig::new().max_size(mail.concurrency));
-        if !mail.username.is_empty() {
-            builder = builder.credentials(Credentials::new(
+        let credentials = (!mail.username.is_empty()).then(|| {
+            Credentials::new(
                 mail.username.clone(),
                 mail.password.expose_secret().to_owned(),
-            ));
-        }
+            )
+        });
         Ok(Self {
-            transport: builder.build(),
+            server: Arc::new(Server {
+                host: mail.server.clone(),
+                port: mail.port,
+                security,
+                credentials,
+                hello: ClientId::default(),
+            }),
+            idle: None,
         })
     }
 
-    /// Hands `message` to the server; `Ok` once it accepted it.
-    pub async fn send(&self, message: Message) -> Result<(), SendError> {
-        match tokio::time::timeout(SEND_TIMEOUT, self.transport.send(message)).await {
-            Err(_) => Err(SendError::Unreachable("timed out".to_owned())),
-            Ok(Ok(_)) => Ok(()),
-            // Authentication and TLS-policy refusals are about our configuration, not the
-            // mail: treated as an outage (wait and retry) rather than dead-lettering the
-            // whole queue over one wrong password.
-            Ok(Err(err)) if err.is_permanent() && is_configuration_refusal(&err) => {
-                Err(SendError::Unreachable(err.to_string()))
-            }
-            Ok(Err(err)) if err.is_permanent() => Err(SendError::Permanent(err.to_string())),
-            Ok(Err(err)) if err.is_transient() => Err(SendError::Transient(err.to_string())),
-            Ok(Err(err)) => Err(SendError::Unreachable(err.to_string())),
+    /// Hands `message` to the server; `Ok` as soon as it answered 250 to the message.
+    pub async fn send(&mut self, message: &Message) -> Result<(), SendError> {
+        // On a timeout the connection in hand is dropped with the future: its state is
+        // unknown, the next send opens a new one.
+        tokio::time::timeout(SEND_TIMEOUT, self.transact(message))
+            .await
+            .unwrap_or_else(|_| Err(SendError::Unreachable("timed out".to_owned())))
+    }
+
+    /// Says goodbye on the open connection, if any (at shutdown).
+    pub async fn close(&mut self) {
+        if let Some(mut idle) = self.idle.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(1), idle.conn.quit()).await;
         }
+    }
+
+    async fn transact(&mut self, message: &Message) -> Result<(), SendError> {
+        let mut conn = self.connection().await?;
+        let sent = conn.send(message.envelope(), &message.formatted()).await;
+        // lettre closes the session on any error; a refused mail leaves it usable.
+        if !conn.has_broken() {
+            self.idle = Some(Idle {
+                conn,
+                since: Instant::now(),
+            });
+        }
+        sent.map(|_| ()).map_err(classify)
+    }
+
+    /// The open connection if it is still good, else a new one.
+    async fn connection(&mut self) -> Result<AsyncSmtpConnection, SendError> {
+        if let Some(mut idle) = self.idle.take() {
+            let age = idle.since.elapsed();
+            if age < REUSE_UNCHECKED || (age < IDLE_LIMIT && idle.conn.test_connected().await) {
+                return Ok(idle.conn);
+            }
+        }
+        self.connect().await
+    }
+
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let server = &*self.server;
+        let mut conn = match &server.security {
+            // The TLS stream is built inside lettre, over a socket lettre dials itself
+            // (so without `TCP_NODELAY`): wrapping our own socket in TLS would need
+            // tokio-rustls or futures-util in this crate. 587 with STARTTLS, the default,
+            // gets the fast path.
+            Security::Implicit(tls) => AsyncSmtpConnection::connect_tokio1(
+                (server.host.as_str(), server.port),
+                Some(SEND_TIMEOUT),
+                &server.hello,
+                Some(tls.clone()),
+                None,
+            )
+            .await
+            .map_err(unreachable)?,
+            Security::Plain | Security::StartTls(_) => {
+                let stream = dial(&server.host, server.port).await.map_err(unreachable)?;
+                AsyncSmtpConnection::connect_with_transport(Box::new(stream), &server.hello)
+                    .await
+                    .map_err(unreachable)?
+            }
+        };
+        if let Security::StartTls(tls) = &server.security {
+            conn.starttls(tls.clone(), &server.hello)
+                .await
+                .map_err(unreachable)?;
+        }
+        if let Some(credentials) = &server.credentials {
+            conn.auth(DEFAULT_MECHANISMS, credentials)
+                .await
+                .map_err(unreachable)?;
+        }
+        Ok(conn)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn connections_to_the_server_are_dialled_without_nagle_delays() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+
+        let stream = dial("127.0.0.1", port).await.unwrap();
+
+        assert!(stream.nodelay().unwrap());
     }
 }

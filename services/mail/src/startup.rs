@@ -11,30 +11,38 @@ use folio_shared::{
     db::Db,
     health::{DatabaseProbe, HealthApi, RedisProbe, with_docs},
     http::{ApiDocs, HttpOptions, wrap_api},
-    queue::{MailConsumer, MailQueue},
-    server::{App, BoundListener},
+    queue::{JobCipher, MailConsumer, MailQueue},
+    server::{App, BoundListener, OpenApiDocument, openapi_spec},
 };
 use poem::EndpointExt;
 use poem_openapi::OpenApiService;
-use secrecy::ExposeSecret;
 
 use crate::{message::Templates, outbox::Outbox, smtp::Mailer, sweep::OutboxSweep, worker::Worker};
+
+/// The endpoints: one type for serving them (`build`) and describing them (`openapi`).
+type Endpoints = HealthApi;
+const TITLE: &str = "Folio mail worker";
 
 /// Builds the mail worker.
 pub struct Application;
 
 impl Application {
+    /// The document served at `/openapi.json`, from the endpoints' types alone (the
+    /// `openapi` subcommand: no settings, nothing connected).
+    pub fn openapi() -> OpenApiDocument {
+        openapi_spec::<Endpoints>(TITLE, env!("CARGO_PKG_VERSION"), &ApiDocs::default())
+    }
+
     /// Validates settings, prepares Redis, the database and SMTP (lazily: none needs to
     /// be up yet), starts the workers and binds `PORT`.
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
         let db = Db::from_settings(&settings)?;
-        let redis = folio_shared::redis::connect_lazy(&settings.redis_url)?;
-        let client = redis::Client::open(settings.redis_url.expose_secret())
-            .map_err(|_| anyhow::anyhow!("REDIS_URL is not a valid Redis URL"))?;
+        let (client, redis) = folio_shared::redis::from_settings(&settings)?;
         let templates = Templates::new(
             &settings.mail.from,
             &settings.frontend_url,
             settings.reset_token_expire_minutes,
+            JobCipher::from_settings(&settings)?,
         )?;
         let mailer = Mailer::from_settings(&settings.mail)?;
         let process = consumer_name();
@@ -60,12 +68,12 @@ impl Application {
             db.clone(),
             MailQueue::new(redis.clone(), &settings.redis_key_prefix),
         );
-        let api = OpenApiService::new(
+        let api: OpenApiService<Endpoints, ()> = OpenApiService::new(
             HealthApi::new(vec![
                 Arc::new(RedisProbe(redis)),
                 Arc::new(DatabaseProbe(db)),
             ]),
-            "Folio mail worker",
+            TITLE,
             env!("CARGO_PKG_VERSION"),
         );
         let routes = wrap_api(

@@ -3,8 +3,11 @@
 //! Order of work: retries that are due, then entries already ours (pending from before a
 //! Redis reconnect, or reclaimed from a dead worker: a restarted process has a new
 //! consumer name, so its old entries come back through reclaiming), then new entries (a
-//! blocking read that also wakes for shutdown). An entry is acknowledged only when its mail was accepted, was
-//! found already sent (the `SET NX` marker), or went to the dead letters: after
+//! blocking read that also wakes for shutdown). Right before an entry is handled, and
+//! while its send lasts, the worker renews its hold on it, and skips it if another worker
+//! has reclaimed it meanwhile (see [`Worker::handle`]). An entry is acknowledged only when
+//! its mail was accepted, was found already sent (the `SET NX` marker, set the moment the
+//! server answers 250), or went to the dead letters: after
 //! `MAIL_MAX_ATTEMPTS` deferrals, at once for a permanent rejection or a job that cannot
 //! be rendered. An unreachable server costs no attempt: the worker waits it out with
 //! backoff. A Redis failure restarts the loop after a backoff; nothing is lost, because
@@ -28,6 +31,7 @@ use crate::{
     outbox::Outbox,
     smtp::{Mailer, SendError},
 };
+use lettre::Message;
 
 /// How often entries idle in other consumers are looked for.
 const RECLAIM_EVERY: Duration = Duration::from_secs(5);
@@ -36,7 +40,8 @@ const MAX_BLOCK: Duration = Duration::from_secs(2);
 /// After SIGTERM, the send in hand gets this long before it is abandoned (unacknowledged,
 /// so another worker sends it); within Cloud Run's 10 s with room for the rest.
 const ABANDON_AFTER: Duration = Duration::from_secs(7);
-/// Entries read at once.
+/// Entries read (and reclaimed) at once. The tail of a batch may wait behind slow sends
+/// for longer than the reclaim time; the hold renewed before each send keeps that safe.
 const BATCH: usize = 10;
 /// A consumer with nothing pending and no read for this long belongs to a stopped process
 /// (a live worker reads every [`MAX_BLOCK`]); its name is removed from the group.
@@ -133,6 +138,7 @@ impl Worker {
                 }
             }
         }
+        self.mailer.close().await;
         tracing::info!("mail worker stopped");
     }
 
@@ -165,10 +171,7 @@ impl Worker {
             let now = Instant::now();
             if let Some(i) = retries.iter().position(|r| r.due <= now) {
                 let retry = retries.swap_remove(i);
-                // Re-take it first: resets its idle time, and skips it if done elsewhere.
-                if self.consumer.touch(&retry.delivery.entry_id).await? {
-                    self.handle(retry.delivery, &mut retries, shutdown).await?;
-                }
+                self.handle(retry.delivery, &mut retries, shutdown).await?;
                 continue;
             }
             if let Some(delivery) = ours.pop_front() {
@@ -222,12 +225,25 @@ impl Worker {
     }
 
     /// Sends one delivery and settles it (ack, dead letter, or retry later).
+    ///
+    /// First the hold on the entry is renewed, if it is still ours. An entry can wait here
+    /// longer than the reclaim time (behind up to nine sends of its batch, each up to
+    /// 10 s; as a retry waiting out its backoff), and another worker may have reclaimed
+    /// it and be sending it right now. Checking ownership and resetting the idle time at
+    /// once, right before the send, makes exactly one worker send it, whatever the batch
+    /// size, the server's speed or `MAIL_RECLAIM_IDLE_SECONDS`. Reading one entry at a
+    /// time would not cover retries nor reclaimed batches, and requiring reclaim > batch x
+    /// timeout at start-up would mean waiting 100 s to take over a dead worker's mail.
     async fn handle(
         &mut self,
         delivery: Delivery,
         retries: &mut Vec<Retry>,
         shutdown: &ShutdownSignal,
     ) -> RedisResult<()> {
+        if !self.consumer.touch(&delivery.entry_id).await? {
+            tracing::info!(entry_id = %delivery.entry_id, "taken over by another worker; skipped");
+            return Ok(());
+        }
         let Some(job) = delivery.job.clone() else {
             tracing::error!(entry_id = %delivery.entry_id, "malformed mail job; dead-lettered");
             return self
@@ -237,7 +253,11 @@ impl Worker {
         };
         if self.consumer.already_sent(&job).await? {
             tracing::info!(job_id = %job.id, "mail already sent; acknowledging the redelivery");
-            return self.consumer.ack(&delivery.entry_id).await;
+            self.consumer.ack(&delivery.entry_id).await?;
+            // Acked entries are deleted, so an outbox row whose settle failed after the
+            // send would look lost to the sweep and come back for ever: settle it here.
+            self.outbox.settle(job.id).await;
+            return Ok(());
         }
         let message = match self.templates.render(&job) {
             Ok(message) => message,
@@ -259,7 +279,7 @@ impl Worker {
         }
         let mut stopping = shutdown.clone();
         let outcome = tokio::select! {
-            sent = self.mailer.send(message).instrument(span.clone()) => Some(sent),
+            sent = self.send_holding(&delivery.entry_id, &message).instrument(span.clone()) => Some(sent),
             () = async { stopping.wait().await; tokio::time::sleep(ABANDON_AFTER).await } => None,
         };
         let _entered = span.enter();
@@ -269,8 +289,10 @@ impl Worker {
                 Ok(())
             }
             Some(Ok(())) => {
-                self.smtp_outage.reset();
+                // The marker first, before anything else: until it is set, a worker killed
+                // now leaves a mail the server has that another worker would send again.
                 self.consumer.mark_sent(&job).await?;
+                self.smtp_outage.reset();
                 self.consumer.ack(&delivery.entry_id).await?;
                 self.outbox.settle(job.id).await;
                 tracing::info!(job_id = %job.id, kind = job.kind.as_str(), "mail sent");
@@ -303,6 +325,30 @@ impl Worker {
                     delivery,
                 });
                 Ok(())
+            }
+        }
+    }
+}
+
+impl Worker {
+    /// Sends `message`, renewing the hold on its entry every third of the reclaim time
+    /// while the server is slow, so no other worker reclaims an entry whose send is still
+    /// in progress (with the default 60 s and sends of at most 10 s, it never fires).
+    async fn send_holding(&mut self, entry_id: &str, message: &Message) -> Result<(), SendError> {
+        let every = (self.reclaim_idle / 3).max(Duration::from_millis(100));
+        let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        let send = self.mailer.send(message);
+        tokio::pin!(send);
+        loop {
+            tokio::select! {
+                sent = &mut send => return sent,
+                _ = renew.tick() => match self.consumer.touch(entry_id).await {
+                    Ok(true) => {}
+                    // The send in hand cannot be called back; the marker, set on success,
+                    // stops the other worker unless both are already sending.
+                    Ok(false) => tracing::warn!(entry_id, "entry reclaimed by another worker mid-send"),
+                    Err(err) => tracing::warn!(entry_id, error = %err, "could not renew the hold on an entry mid-send"),
+                },
             }
         }
     }

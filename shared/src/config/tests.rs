@@ -101,10 +101,11 @@ fn secrets_do_not_appear_in_debug_output() {
         ("DATABASE_URL", "postgres://u:hunter2@db/folio"),
         ("MAIL_PASSWORD", "smtp-secret"),
         ("JWT_PRIVATE_KEY", "private-pem"),
+        ("MAIL_JOB_KEY", "job-key"),
     ])
     .unwrap();
     let debug = format!("{s:?}");
-    for secret in ["hunter2", "smtp-secret", "private-pem"] {
+    for secret in ["hunter2", "smtp-secret", "private-pem", "job-key"] {
         assert!(!debug.contains(secret), "{secret} leaked");
     }
     assert_eq!(

@@ -7,10 +7,10 @@
 //! that another consumer took and left idle longer than the slowest send. An entry is
 //! acknowledged only once its mail was accepted, dead-lettered, or found already sent.
 
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, sync::LazyLock, time::Duration};
 
 use redis::{
-    AsyncCommands, RedisResult,
+    AsyncCommands, RedisResult, Script,
     aio::{ConnectionManager, MultiplexedConnection},
     streams::{StreamAutoClaimReply, StreamId, StreamReadReply},
 };
@@ -20,6 +20,23 @@ use crate::redis::bounded;
 
 /// How long the "already sent" marker of a job lives: far beyond any redelivery.
 const SENT_MARKER_TTL_SECS: u64 = 7 * 24 * 3600;
+
+/// `XCLAIM` with a minimum idle time of 0 resets the idle time of an entry, but takes it
+/// from whichever consumer holds it: only done here when the holder is us (`XPENDING`
+/// filtered by consumer). `JUSTID` leaves the delivery count alone.
+static HOLD_IF_OURS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local ours = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2])
+        if #ours == 0 then return 0 end
+        redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
+        return 1
+        ",
+    )
+});
+
+/// The job fields a dead letter keeps: enough to say which mail failed, for whom and why.
+pub const DEAD_LETTER_FIELDS: &[&str] = &["id", "kind", "to", "enqueued_at", "traceparent"];
 
 /// One stream entry handed to this consumer. Not `Debug`: its fields hold the reset link.
 #[derive(Clone)]
@@ -240,29 +257,32 @@ impl MailConsumer {
         Ok((claimed, reply.next_stream_id))
     }
 
-    /// Re-takes one of our own entries before retrying it, resetting its idle time so no
-    /// other worker reclaims it mid-retry. False when it is no longer pending (done
-    /// elsewhere).
+    /// Renews this consumer's hold on one of its entries, right before sending it (and
+    /// while a send lasts): its idle time restarts, so no other worker reclaims it during
+    /// the send. False when the entry is no longer ours: acknowledged, or reclaimed by
+    /// another worker while it waited here (a batch read at once, a retry waiting out its
+    /// backoff); that worker sends it, and this one must not. Checking the owner and
+    /// claiming is one script, so no reclaim falls between them.
     pub async fn touch(&self, entry_id: &str) -> RedisResult<bool> {
         let mut conn = self.commands.clone();
-        let claimed: Vec<redis::Value> = bounded(
-            redis::cmd("XCLAIM")
-                .arg(&self.stream)
-                .arg(GROUP)
-                .arg(&self.name)
-                .arg(0)
-                .arg(entry_id)
-                .arg("JUSTID")
+        let mut call = HOLD_IF_OURS.key(&self.stream);
+        call.arg(GROUP).arg(&self.name).arg(entry_id);
+        bounded(call.invoke_async(&mut conn)).await
+    }
+
+    /// Acknowledges an entry: it is done (sent, dead-lettered or found already sent). The
+    /// entry is deleted with it, in one step: a finished job has no reason to stay, and
+    /// its fields are better gone from Redis, even sealed.
+    pub async fn ack(&self, entry_id: &str) -> RedisResult<()> {
+        let mut conn = self.commands.clone();
+        let _: (i64, i64) = bounded(
+            redis::pipe()
+                .atomic()
+                .xack(&self.stream, GROUP, &[entry_id])
+                .xdel(&self.stream, &[entry_id])
                 .query_async(&mut conn),
         )
         .await?;
-        Ok(!claimed.is_empty())
-    }
-
-    /// Acknowledges an entry: it is done (sent, dead-lettered or found already sent).
-    pub async fn ack(&self, entry_id: &str) -> RedisResult<()> {
-        let mut conn = self.commands.clone();
-        let _: i64 = bounded(conn.xack(&self.stream, GROUP, &[entry_id])).await?;
         Ok(())
     }
 
@@ -306,18 +326,18 @@ impl MailConsumer {
     }
 
     /// Moves a delivery to the dead-letter stream with the reason, then acknowledges it.
+    /// Only the job's [`DEAD_LETTER_FIELDS`] go along: never the (sealed) link, nor anything
+    /// another field may hold, since a dead letter stays for a week and nothing sends it.
     pub async fn dead_letter(
         &self,
         delivery: &Delivery,
         reason: &str,
         attempts: u32,
     ) -> RedisResult<()> {
-        let mut fields: Vec<(&str, String)> = delivery
-            .fields
+        let mut fields: Vec<(&str, String)> = DEAD_LETTER_FIELDS
             .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()))
+            .filter_map(|&k| Some((k, delivery.fields.get(k)?.clone())))
             .collect();
-        fields.sort();
         fields.push(("reason", reason.to_owned()));
         fields.push(("attempts", attempts.to_string()));
         fields.push(("failed_at", chrono::Utc::now().to_rfc3339()));

@@ -6,12 +6,17 @@
 //!   `XADD`s it and marks the row queued. If Redis is down the row stays unqueued and the
 //!   mail worker's sweep queues it later.
 //! - [`consumer`]: the mail worker's side: consumer group `mailers`, pending entries,
-//!   reclaiming, acknowledging, dead letters and the send-once marker.
+//!   reclaiming, acknowledging (which deletes the entry), dead letters (which keep no
+//!   secret) and the send-once marker.
+//! - [`cipher`]: the job's secret part (the reset link) is sealed before the job is
+//!   written anywhere; only auth and the mail worker hold the key.
 
+pub mod cipher;
 pub mod consumer;
 pub mod producer;
 
 pub use self::{
+    cipher::{CipherError, JobCipher},
     consumer::{Delivery, MailConsumer},
     producer::{MailQueue, PublishError, insert_outbox},
 };
@@ -61,14 +66,17 @@ pub enum MailKind {
     PasswordReset,
     /// A notice that the password was changed.
     PasswordChanged,
+    /// A notice, to the old address, that the account's email was changed.
+    EmailChanged,
 }
 
 impl MailKind {
-    /// The wire name (`password_reset`, `password_changed`).
+    /// The wire name (`password_reset`, `password_changed`, `email_changed`).
     pub fn as_str(self) -> &'static str {
         match self {
             MailKind::PasswordReset => "password_reset",
             MailKind::PasswordChanged => "password_changed",
+            MailKind::EmailChanged => "email_changed",
         }
     }
 
@@ -76,6 +84,7 @@ impl MailKind {
         match value {
             "password_reset" => Some(MailKind::PasswordReset),
             "password_changed" => Some(MailKind::PasswordChanged),
+            "email_changed" => Some(MailKind::EmailChanged),
             _ => None,
         }
     }
@@ -92,7 +101,7 @@ pub struct MailJob {
     pub to: String,
     /// Recipient's username, for the greeting.
     pub username: String,
-    /// The reset link (empty for `password_changed`).
+    /// The reset link, sealed ([`MailJob::with_link`]); empty for the other kinds.
     pub link: String,
     /// W3C trace context of the request that caused the mail.
     pub traceparent: String,
@@ -113,7 +122,8 @@ impl std::fmt::Debug for MailJob {
 }
 
 impl MailJob {
-    /// A new job, carrying the current trace.
+    /// A new job, carrying the current trace. `link` is stored as given: a job that carries
+    /// a link is made with an empty one, then [`MailJob::with_link`].
     pub fn new(kind: MailKind, to: &str, username: &str, link: &str) -> Self {
         Self {
             id: Uuid::new_v4(),
@@ -124,6 +134,29 @@ impl MailJob {
             traceparent: crate::telemetry::current_traceparent().unwrap_or_default(),
             enqueued_at: Utc::now(),
         }
+    }
+
+    /// The job with `link` sealed into it: the outbox row and the stream entry never hold
+    /// it in clear.
+    pub fn with_link(mut self, link: &str, cipher: &JobCipher) -> Result<Self, CipherError> {
+        self.link = cipher.seal(self.sealing_context().as_bytes(), link)?;
+        Ok(self)
+    }
+
+    /// The link sealed in the job, in clear; fails if it was altered or moved from another
+    /// job.
+    pub fn open_link(&self, cipher: &JobCipher) -> Result<String, CipherError> {
+        cipher.open(self.sealing_context().as_bytes(), &self.link)
+    }
+
+    // What a sealed link is bound to. `to` comes last, so no value can pose as another.
+    fn sealing_context(&self) -> String {
+        format!(
+            "folio-mail-job|{}|{}|{}",
+            self.id,
+            self.kind.as_str(),
+            self.to
+        )
     }
 
     /// The stream entry's field/value pairs.
@@ -175,6 +208,30 @@ mod tests {
         assert_eq!(back.kind, MailKind::PasswordReset);
         assert_eq!(back.link, job.link);
         assert_eq!(back.enqueued_at.timestamp(), job.enqueued_at.timestamp());
+    }
+
+    #[test]
+    fn a_sealed_link_opens_only_on_its_own_job_and_recipient() {
+        let cipher = JobCipher::from_keys(&JobCipher::generate_key()).unwrap();
+        let link = "http://x/reset-password?token=t";
+        let job = MailJob::new(MailKind::PasswordReset, "a@b.co", "ann", "")
+            .with_link(link, &cipher)
+            .unwrap();
+        let fields: HashMap<_, _> = job.to_fields().into_iter().collect();
+        assert!(!fields["link"].contains("token"), "{}", fields["link"]);
+
+        let back = MailJob::from_fields(|k| fields.get(k).cloned()).unwrap();
+        assert_eq!(back.open_link(&cipher).unwrap(), link);
+        let redirected = MailJob {
+            to: "thief@evil.example".into(),
+            ..back.clone()
+        };
+        assert_eq!(redirected.open_link(&cipher), Err(CipherError::Forged));
+        let other = MailJob {
+            link: back.link.clone(),
+            ..MailJob::new(MailKind::PasswordReset, "a@b.co", "ann", "")
+        };
+        assert_eq!(other.open_link(&cipher), Err(CipherError::Forged));
     }
 
     #[test]

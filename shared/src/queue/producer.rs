@@ -61,9 +61,10 @@ impl MailQueue {
     }
 
     /// When the stream's oldest entry was added (ms since the epoch, Redis' clock), or
-    /// `None` when the stream is empty or missing. Entries stay, acknowledged or not, until
-    /// trimmed after 7 days: a job queued before this instant and never settled is not on
-    /// the stream any more, so Redis lost it.
+    /// `None` when the stream is empty or missing. An entry stays until it is acknowledged
+    /// (which deletes it, just before its job is settled) or trimmed after 7 days: a job
+    /// queued before this instant and never settled is not on the stream any more, so
+    /// Redis lost it.
     pub async fn oldest_entry_ms(&self) -> redis::RedisResult<Option<i64>> {
         let mut conn = self.redis.clone();
         let oldest: redis::streams::StreamRangeReply = bounded(

@@ -7,7 +7,7 @@ import { setFlash } from '../flash';
 import type { PageContext } from '../router';
 import { navigate } from '../router';
 import { currentUser, signOut, updateUser } from '../session';
-import type { UserPrivate } from '../types';
+import type { UserChanges, UserPrivate } from '../types';
 import { avatar } from '../ui/avatar';
 import { confirmDialog } from '../ui/dialogs';
 import { inputField, mismatchedPasswords, submitButton, whileSending } from '../ui/forms';
@@ -33,14 +33,35 @@ function card(title: string, ...content: Node[]): HTMLElement {
 function profileCard(user: UserPrivate): HTMLElement {
   const username = inputField({ label: 'Username', name: 'username', autocomplete: 'username', value: user.username, maxlength: 50 });
   const email = inputField({ label: 'Email', name: 'email', type: 'email', autocomplete: 'email', value: user.email, maxlength: 120 });
+  // The API asks for the password to move the account to another address; a rename needs none.
+  const password = inputField({
+    label: 'Current password',
+    name: 'current_password',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: false,
+    hint: 'Needed to change your email.',
+  });
+  const emailChanged = () => email.input.value.trim().toLowerCase() !== (currentUser() ?? user).email;
+  const askForPassword = () => {
+    const needed = emailChanged();
+    password.wrapper.hidden = !needed;
+    password.input.required = needed;
+    if (!needed) password.input.value = '';
+  };
+  askForPassword();
+  email.input.addEventListener('input', askForPassword);
   const messages = notice();
-  const form = h('form', { class: 'form' }, messages.element, username.wrapper, email.wrapper, submitButton('Save profile'));
+  const form = h('form', { class: 'form' }, messages.element, username.wrapper, email.wrapper, password.wrapper, submitButton('Save profile'));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const me = currentUser() ?? user;
-    const changes: { username?: string; email?: string } = {};
+    const changes: UserChanges = {};
     if (username.input.value.trim() !== me.username) changes.username = username.input.value.trim();
-    if (email.input.value.trim().toLowerCase() !== me.email) changes.email = email.input.value.trim();
+    if (emailChanged()) {
+      changes.email = email.input.value.trim();
+      changes.current_password = password.input.value;
+    }
     if (Object.keys(changes).length === 0) {
       messages.show('info', 'Nothing to save: your profile is unchanged.');
       return;
@@ -48,7 +69,10 @@ function profileCard(user: UserPrivate): HTMLElement {
     const ok = await whileSending(form, messages, 'Saving…', async () => {
       updateUser(await api.updateUser(me.id, changes));
     });
-    if (ok) messages.show('success', 'Your profile has been updated.');
+    if (ok) {
+      askForPassword();
+      messages.show('success', 'Your profile has been updated.');
+    }
   });
   return card('Profile', form);
 }

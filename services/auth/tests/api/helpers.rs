@@ -3,13 +3,40 @@
 
 use std::collections::HashMap;
 
-use folio_shared::{jwt::Claims, test_utils::redis_url};
+use folio_shared::{
+    jwt::Claims,
+    queue::{JobCipher, MailJob},
+    test_utils::{TestServer, redis_url},
+};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "correct horse battery";
 
-folio_shared::test_app!(folio_auth::startup::Application::build);
+/// The service under test.
+pub struct TestApp(pub TestServer);
+
+impl std::ops::Deref for TestApp {
+    type Target = TestServer;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+/// The service with test settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// The service with test settings, `overrides` on top. It gets a mail job key of its own
+/// (unless `overrides` give one), not the development key file, which would be generated
+/// into the crate's folder.
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let key = JobCipher::generate_key();
+    let mut pairs = vec![("MAIL_JOB_KEY", key.as_str())];
+    pairs.extend_from_slice(overrides);
+    TestApp(TestServer::spawn(&pairs, folio_auth::startup::Application::build).await)
+}
 
 /// A registered user and a token of theirs.
 pub struct TestUser {
@@ -131,9 +158,26 @@ impl TestApp {
         folio_shared::test_utils::sign(&self.settings, claims)
     }
 
-    /// The mail jobs on this app's stream, oldest first, once every outbox row is queued
-    /// (forgot-password queues in the background).
+    /// The mail jobs on this app's stream as the mail worker reads them, oldest first: the
+    /// reset link opened with the app's key (see [`TestApp::raw_mail_jobs`]).
     pub async fn mail_jobs(&self) -> Vec<HashMap<String, String>> {
+        let cipher = JobCipher::from_settings(&self.settings).unwrap();
+        let mut jobs = self.raw_mail_jobs().await;
+        for fields in &mut jobs {
+            if !fields["link"].is_empty() {
+                let job = MailJob::from_fields(|k| fields.get(k).cloned()).unwrap();
+                let link = job
+                    .open_link(&cipher)
+                    .expect("the link opens with the app's key");
+                fields.insert("link".to_owned(), link);
+            }
+        }
+        jobs
+    }
+
+    /// The fields of the entries on this app's stream as Redis holds them, oldest first,
+    /// once every outbox row is queued (forgot-password queues in the background).
+    pub async fn raw_mail_jobs(&self) -> Vec<HashMap<String, String>> {
         for _ in 0..100 {
             if self
                 .count("select count(*) from mail_outbox where queued_at is null")

@@ -38,6 +38,33 @@ async fn mailed_token(app: &TestApp) -> String {
 }
 
 #[tokio::test]
+async fn the_reset_link_is_sealed_in_the_outbox_row_and_the_stream_entry() {
+    let app = spawn_app().await;
+    app.user("ann").await;
+
+    forgot(&app, "ann@example.com").await;
+
+    let token = mailed_token(&app).await;
+    let raw = app.raw_mail_jobs().await;
+    let payload: String = app
+        .pg()
+        .await
+        .query_one("select payload::text from mail_outbox", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let at_rest: Vec<&String> = raw[0].values().chain([&payload]).collect();
+    for value in at_rest {
+        assert!(!value.contains(&token), "the token rests in clear: {value}");
+        assert!(
+            !value.contains("reset-password"),
+            "the link rests in clear: {value}"
+        );
+    }
+    assert!(raw[0]["link"].starts_with("v1."), "{}", raw[0]["link"]);
+}
+
+#[tokio::test]
 async fn forgot_password_queues_a_reset_mail_with_a_working_link() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;

@@ -124,7 +124,7 @@ async fn register_answers_422_for_every_invalid_field_and_writes_nothing() {
         (
             json!({"username": "a\u{0}n", "email": "a@example.com", "password": PASSWORD}),
             vec!["body", "username"],
-            "String should not contain NUL characters",
+            "Username must not contain control, format or line-break characters",
             "NUL in username",
         ),
     ];

@@ -97,7 +97,7 @@ async fn an_updated_email_is_lowercased_and_login_follows_it() {
             Method::PATCH,
             &format!("/api/users/{}", ann.id),
             Some(&ann.token),
-            json!({"email": "New@Example.com"}),
+            json!({"email": "New@Example.com", "current_password": crate::helpers::PASSWORD}),
         )
         .await;
 

@@ -4,7 +4,7 @@ use folio_shared::test_utils::TestServer;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{SmtpSink, spawn_worker};
+use crate::helpers::{JOB_KEY, SmtpSink, Stream, spawn_worker};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -17,11 +17,18 @@ fn reset_link(mail: &str) -> String {
         .to_owned()
 }
 
+/// Auth, sealing reset links with the key the workers of these tests open them with.
+async fn spawn_auth(overrides: &[(&str, &str)]) -> TestServer {
+    let mut pairs = vec![("MAIL_JOB_KEY", JOB_KEY.as_str())];
+    pairs.extend_from_slice(overrides);
+    TestServer::spawn(&pairs, folio_auth::startup::Application::build).await
+}
+
 async fn auth_with_worker(
     sink: &SmtpSink,
     auth_overrides: &[(&str, &str)],
 ) -> (TestServer, TestServer) {
-    let auth = TestServer::spawn(auth_overrides, folio_auth::startup::Application::build).await;
+    let auth = spawn_auth(auth_overrides).await;
     let db_url = auth.database_url();
     let prefix = auth.settings.redis_key_prefix.clone();
     let worker = spawn_worker(
@@ -97,11 +104,7 @@ async fn forgot_password_mails_a_link_that_resets_the_password_and_the_change_is
 async fn a_reset_requested_while_redis_was_down_is_mailed_by_the_outbox_sweep() {
     let sink = SmtpSink::start();
     let (auth, worker) = {
-        let auth = TestServer::spawn(
-            &[("REDIS_URL", "redis://127.0.0.1:1")],
-            folio_auth::startup::Application::build,
-        )
-        .await;
+        let auth = spawn_auth(&[("REDIS_URL", "redis://127.0.0.1:1")]).await;
         register(&auth).await;
         forgot(&auth).await;
         // Stranded for longer than the sweep's 30 s grace period.
@@ -133,4 +136,120 @@ async fn a_reset_requested_while_redis_was_down_is_mailed_by_the_outbox_sweep() 
         .get(0);
     assert_eq!(queued, 1);
     drop(worker);
+}
+
+/// Every value of every entry of `stream`, as Redis holds them.
+async fn raw_stream_values(stream: &Stream) -> Vec<String> {
+    let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+        .arg(folio_shared::queue::stream_key(&stream.prefix))
+        .arg("-")
+        .arg("+")
+        .query_async(&mut stream.conn().await)
+        .await
+        .unwrap();
+    entries
+        .ids
+        .into_iter()
+        .flat_map(|entry| entry.map.into_values())
+        .map(|value| redis::from_redis_value::<String>(value).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_reset_link_rests_sealed_in_the_outbox_and_the_stream_and_arrives_in_clear() {
+    let sink = SmtpSink::start();
+    let auth = spawn_auth(&[]).await;
+    register(&auth).await;
+    forgot(&auth).await;
+    let stream = Stream::of(&auth);
+    // Queued in the background: wait for the entry, before any worker takes it.
+    let mut at_rest = Vec::new();
+    for _ in 0..100 {
+        at_rest = raw_stream_values(&stream).await;
+        if !at_rest.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!at_rest.is_empty(), "the job reached the stream");
+    let payload: String = auth
+        .pg()
+        .await
+        .query_one("select payload::text from mail_outbox", &[])
+        .await
+        .unwrap()
+        .get(0);
+    at_rest.push(payload);
+
+    let db_url = auth.database_url();
+    let prefix = auth.settings.redis_key_prefix.clone();
+    let _worker = spawn_worker(
+        &sink,
+        &[("DATABASE_URL", &db_url), ("REDIS_KEY_PREFIX", &prefix)],
+    )
+    .await;
+    let mail = sink.wait_for(1, Duration::from_secs(10)).await.remove(0);
+
+    let link = reset_link(&mail);
+    let token = link.split("token=").nth(1).unwrap();
+    for value in &at_rest {
+        assert!(!value.contains(token), "the token rests in clear: {value}");
+        assert!(
+            !value.contains("reset-password"),
+            "the link rests in clear: {value}"
+        );
+    }
+    let reset = auth
+        .client
+        .post(auth.url("/api/users/reset-password"))
+        .json(&json!({"token": token, "new_password": "a new password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), StatusCode::OK, "the mailed link works");
+}
+
+#[tokio::test]
+async fn an_email_change_is_mailed_to_the_old_address_only() {
+    let sink = SmtpSink::start();
+    let (auth, _worker) = auth_with_worker(&sink, &[]).await;
+    register(&auth).await;
+    let token: serde_json::Value = auth
+        .client
+        .post(auth.url("/api/users/token"))
+        .form(&[("username", "ann@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let me: serde_json::Value = auth
+        .client
+        .get(auth.url("/api/users/me"))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let changed = auth
+        .client
+        .patch(auth.url(&format!("/api/users/{}", me["id"])))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .json(&json!({"email": "new@example.com", "current_password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(changed.status(), StatusCode::OK);
+    let mail = sink.wait_for(1, Duration::from_secs(10)).await.remove(0);
+    assert!(mail.contains("X-Envelope-To: ann@example.com"), "{mail}");
+    assert!(mail.contains("Subject: Your Folio email address was changed"));
+    assert!(
+        !mail.contains("new@example.com"),
+        "nothing about the new address"
+    );
 }

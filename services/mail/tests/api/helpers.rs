@@ -5,15 +5,19 @@ use std::{
     net::TcpListener,
     path::PathBuf,
     process::{Child, Command, Stdio},
+    sync::LazyLock,
     time::{Duration, Instant},
 };
 
 use folio_mail::startup::Application;
 use folio_shared::{
-    queue::{GROUP, MailJob, MailKind, MailQueue, dead_letter_key, stream_key},
+    queue::{GROUP, JobCipher, MailJob, MailKind, MailQueue, dead_letter_key, stream_key},
     test_utils::{RedisPrefix, TestServer, decode_quoted_printable, redis_url},
 };
 use redis::AsyncCommands;
+
+/// The link of the reset jobs [`Stream::enqueue`] queues.
+pub const RESET_LINK: &str = "http://localhost:8000/reset-password?token=abc";
 
 /// aiosmtpd on a port of its own, writing accepted mail to a folder.
 pub struct SmtpSink {
@@ -106,9 +110,19 @@ impl Drop for SmtpSink {
     }
 }
 
+/// The `MAIL_JOB_KEY` of every worker (and auth) in these tests, rather than a development
+/// key file generated into the crate's folder.
+pub static JOB_KEY: LazyLock<String> = LazyLock::new(JobCipher::generate_key);
+
+/// What seals links for the workers of these tests.
+pub fn job_cipher() -> JobCipher {
+    JobCipher::from_keys(&JOB_KEY).unwrap()
+}
+
 /// Settings that point a worker at `sink`, reclaiming idle jobs after a second.
 pub fn worker_settings(sink: &SmtpSink) -> Vec<(&'static str, String)> {
     vec![
+        ("MAIL_JOB_KEY", JOB_KEY.clone()),
         ("MAIL_SERVER", "127.0.0.1".to_owned()),
         ("MAIL_PORT", sink.port.to_string()),
         ("MAIL_USE_TLS", "false".to_owned()),
@@ -157,15 +171,23 @@ impl Stream {
         }
     }
 
+    /// Queues a job as auth does: a reset link sealed with [`JOB_KEY`], other kinds none.
     pub async fn enqueue(&self, kind: MailKind, to: &str) -> MailJob {
-        let job = MailJob::new(
-            kind,
-            to,
-            "Ann",
-            "http://localhost:8000/reset-password?token=abc",
-        );
+        let mut job = MailJob::new(kind, to, "Ann", "");
+        if kind == MailKind::PasswordReset {
+            job = job.with_link(RESET_LINK, &job_cipher()).unwrap();
+        }
         self.queue.enqueue(&job).await.unwrap();
         job
+    }
+
+    /// How many entries the stream holds (acknowledged ones are deleted).
+    pub async fn entries(&self) -> usize {
+        redis::cmd("XLEN")
+            .arg(stream_key(&self.prefix))
+            .query_async(&mut self.conn().await)
+            .await
+            .unwrap()
     }
 
     pub async fn conn(&self) -> redis::aio::MultiplexedConnection {

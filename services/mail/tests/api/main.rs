@@ -6,3 +6,5 @@ mod end_to_end;
 mod failures;
 mod helpers;
 mod resilience;
+mod sealed_jobs;
+mod slow_smtp;
