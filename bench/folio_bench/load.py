@@ -26,9 +26,13 @@ class Load:
     requests: int
 
 
-def wrk_command(url: str, connections: int, script: str | None, duration: int) -> list[str]:
+def wrk_command(
+    url: str, connections: int, script: str | None, duration: int, headers: list[str] | None = None
+) -> list[str]:
     args = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{duration}s"]
     args += ["--latency", "--timeout", "10s"]
+    for header in headers or []:
+        args += ["-H", header]
     if script:
         args += ["-s", str(BENCH / "wrk" / script)]
     return args + [url]
@@ -41,9 +45,10 @@ def wrk(
     script: str | None = None,
     duration: int = DURATION,
     env: dict[str, str] | None = None,
+    headers: list[str] | None = None,
 ) -> Load:
     print(f"  {name} ({connections} connections, {duration} s)", flush=True)
-    command = wrk_command(url, connections, script, duration)
+    command = wrk_command(url, connections, script, duration, headers)
     out = sh(*command, capture_output=True, env={**os.environ, **(env or {})}).stdout
     # Requests wrk left in flight (slow deep pages, queued hashes) finish before the next
     # run starts, so no run pays for the one before it.

@@ -9,6 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from .cache import P99_TARGET_MS, CachedReads
 from .load import DURATION, Load
 from .measure import MIXED_SECONDS, SERVICES, Ceilings, Mail, Mixed, Pair, ScalePoint
 from .seed import POSTS, USERS
@@ -27,6 +28,7 @@ class Run:
     peak_rss: dict[str, float]
     binaries: dict[str, float]
     scaling: list[ScalePoint]
+    cached: CachedReads | None = None
 
 
 def first_line(*command: str) -> str:
@@ -66,6 +68,40 @@ def write_ratio(load: Load, c: Ceilings) -> str:
     return "-"
 
 
+def cached_section(cached: CachedReads, c: Ceilings) -> list[str]:
+    """Issue 16's figures: cached and uncached reads against `/livez` and pgbench."""
+    out = [
+        "",
+        "## Cached reads (64 connections, straight at the service)",
+        "",
+        "Anonymous public reads of posts come from its in-process cache (the body and its "
+        "ETag, at most 1 s old); a request with a token reads through to Postgres; a page by "
+        "cursor is never cached. The profile (auth) has an ETag but no cache. `/livez` is "
+        "each service's HTTP stack alone, the ceiling of a read that skips the database; "
+        f"pgbench's select-only rate ({c.pgbench_tps:,.0f} TPS) is the database's. All "
+        "measured in this run.",
+        "",
+        f"- posts `/livez`: **{cached.posts_livez.rps:,.0f} RPS**, p99 "
+        f"{ms(cached.posts_livez.p99_ms)} ms; auth `/livez`: **{cached.auth_livez.rps:,.0f} "
+        f"RPS**, p99 {ms(cached.auth_livez.p99_ms)} ms",
+        "",
+        row("request", "served from", "RPS", "p50 ms", "p99 ms", "errors", "RPS / its /livez",
+            "RPS / pgbench TPS", "target"),
+        row("---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---"),
+    ]
+    for read in cached.reads:
+        livez = cached.auth_livez if "profile" in read.load.name else cached.posts_livez
+        share = read.load.rps / livez.rps
+        target = "-"
+        if read.target is not None:
+            met = share >= read.target and read.load.p99_ms < P99_TARGET_MS
+            target = (f">= {read.target:.0%} of /livez, p99 < {P99_TARGET_MS:.0f} ms: "
+                      f"{'met' if met else 'missed'}")
+        out.append(row(read.load.name, read.served, *load_cells(read.load), f"{share:.0%}",
+                       f"{read.load.rps / c.pgbench_tps:.0%}", target))
+    return out
+
+
 def render(run: Run) -> str:
     commit = first_line("git", "-C", str(ROOT), "rev-parse", "--short", "HEAD")
     wrk_version = first_line("wrk", "--version").split(" [")[0]
@@ -102,6 +138,8 @@ def render(run: Run) -> str:
     for pair in run.reads:
         out.append(row(pair.direct.name, *load_cells(pair.direct), *load_cells(pair.gateway),
                        f"{pair.direct.rps / c.pgbench_tps:.0%}"))
+    if run.cached is not None:
+        out += cached_section(run.cached, c)
     out += [
         "",
         "## Writes (through the gateway)",

@@ -5,13 +5,14 @@ use std::sync::Arc;
 use folio_shared::{
     auth::BearerAuth,
     db::{Queryable, Sql},
+    queue::{MailJob, MailKind, insert_outbox},
     users::{UserPrivate, UserPublic, UserRow, find_user},
     validation::{StrictString, Validator},
 };
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use tokio_postgres::types::Type;
 
-use crate::{error::AuthError, startup::AppState};
+use crate::{error::AuthError, repo::void_reset_tokens, startup::AppState};
 
 /// Account endpoints.
 pub struct UsersApi {
@@ -38,12 +39,15 @@ pub struct CreateUser {
 }
 
 /// Fields to change; absent fields stay as they are.
-#[derive(Debug, Object)]
+/// Not `Debug`: it carries a secret.
+#[derive(Object)]
 pub struct UpdateUser {
     /// 1 to 50 characters, unique in any letter case.
     pub username: Option<StrictString>,
     /// At most 120 characters, unique in any letter case; stored lowercased.
     pub email: Option<StrictString>,
+    /// The password in use now: required to change the email, ignored otherwise.
+    pub current_password: Option<StrictString>,
 }
 
 /// Checks a username the same way on every path.
@@ -74,7 +78,7 @@ enum GetMeResponse {
 enum GetUserResponse {
     /// The public view of the account.
     #[oai(status = 200)]
-    Ok(Json<UserPublic>),
+    Ok(folio_shared::http::TaggedJson<UserPublic>),
 }
 
 #[derive(ApiResponse)]
@@ -107,6 +111,62 @@ const DELETE_USER: Sql = Sql::new(
     "delete from users where id = $1 returning image_file",
     &[Type::INT8],
 );
+
+// Locks the row for the rest of the transaction and reads the address the notice goes to.
+const EMAIL_FOR_UPDATE: Sql = Sql::new(
+    "select email from users where id = $1 for update",
+    &[Type::INT8],
+);
+
+impl UsersApi {
+    /// An email change, after the caller's checks (422, 404, 403): duplicates (400), then
+    /// the current password (400, throttled), then the update, the voiding of pending reset
+    /// links (they were mailed to the old address) and a notice to the old address, in one
+    /// transaction. A stolen token alone can no longer move the account to another address.
+    async fn change_email(
+        &self,
+        id: i64,
+        username: &Option<String>,
+        email: &str,
+        current_password: Option<String>,
+    ) -> Result<tokio_postgres::Row, AuthError> {
+        let mut conn = self.state.db.conn().await?;
+        // Only the unique constraints know duplicates for sure, and they answer before the
+        // password: a trial update, rolled back, asks them without holding the connection
+        // while Argon2 runs.
+        let trial = conn.transaction().await?;
+        trial
+            .query_opt(&UPDATE_USER, &[&id, username, &email])
+            .await
+            .map_err(AuthError::from_profile_update)?;
+        drop(trial); // rolls back
+        drop(conn);
+        let password = current_password
+            .filter(|p| !p.is_empty())
+            .ok_or(AuthError::CurrentPasswordRequired)?;
+        self.state.verify_current_password(id, password).await?;
+        let mut conn = self.state.db.conn().await?;
+        let tx = conn.transaction().await?;
+        let old_email: String = tx
+            .query_opt(&EMAIL_FOR_UPDATE, &[&id])
+            .await?
+            .ok_or(AuthError::UserNotFound)?
+            .get("email");
+        let row = tx
+            .query_opt(&UPDATE_USER, &[&id, username, &email])
+            .await
+            .map_err(AuthError::from_profile_update)?
+            .ok_or(AuthError::UserNotFound)?;
+        void_reset_tokens(&tx, id).await?;
+        let job = MailJob::new(MailKind::EmailChanged, &old_email, row.get("username"), "");
+        insert_outbox(&tx, &job).await?;
+        tx.commit().await?;
+        drop(conn);
+        self.state.publish_mail(&job).await;
+        tracing::info!(user_id = id, "email changed");
+        Ok(row)
+    }
+}
 
 #[derive(poem_openapi::Tags)]
 enum Tags {
@@ -179,7 +239,14 @@ impl UsersApi {
             .await
             .map_err(AuthError::from)?
             .ok_or(AuthError::UserNotFound)?;
-        Ok(GetUserResponse::Ok(Json(self.state.urls.public(&user))))
+        // Tagged, so a client holding the profile gets a 304 (a renamed user or a new
+        // picture changes the bytes, so the tag).
+        let profile = poem_openapi::types::ToJSON::to_json(&self.state.urls.public(&user));
+        let profile = folio_shared::http::Representation::json(&profile)
+            .map_err(|err| AuthError::Internal(err.into()))?;
+        Ok(GetUserResponse::Ok(folio_shared::http::TaggedJson::new(
+            profile,
+        )))
     }
 
     /// Change your username and/or email.
@@ -190,7 +257,11 @@ impl UsersApi {
         auth: BearerAuth,
         body: Json<UpdateUser>,
     ) -> poem::Result<UpdateUserResponse> {
-        let UpdateUser { username, email } = body.0;
+        let UpdateUser {
+            username,
+            email,
+            current_password,
+        } = body.0;
         let username = username.map(|name| crate::username::normalise(&name));
         let email = email.map(|e| e.to_lowercase());
         let mut v = Validator::new();
@@ -202,18 +273,26 @@ impl UsersApi {
         }
         v.finish().map_err(AuthError::from)?;
         let conn = self.state.db.conn().await.map_err(AuthError::from)?;
-        find_user(&conn, id.0)
+        let user = find_user(&conn, id.0)
             .await
             .map_err(AuthError::from)?
             .ok_or(AuthError::UserNotFound)?;
         if id.0 != auth.0.id {
             return Err(AuthError::NotAuthorizedToUpdate.into());
         }
-        let row = conn
-            .query_opt(&UPDATE_USER, &[&id.0, &username, &email])
-            .await
-            .map_err(AuthError::from_profile_update)?
-            .ok_or(AuthError::UserNotFound)?;
+        // The address it has already is no change: nothing to confirm, nobody to tell.
+        let row = match email.filter(|e| *e != user.email.to_lowercase()) {
+            Some(email) => {
+                drop(conn);
+                let password = current_password.map(StrictString::into_inner);
+                self.change_email(id.0, &username, &email, password).await?
+            }
+            None => conn
+                .query_opt(&UPDATE_USER, &[&id.0, &username, &None::<String>])
+                .await
+                .map_err(AuthError::from_profile_update)?
+                .ok_or(AuthError::UserNotFound)?,
+        };
         Ok(UpdateUserResponse::Ok(Json(
             self.state.urls.private(&UserRow::from_row(&row)),
         )))

@@ -8,18 +8,26 @@
 //! A page also stops once its `content` passes 1 MB (see [`repo::PAGE_CONTENT_BYTES`]),
 //! holding fewer than `limit` posts; `has_more` and `next_cursor` then continue after the
 //! last post it shows.
+//!
+//! Pages by `skip` are served from the [`ReadCache`] to anonymous readers; pages by
+//! `cursor` always read the database.
 
-use folio_shared::{db::Db, users::ImageUrls, validation::ValidationErrors};
+use folio_shared::{
+    db::Db,
+    http::{Representation, TaggedJson},
+    users::ImageUrls,
+    validation::ValidationErrors,
+};
 use poem_openapi::{
     ApiResponse, OpenApi,
     param::{Path, Query},
-    payload::Json,
 };
 
 use crate::{
+    cache::{ReadCache, ReadKey, Reader},
     cursor::FeedCursor,
     error::PostsError,
-    model::{PaginatedPostsResponse, post_from_row},
+    model::{PaginatedPostsResponse, post_from_row, representation},
     repo::{self, FeedPage, PageStart},
 };
 
@@ -31,15 +39,18 @@ pub struct FeedsApi {
     db: Db,
     urls: ImageUrls,
     default_limit: i64,
+    cache: ReadCache,
 }
 
 impl FeedsApi {
-    /// The endpoints over the pool; `default_limit` is `POSTS_PER_PAGE`.
-    pub fn new(db: Db, urls: ImageUrls, default_limit: u32) -> Self {
+    /// The endpoints over the pool; `default_limit` is `POSTS_PER_PAGE`; pages by `skip`
+    /// go through `cache`.
+    pub fn new(db: Db, urls: ImageUrls, default_limit: u32, cache: ReadCache) -> Self {
         Self {
             db,
             urls,
             default_limit: i64::from(default_limit),
+            cache,
         }
     }
 
@@ -94,7 +105,7 @@ impl FeedsApi {
         }
     }
 
-    fn respond(&self, page: FeedPage, request: Page) -> FeedResponse {
+    fn respond(&self, page: FeedPage, request: Page) -> Result<Representation, PostsError> {
         let Page { start, skip, limit } = request;
         let posts: Vec<_> = page
             .rows
@@ -115,14 +126,30 @@ impl FeedsApi {
             }
             .to_string()
         });
-        FeedResponse::Ok(Json(PaginatedPostsResponse {
+        representation(&PaginatedPostsResponse {
             posts,
             total: page.total,
             skip,
             limit,
             has_more,
             next_cursor,
-        }))
+        })
+    }
+
+    /// A page of the public feed as sent, from the database.
+    async fn load_feed(&self, page: Page) -> Result<Representation, PostsError> {
+        let conn = self.db.conn().await?;
+        let rows = repo::feed_page(&conn, page.start, Self::rows_to_read(&page)).await?;
+        self.respond(rows, page)
+    }
+
+    /// A page of `user`'s posts as sent, from the database.
+    async fn load_user_feed(&self, user: i64, page: Page) -> Result<Representation, PostsError> {
+        let conn = self.db.conn().await?;
+        let rows = repo::user_feed_page(&conn, user, page.start, Self::rows_to_read(&page))
+            .await?
+            .ok_or(PostsError::UserNotFound)?;
+        self.respond(rows, page)
     }
 }
 
@@ -139,7 +166,7 @@ struct Page {
 enum FeedResponse {
     /// One page of posts, newest first.
     #[oai(status = 200)]
-    Ok(Json<PaginatedPostsResponse>),
+    Ok(TaggedJson<PaginatedPostsResponse>),
 }
 
 #[derive(poem_openapi::Tags)]
@@ -162,13 +189,21 @@ impl FeedsApi {
         skip: Query<Option<i64>>,
         limit: Query<Option<i64>>,
         cursor: Query<Option<String>>,
+        reader: Reader,
     ) -> poem::Result<FeedResponse> {
         let page = self.page_bounds(skip.0, limit.0, cursor.0.as_deref())?;
-        let conn = self.db.conn().await.map_err(PostsError::from)?;
-        let rows = repo::feed_page(&conn, page.start, Self::rows_to_read(&page))
-            .await
-            .map_err(PostsError::from)?;
-        Ok(self.respond(rows, page))
+        let load = self.load_feed(page);
+        let body = match page.start {
+            PageStart::Skip(skip) => {
+                let key = ReadKey::Feed {
+                    skip,
+                    limit: page.limit,
+                };
+                self.cache.read(key, reader, load).await?
+            }
+            PageStart::After(_) => load.await?,
+        };
+        Ok(FeedResponse::Ok(TaggedJson::new(body)))
     }
 
     /// One user's posts, newest first (`cursor` as in the public feed).
@@ -179,13 +214,21 @@ impl FeedsApi {
         skip: Query<Option<i64>>,
         limit: Query<Option<i64>>,
         cursor: Query<Option<String>>,
+        reader: Reader,
     ) -> poem::Result<FeedResponse> {
         let page = self.page_bounds(skip.0, limit.0, cursor.0.as_deref())?;
-        let conn = self.db.conn().await.map_err(PostsError::from)?;
-        let rows = repo::user_feed_page(&conn, id.0, page.start, Self::rows_to_read(&page))
-            .await
-            .map_err(PostsError::from)?
-            .ok_or(PostsError::UserNotFound)?;
-        Ok(self.respond(rows, page))
+        let load = self.load_user_feed(id.0, page);
+        let body = match page.start {
+            PageStart::Skip(skip) => {
+                let key = ReadKey::UserFeed {
+                    user: id.0,
+                    skip,
+                    limit: page.limit,
+                };
+                self.cache.read(key, reader, load).await?
+            }
+            PageStart::After(_) => load.await?,
+        };
+        Ok(FeedResponse::Ok(TaggedJson::new(body)))
     }
 }

@@ -4,15 +4,17 @@
 use folio_shared::{
     auth::BearerAuth,
     db::Db,
+    http::{Representation, TaggedJson},
     users::ImageUrls,
     validation::{StrictString, Validator},
 };
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
 use crate::{
+    cache::{ReadCache, ReadKey, Reader},
     error::PostsError,
     limits::PostingLimit,
-    model::{PostResponse, post_from_row},
+    model::{PostResponse, post_from_row, representation},
     repo,
 };
 
@@ -29,12 +31,19 @@ pub struct PostsApi {
     db: Db,
     urls: ImageUrls,
     limit: PostingLimit,
+    cache: ReadCache,
 }
 
 impl PostsApi {
-    /// The endpoints over the pool; `limit` bounds how fast one user creates posts.
-    pub fn new(db: Db, urls: ImageUrls, limit: PostingLimit) -> Self {
-        Self { db, urls, limit }
+    /// The endpoints over the pool; `limit` bounds how fast one user creates posts; reads
+    /// go through `cache`, which every write here empties.
+    pub fn new(db: Db, urls: ImageUrls, limit: PostingLimit, cache: ReadCache) -> Self {
+        Self {
+            db,
+            urls,
+            limit,
+            cache,
+        }
     }
 }
 
@@ -78,7 +87,7 @@ enum CreatePostResponse {
 enum GetPostResponse {
     /// The post.
     #[oai(status = 200)]
-    Ok(Json<PostResponse>),
+    Ok(TaggedJson<PostResponse>),
 }
 
 #[derive(ApiResponse)]
@@ -113,14 +122,26 @@ impl PostsApi {
         check_post(title, content)?;
         let conn = self.db.conn().await?;
         match repo::update_own_post(&conn, id, author, title, content).await? {
-            Some(row) => Ok(UpdatePostResponse::Ok(Json(post_from_row(
-                &row, &self.urls,
-            )))),
+            Some(row) => {
+                self.cache.forget_all();
+                Ok(UpdatePostResponse::Ok(Json(post_from_row(
+                    &row, &self.urls,
+                ))))
+            }
             None => match repo::author_of(&conn, id).await? {
                 None => Err(PostsError::PostNotFound),
                 Some(_) => Err(PostsError::NotAuthorizedToUpdate),
             },
         }
+    }
+
+    /// A post as sent, from the database.
+    async fn load_post(&self, id: i64) -> Result<Representation, PostsError> {
+        let conn = self.db.conn().await?;
+        let row = repo::find_post(&conn, id)
+            .await?
+            .ok_or(PostsError::PostNotFound)?;
+        representation(&post_from_row(&row, &self.urls))
     }
 }
 
@@ -143,19 +164,19 @@ impl PostsApi {
             .map_err(PostsError::from)?
             .ok_or(PostsError::AuthorGone)?;
         let post = post_from_row(&row, &self.urls);
+        self.cache.forget_all();
         tracing::info!(post_id = post.id, user_id = auth.0.id, "post created");
         Ok(CreatePostResponse::Created(Json(post)))
     }
 
     /// Read a post.
     #[oai(path = "/api/posts/:id", method = "get")]
-    async fn get_post(&self, id: Path<i64>) -> poem::Result<GetPostResponse> {
-        let conn = self.db.conn().await.map_err(PostsError::from)?;
-        let row = repo::find_post(&conn, id.0)
-            .await
-            .map_err(PostsError::from)?
-            .ok_or(PostsError::PostNotFound)?;
-        Ok(GetPostResponse::Ok(Json(post_from_row(&row, &self.urls))))
+    async fn get_post(&self, id: Path<i64>, reader: Reader) -> poem::Result<GetPostResponse> {
+        let post = self
+            .cache
+            .read(ReadKey::Post(id.0), reader, self.load_post(id.0))
+            .await?;
+        Ok(GetPostResponse::Ok(TaggedJson::new(post)))
     }
 
     /// Replace your post's title and content.
@@ -198,6 +219,7 @@ impl PostsApi {
             .await
             .map_err(PostsError::from)?
         {
+            self.cache.forget_all();
             tracing::info!(post_id = id.0, user_id = auth.0.id, "post deleted");
             return Ok(DeletePostResponse::Deleted);
         }

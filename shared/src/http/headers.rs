@@ -1,5 +1,6 @@
 //! The security headers of `docs/api.md` on every response (errors and 404s included), and
-//! `Cache-Control: no-store` on API JSON.
+//! `Cache-Control` on API JSON: `no-cache` (revalidate) for a public read carrying an
+//! `ETag`, `no-store` for everything else.
 
 use poem::{
     Endpoint, IntoResponse, Middleware, Request, Response, Result,
@@ -60,8 +61,14 @@ impl<E: Endpoint> Endpoint for SecurityHeadersEndpoint<E> {
                 HeaderValue::from_static(HSTS),
             );
         }
-        if json && !headers.contains_key(header::CACHE_CONTROL) {
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        // A public read carries an ETag: a browser may keep it but must revalidate (and
+        // so sends `If-None-Match`); any other API answer is never stored.
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            if headers.contains_key(header::ETAG) {
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            } else if json {
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
         }
         Ok(response)
     }

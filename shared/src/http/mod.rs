@@ -2,11 +2,13 @@
 //!
 //! [`wrap_api`] applies, outermost first: request tracing, draining what a handler left
 //! of the request body (so an early answer reaches a proxy intact), security headers and
-//! `Cache-Control`, CORS, error bodies (`{"detail": ...}` and FastAPI-shaped 422s), and
+//! `Cache-Control`, CORS, `304 Not Modified` for public reads the client already holds,
+//! error bodies (`{"detail": ...}` and FastAPI-shaped 422s), and
 //! the request body limit.
 
 mod allow;
 mod body_limit;
+mod conditional;
 mod cors;
 mod drain;
 mod errors;
@@ -18,6 +20,7 @@ use poem::{Endpoint, EndpointExt, IntoEndpoint, Response};
 pub use self::{
     allow::AllowHeader,
     body_limit::BodyLimit,
+    conditional::{NotModified, Representation, TaggedJson, etag_of, if_none_match},
     cors::Cors,
     drain::{DRAIN_MAX_BYTES, DRAIN_MAX_TIME, DrainUnreadBody},
     errors::{
@@ -82,6 +85,7 @@ where
         .into_endpoint()
         .with(body_limit(&options))
         .around(errors::render_errors)
+        .with(NotModified)
         .with(Cors::new(options.allowed_origins))
         .with(SecurityHeaders)
         .with(DrainUnreadBody)

@@ -77,8 +77,13 @@ async fn every_response_carries_the_security_headers_and_api_json_is_not_cached(
             "{path}"
         );
     }
+    // A public read carries an ETag and is revalidated; anything else is never stored.
     assert_eq!(
         app.get("/api/posts").await.headers()["cache-control"],
+        "no-cache"
+    );
+    assert_eq!(
+        app.get("/api/posts?limit=0").await.headers()["cache-control"],
         "no-store"
     );
 }

@@ -26,6 +26,20 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.unwrap()
     }
 
+    /// A GET that reads through the read cache as a writer's does (public reads do not
+    /// check the token): what the database holds right now.
+    pub async fn get_fresh(&self, path: &str) -> Response {
+        let request = self.client.get(self.url(path)).bearer_auth("reader");
+        request.send().await.unwrap()
+    }
+
+    /// [`Self::feed`], read through the cache.
+    pub async fn feed_fresh(&self, path: &str) -> Value {
+        let response = self.get_fresh(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.json().await.unwrap()
+    }
+
     pub async fn send(
         &self,
         method: Method,

@@ -1,0 +1,432 @@
+//! Conditional GETs and the read cache's promises: an `ETag` that changes only with the
+//! bytes, 304s only while unchanged, the writer sees a change at once and everyone else
+//! within a second (polled for, never timed), per-request headers on cached answers, and
+//! errors never kept.
+
+use std::time::Duration;
+
+use reqwest::{
+    Response, StatusCode,
+    header::{ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, ETAG, HeaderMap, IF_NONE_MATCH, ORIGIN},
+};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestUser, spawn_app, spawn_app_with};
+
+/// Longer than the cache's one second, with room for a slow machine: a change that has
+/// not shown by then never will.
+const PATIENCE: Duration = Duration::from_secs(3);
+
+impl TestApp {
+    /// An anonymous GET with extra headers.
+    async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        let mut request = self.client.get(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// A GET carrying `user`'s token: a writer's read.
+    async fn get_as(&self, user: &TestUser, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(&user.token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Polls an anonymous GET of `path` until `done` holds for its status and JSON body
+    /// (or [`PATIENCE`] runs out), returning the last ones seen.
+    async fn eventually(
+        &self,
+        path: &str,
+        done: impl Fn(StatusCode, &Value) -> bool,
+    ) -> (StatusCode, Value) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let response = self.get(path).await;
+            let status = response.status();
+            let body: Value = response.json().await.unwrap();
+            if done(status, &body) || tokio::time::Instant::now() > deadline {
+                return (status, body);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn sql(&self, statement: &str, id: i64) {
+        let changed = self.pg().await.execute(statement, &[&id]).await.unwrap();
+        assert_eq!(changed, 1, "{statement}");
+    }
+}
+
+fn etag(headers: &HeaderMap) -> String {
+    headers
+        .get(ETAG)
+        .expect("an ETag")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn cache_control(headers: &HeaderMap) -> &str {
+    headers.get(CACHE_CONTROL).unwrap().to_str().unwrap()
+}
+
+/// One post by "ann" and the paths of every public read that shows it.
+async fn one_post(app: &TestApp) -> (TestUser, i64, [String; 4]) {
+    let ann = app.user("ann").await;
+    let post = app.create_post(&ann, "First", "Hello").await;
+    let id = post["id"].as_i64().unwrap();
+    let paths = [
+        format!("/api/posts/{id}"),
+        "/api/posts".to_owned(),
+        format!("/api/users/{}/posts?limit=5", ann.id),
+        "/api/posts?limit=1&skip=0".to_owned(),
+    ];
+    (ann, id, paths)
+}
+
+#[tokio::test]
+async fn public_reads_carry_a_strong_etag_that_stays_while_nothing_changes() {
+    let app = spawn_app().await;
+    let (ann, _, paths) = one_post(&app).await;
+    for path in &paths {
+        let first = app.get(path).await;
+        assert_eq!(first.status(), StatusCode::OK, "{path}");
+        let tag = etag(first.headers());
+        assert!(tag.starts_with('"') && tag.ends_with('"'), "{path}: {tag}");
+        assert_eq!(cache_control(first.headers()), "no-cache", "{path}");
+        // Cached or read through, the same bytes get the same tag.
+        let again = app.get(path).await;
+        assert_eq!(etag(again.headers()), tag, "{path}");
+        let as_author = app.get_as(&ann, path).await;
+        assert_eq!(etag(as_author.headers()), tag, "{path}");
+        assert_eq!(cache_control(as_author.headers()), "no-cache", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_matching_if_none_match_gets_304_with_no_body() {
+    let app = spawn_app().await;
+    let (ann, _, paths) = one_post(&app).await;
+    app.create_post(&ann, "Second", "Again").await;
+    let first_page = app.feed("/api/posts?limit=1").await;
+    let cursor = first_page["next_cursor"].as_str().unwrap();
+    let cursor_page = format!("/api/posts?limit=1&skip=1&cursor={cursor}");
+    for path in paths.iter().chain([&cursor_page]) {
+        let tag = etag(app.get(path).await.headers());
+        for condition in [
+            tag.clone(),
+            format!("W/{tag}"),
+            format!("\"other\", {tag}"),
+            "*".to_owned(),
+        ] {
+            let response = app.get_with(path, &[("if-none-match", &condition)]).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::NOT_MODIFIED,
+                "{path} {condition}"
+            );
+            assert_eq!(etag(response.headers()), tag, "{path}");
+            assert_eq!(cache_control(response.headers()), "no-cache", "{path}");
+            assert!(response.bytes().await.unwrap().is_empty(), "{path}");
+        }
+        let stale = app.get_with(path, &[("if-none-match", "\"other\"")]).await;
+        assert_eq!(stale.status(), StatusCode::OK, "{path}");
+        assert_eq!(etag(stale.headers()), tag, "{path}");
+        assert!(stale.json::<Value>().await.is_ok(), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn errors_and_writes_carry_no_etag_and_stay_no_store() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let created = app
+        .client
+        .post(app.url("/api/posts"))
+        .bearer_auth(&ann.token)
+        .json(&json!({"title": "t", "content": "c"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert!(created.headers().get(ETAG).is_none());
+    assert_eq!(cache_control(created.headers()), "no-store");
+    for (path, status) in [
+        ("/api/posts/999999", StatusCode::NOT_FOUND),
+        ("/api/users/999999/posts", StatusCode::NOT_FOUND),
+        ("/api/posts?limit=0", StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let response = app.get_with(path, &[("if-none-match", "*")]).await;
+        assert_eq!(response.status(), status, "{path}");
+        assert!(response.headers().get(ETAG).is_none(), "{path}");
+        assert_eq!(cache_control(response.headers()), "no-store", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_304_only_while_unchanged() {
+    let app = spawn_app().await;
+    let (_, id, _) = one_post(&app).await;
+    let path = format!("/api/posts/{id}");
+    let old = etag(app.get(&path).await.headers());
+    app.sql("update posts set title = 'Changed' where id = $1", id)
+        .await;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let response = loop {
+        let response = app.get_with(&path, &[("if-none-match", &old)]).await;
+        if response.status() != StatusCode::NOT_MODIFIED || tokio::time::Instant::now() > deadline {
+            break response;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(response.status(), StatusCode::OK);
+    let new = etag(response.headers());
+    assert_ne!(new, old);
+    assert_eq!(response.json::<Value>().await.unwrap()["title"], "Changed");
+    let held = app.get_with(&path, &[("if-none-match", &new)]).await;
+    assert_eq!(held.status(), StatusCode::NOT_MODIFIED);
+}
+
+#[tokio::test]
+async fn the_author_sees_a_change_made_elsewhere_at_once() {
+    let app = spawn_app().await;
+    let (ann, id, paths) = one_post(&app).await;
+    for path in &paths {
+        assert_eq!(app.get(path).await.status(), StatusCode::OK, "{path}");
+    }
+    // As another instance of posts would: this one's cache is not told.
+    app.sql("update posts set title = 'Edited' where id = $1", id)
+        .await;
+    let post: Value = app.get_as(&ann, &paths[0]).await.json().await.unwrap();
+    assert_eq!(post["title"], "Edited");
+    for path in &paths[1..] {
+        let page: Value = app.get_as(&ann, path).await.json().await.unwrap();
+        assert_eq!(page["posts"][0]["title"], "Edited", "{path}");
+    }
+    // Any token reads through: checking it would cost the database read the cache saves.
+    app.sql("update posts set title = 'Again' where id = $1", id)
+        .await;
+    let post: Value = app.get_fresh(&paths[0]).await.json().await.unwrap();
+    assert_eq!(post["title"], "Again");
+    assert_eq!(
+        app.feed_fresh(&paths[1]).await["posts"][0]["title"],
+        "Again"
+    );
+}
+
+#[tokio::test]
+async fn a_write_through_this_instance_is_seen_by_everyone_at_once() {
+    let app = spawn_app().await;
+    let (ann, _, paths) = one_post(&app).await;
+    for path in &paths {
+        assert_eq!(app.get(path).await.status(), StatusCode::OK, "{path}");
+    }
+    let edited = app
+        .client
+        .patch(app.url(&paths[0]))
+        .bearer_auth(&ann.token)
+        .json(&json!({"title": "Edited"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), StatusCode::OK);
+    assert_eq!(app.feed(&paths[0]).await["title"], "Edited");
+    assert_eq!(app.feed(&paths[1]).await["posts"][0]["title"], "Edited");
+    let deleted = app
+        .client
+        .delete(app.url(&paths[0]))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.get(&paths[0]).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.feed(&paths[1]).await["total"], 0);
+}
+
+#[tokio::test]
+async fn anyone_sees_an_edit_made_elsewhere_within_a_second() {
+    let app = spawn_app().await;
+    let (_, id, paths) = one_post(&app).await;
+    for path in &paths {
+        app.get(path).await;
+    }
+    app.sql("update posts set content = 'Edited' where id = $1", id)
+        .await;
+    let (_, post) = app
+        .eventually(&paths[0], |_, post| post["content"] == "Edited")
+        .await;
+    assert_eq!(post["content"], "Edited");
+    for path in &paths[1..] {
+        let (_, page) = app
+            .eventually(path, |_, page| page["posts"][0]["content"] == "Edited")
+            .await;
+        assert_eq!(page["posts"][0]["content"], "Edited", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn anyone_sees_a_delete_made_elsewhere_within_a_second() {
+    let app = spawn_app().await;
+    let (_, id, paths) = one_post(&app).await;
+    for path in &paths {
+        app.get(path).await;
+    }
+    app.sql("delete from posts where id = $1", id).await;
+    let (status, body) = app
+        .eventually(&paths[0], |status, _| status == StatusCode::NOT_FOUND)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body, json!({"detail": "Post not found"}));
+    for path in &paths[1..] {
+        let (_, page) = app.eventually(path, |_, page| page["total"] == 0).await;
+        assert_eq!(page["posts"], json!([]), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn anyone_sees_a_new_post_made_elsewhere_within_a_second() {
+    let app = spawn_app().await;
+    let (ann, _, paths) = one_post(&app).await;
+    for path in &paths[1..] {
+        assert_eq!(app.feed(path).await["total"], 1, "{path}");
+    }
+    app.sql(
+        "insert into posts (title, content, user_id) values ('Newer', 'x', $1)",
+        ann.id,
+    )
+    .await;
+    for path in &paths[1..] {
+        let (_, page) = app
+            .eventually(path, |_, page| page["posts"][0]["title"] == "Newer")
+            .await;
+        assert_eq!(page["posts"][0]["title"], "Newer", "{path}");
+        assert_eq!(page["total"], 2, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn anyone_sees_a_rename_and_a_new_picture_within_a_second() {
+    let app = spawn_app().await;
+    let (ann, _, paths) = one_post(&app).await;
+    for path in &paths {
+        app.get(path).await;
+    }
+    let author = |path: &str, body: &Value| -> Value {
+        if path.contains("/api/posts/") {
+            body["author"].clone()
+        } else {
+            body["posts"][0]["author"].clone()
+        }
+    };
+    // As auth and media would.
+    app.sql("update users set username = 'annie' where id = $1", ann.id)
+        .await;
+    for path in &paths {
+        let (_, body) = app
+            .eventually(path, |_, body| author(path, body)["username"] == "annie")
+            .await;
+        assert_eq!(author(path, &body)["username"], "annie", "{path}");
+    }
+    app.sql(
+        "update users set image_file = 'new.jpg' where id = $1",
+        ann.id,
+    )
+    .await;
+    for path in &paths {
+        let (_, body) = app
+            .eventually(path, |_, body| {
+                author(path, body)["image_file"] == "new.jpg"
+            })
+            .await;
+        let author = author(path, &body);
+        assert_eq!(author["image_file"], "new.jpg", "{path}");
+        assert!(
+            author["image_path"]
+                .as_str()
+                .unwrap()
+                .ends_with("/profile_pics/new.jpg"),
+            "{path}: {author}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_cached_answer_gets_the_cors_headers_of_its_own_request() {
+    let origin = "https://blog.example.com";
+    let app = spawn_app_with(&[("ALLOWED_ORIGINS", origin)]).await;
+    let (_, _, paths) = one_post(&app).await;
+    for path in &paths {
+        // Filled by a request without Origin, then served to one with it, and back.
+        let plain = app.get(path).await;
+        assert!(plain.headers().get(ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+        let tag = etag(plain.headers());
+        let cross = app.get_with(path, &[(ORIGIN.as_str(), origin)]).await;
+        assert_eq!(cross.status(), StatusCode::OK, "{path}");
+        assert_eq!(etag(cross.headers()), tag, "{path}");
+        assert_eq!(
+            cross.headers()[ACCESS_CONTROL_ALLOW_ORIGIN],
+            origin,
+            "{path}"
+        );
+        assert_eq!(cross.headers()["vary"], "Origin", "{path}");
+        let held = app
+            .get_with(
+                path,
+                &[(ORIGIN.as_str(), origin), (IF_NONE_MATCH.as_str(), &tag)],
+            )
+            .await;
+        assert_eq!(held.status(), StatusCode::NOT_MODIFIED, "{path}");
+        assert_eq!(
+            held.headers()[ACCESS_CONTROL_ALLOW_ORIGIN],
+            origin,
+            "{path}"
+        );
+        let again = app.get(path).await;
+        assert!(again.headers().get(ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_missing_post_is_not_remembered() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let response = app.get("/api/posts/1").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // Written elsewhere (or by another instance) right after the 404.
+    let id: i64 = app
+        .pg()
+        .await
+        .query_one(
+            "insert into posts (title, content, user_id) values ('Here', 'x', $1) returning id",
+            &[&ann.id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(id, 1);
+    let response = app.get("/api/posts/1").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.json::<Value>().await.unwrap()["title"], "Here");
+}
+
+#[tokio::test]
+async fn a_page_too_long_to_keep_is_read_fresh_every_time() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let ids = app.insert_posts_of_sizes(ann.id, &[600_000]).await;
+    let before = app.feed("/api/posts").await;
+    assert_eq!(
+        before["posts"][0]["content"].as_str().unwrap().len(),
+        600_000
+    );
+    app.sql("update posts set title = 'Changed' where id = $1", ids[0])
+        .await;
+    let after = app.feed("/api/posts").await;
+    assert_eq!(after["posts"][0]["title"], "Changed");
+}
