@@ -3,8 +3,10 @@
 //!
 //! # Layout
 //! - [`startup`]: `Application::build(Settings)`, used by `main` and the tests.
+//! - [`cache`]: ready bytes of public reads for anonymous readers, at most a second old.
 //! - [`feeds`]: `GET /api/posts` and `GET /api/users/{id}/posts`, paginated.
 //! - [`posts`]: create, read, replace, edit and delete one post.
+//! - [`readers`]: the HTML pages of posts and users, Atom feeds, the sitemap.
 //! - [`limits`]: how many posts a user may write a minute.
 //! - [`cursor`]: keyset positions, so deep pages cost what the first one does.
 //! - [`model`]: the response shapes and how a row becomes one.
@@ -12,6 +14,7 @@
 //! - [`error`]: the service's one error enum.
 //! - [`docs`]: the errors and input checks its OpenAPI document adds.
 
+pub mod cache;
 pub mod cursor;
 pub mod docs;
 pub mod error;
@@ -19,5 +22,6 @@ pub mod feeds;
 pub mod limits;
 pub mod model;
 pub mod posts;
+pub mod readers;
 pub mod repo;
 pub mod startup;

@@ -10,23 +10,35 @@ use folio_shared::{
     http::{HttpOptions, wrap_api},
     jwt::Keys,
     rate_limit::RateLimiter,
-    server::{App, BoundListener},
+    server::{App, BoundListener, OpenApiDocument, openapi_spec},
     users::ImageUrls,
 };
 use poem::EndpointExt;
 use poem_openapi::OpenApiService;
 
-use crate::{feeds::FeedsApi, limits::PostingLimit, posts::PostsApi};
+use crate::{
+    cache::ReadCache, feeds::FeedsApi, limits::PostingLimit, posts::PostsApi, readers::Readers,
+};
 
 /// Bodies up to 2 MiB: a post at the 100,000-character cap fits even when every character
 /// is JSON-escaped (`\uXXXX\uXXXX`, 12 bytes, for one outside the BMP: 1.2 MB); anything
 /// larger is a 413, never buffered further.
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+/// The endpoints: one type for serving them (`build`) and describing them (`openapi`).
+type Endpoints = (FeedsApi, PostsApi, HealthApi);
+const TITLE: &str = "Folio posts";
+
 /// Builds the posts service.
 pub struct Application;
 
 impl Application {
+    /// The document served at `/openapi.json`, from the endpoints' types alone (the
+    /// `openapi` subcommand: no settings, nothing connected).
+    pub fn openapi() -> OpenApiDocument {
+        openapi_spec::<Endpoints>(TITLE, env!("CARGO_PKG_VERSION"), &crate::docs::DOCS)
+    }
+
     /// Validates settings, prepares the pool and Redis (both lazily: the service starts and
     /// serves reads while either is down) and binds `PORT`.
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
@@ -39,16 +51,26 @@ impl Application {
             settings.post_rate_limit_per_minute,
         );
         let verifier = Arc::new(TokenVerifier::new(keys.public, db.clone()));
-        let api = OpenApiService::new(
+        let cache = ReadCache::new();
+        // Pages, feeds and the sitemap at the public URL (not in the OpenAPI document).
+        let readers = Readers::from_settings(&settings, db.clone(), urls.clone())?;
+        let api: OpenApiService<Endpoints, ()> = OpenApiService::new(
             (
-                FeedsApi::new(db.clone(), urls.clone(), settings.posts_per_page),
-                PostsApi::new(db.clone(), urls, limit),
+                FeedsApi::new(
+                    db.clone(),
+                    urls.clone(),
+                    settings.posts_per_page,
+                    cache.clone(),
+                ),
+                PostsApi::new(db.clone(), urls, limit, cache),
                 HealthApi::new(vec![Arc::new(DatabaseProbe(db))]),
             ),
-            "Folio posts",
+            TITLE,
             env!("CARGO_PKG_VERSION"),
         );
-        let routes = with_docs(api, crate::docs::DOCS).data(verifier);
+        let routes = readers
+            .route(with_docs(api, crate::docs::DOCS))
+            .data(verifier);
         let options =
             HttpOptions::json_api(settings.allowed_origins.clone()).with_body_limit(BODY_LIMIT);
         let listener = BoundListener::bind(settings.port).await?;

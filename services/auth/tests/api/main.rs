@@ -1,15 +1,17 @@
 //! Integration tests of the auth service against real Postgres and Redis.
 
 mod delete_user;
+mod email_change;
 mod failures;
 mod forged_tokens;
 mod headers;
-mod hostile_text;
 mod helpers;
+mod hostile_text;
 mod login;
 mod password_change;
 mod password_reset;
+mod profile_etags;
 mod rate_limits;
-mod usernames;
 mod register;
+mod usernames;
 mod users;

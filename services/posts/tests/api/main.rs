@@ -1,13 +1,17 @@
 //! Integration tests of the posts service against real Postgres and Redis.
 
+mod caching;
 mod content_cap;
 mod cursors;
 mod early_answers;
 mod explain;
 mod failures;
 mod feeds;
+mod feeds_xml;
 mod helpers;
 mod input;
 mod page_bytes;
+mod pages;
 mod post_limits;
 mod posts;
+mod sitemap;

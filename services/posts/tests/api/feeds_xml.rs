@@ -1,0 +1,253 @@
+//! The Atom feeds, read by a strict XML 1.0 parser and checked for what RFC 4287 requires:
+//! a feed's id, title and updated; each entry's id, title, updated, link and author.
+
+use reqwest::{
+    Method, StatusCode,
+    header::{CACHE_CONTROL, CONTENT_TYPE, ETAG},
+};
+use serde_json::json;
+
+use crate::helpers::{TestApp, assert_detail, spawn_app};
+
+const ATOM: &str = "http://www.w3.org/2005/Atom";
+const BASE: &str = "http://localhost:8000";
+
+/// One entry as a reader sees it.
+#[derive(Debug, PartialEq)]
+struct Entry {
+    id: String,
+    title: String,
+    link: String,
+    updated: String,
+    author: String,
+    summary: String,
+}
+
+/// A feed: its own title and updated, and its entries in order.
+#[derive(Debug)]
+struct Feed {
+    id: String,
+    title: String,
+    updated: String,
+    entries: Vec<Entry>,
+}
+
+fn child<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> roxmltree::Node<'a, 'a> {
+    node.children()
+        .find(|n| n.has_tag_name((ATOM, name)))
+        .unwrap_or_else(|| panic!("<{name}> missing in <{}>", node.tag_name().name()))
+}
+
+fn text_of(node: roxmltree::Node<'_, '_>, name: &str) -> String {
+    child(node, name).text().unwrap_or_default().to_owned()
+}
+
+/// Parses an Atom document, asserting the elements the format requires.
+fn parse(xml: &str) -> Feed {
+    let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    let feed = doc.root_element();
+    assert!(feed.has_tag_name((ATOM, "feed")), "{xml}");
+    let self_link = feed
+        .children()
+        .find(|n| n.has_tag_name((ATOM, "link")) && n.attribute("rel") == Some("self"))
+        .expect("a self link");
+    assert_eq!(self_link.attribute("type"), Some("application/atom+xml"));
+    let entries = feed
+        .children()
+        .filter(|n| n.has_tag_name((ATOM, "entry")))
+        .map(|entry| {
+            let link = child(entry, "link");
+            assert_eq!(link.attribute("rel"), Some("alternate"));
+            Entry {
+                id: text_of(entry, "id"),
+                title: text_of(entry, "title"),
+                link: link.attribute("href").unwrap().to_owned(),
+                updated: text_of(entry, "updated"),
+                author: text_of(child(entry, "author"), "name"),
+                summary: text_of(entry, "summary"),
+            }
+        })
+        .collect();
+    Feed {
+        id: text_of(feed, "id"),
+        title: text_of(feed, "title"),
+        updated: text_of(feed, "updated"),
+        entries,
+    }
+}
+
+async fn feed(app: &TestApp, path: &str) -> Feed {
+    let response = app.get(path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let headers = response.headers();
+    assert_eq!(headers[CONTENT_TYPE], "application/atom+xml; charset=utf-8");
+    assert_eq!(headers[CACHE_CONTROL], "public, max-age=60");
+    assert!(headers.contains_key(ETAG));
+    parse(&response.text().await.unwrap())
+}
+
+/// Inserts `n` posts by `user_id`, post `i` posted `i` minutes after 2026-01-01; returns
+/// their ids, oldest first.
+async fn insert_posts(app: &TestApp, user_id: i64, n: i64) -> Vec<i64> {
+    app.pg()
+        .await
+        .query(
+            "insert into posts (title, content, user_id, date_posted) \
+             select 'post ' || g, 'content ' || g, $1, \
+               '2026-01-01T00:00:00Z'::timestamptz + g * interval '1 minute' \
+             from generate_series(1, $2::int8) g returning id",
+            &[&user_id, &n],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+fn post_url(id: i64) -> String {
+    format!("{BASE}/posts/{id}")
+}
+
+#[tokio::test]
+async fn the_site_feed_is_atom_with_the_twenty_newest_posts_newest_first() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let ids = insert_posts(&app, ann.id, 25).await;
+
+    let feed = feed(&app, "/feed.xml").await;
+
+    assert_eq!(feed.id, format!("{BASE}/feed.xml"));
+    assert_eq!(feed.title, "Folio");
+    assert_eq!(feed.updated, "2026-01-01T00:25:00Z");
+    let newest: Vec<String> = ids.iter().rev().take(20).map(|id| post_url(*id)).collect();
+    let got: Vec<String> = feed.entries.iter().map(|e| e.id.clone()).collect();
+    assert_eq!(got, newest);
+    assert_eq!(
+        feed.entries[0],
+        Entry {
+            id: post_url(ids[24]),
+            title: "post 25".into(),
+            link: post_url(ids[24]),
+            updated: "2026-01-01T00:25:00Z".into(),
+            author: "ann".into(),
+            summary: "content 25".into(),
+        }
+    );
+}
+
+#[tokio::test]
+async fn markup_and_characters_xml_forbids_leave_the_feed_valid() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    // Written straight to the table: the API is not the only way posts arrive (adoption).
+    app.pg()
+        .await
+        .execute(
+            "insert into posts (title, content, user_id) values ($1, $2, $3)",
+            &[
+                &"<b>bold</b> & \u{1}\u{8}\u{b}\u{c}\u{1b}\u{fffe}\"'",
+                &"]]></summary><x>\u{0b}a\u{1f}b & c</feed>",
+                &ann.id,
+            ],
+        )
+        .await
+        .unwrap();
+
+    let feed = feed(&app, "/feed.xml").await;
+
+    assert_eq!(feed.entries.len(), 1);
+    assert_eq!(feed.entries[0].title, "<b>bold</b> & \"'");
+    assert_eq!(feed.entries[0].summary, "]]></summary><x> a b & c</feed>");
+}
+
+#[tokio::test]
+async fn a_user_feed_holds_only_that_authors_posts() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
+    let anns = app.create_post(&ann, "by ann", "a").await;
+    app.create_post(&bob, "by bob", "b").await;
+
+    let feed = feed(&app, &format!("/users/{}/feed.xml", ann.id)).await;
+
+    assert_eq!(feed.id, format!("{BASE}/users/{}/feed.xml", ann.id));
+    assert_eq!(feed.title, "ann's posts · Folio");
+    let ids: Vec<&str> = feed.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, [post_url(anns["id"].as_i64().unwrap())]);
+    assert_eq!(feed.entries[0].author, "ann");
+}
+
+#[tokio::test]
+async fn feeds_without_posts_are_valid_and_empty() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+
+    for path in [
+        "/feed.xml".to_owned(),
+        format!("/users/{}/feed.xml", ann.id),
+    ] {
+        let feed = feed(&app, &path).await;
+        assert!(feed.entries.is_empty(), "{path}");
+        assert_eq!(feed.updated, "1970-01-01T00:00:00Z", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_feed_of_an_unknown_user_is_a_404() {
+    let app = spawn_app().await;
+
+    for path in ["/users/999999/feed.xml", "/users/ann/feed.xml"] {
+        assert_detail(app.get(path).await, StatusCode::NOT_FOUND, "User not found").await;
+    }
+}
+
+#[tokio::test]
+async fn the_feeds_follow_edits_and_deletes() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let kept = app.create_post(&ann, "draft title", "draft").await["id"]
+        .as_i64()
+        .unwrap();
+    let gone = app.create_post(&ann, "regretted", "x").await["id"]
+        .as_i64()
+        .unwrap();
+    let before = app.get("/feed.xml").await.headers()[ETAG].clone();
+
+    let edit = app
+        .send(
+            Method::PATCH,
+            &format!("/api/posts/{kept}"),
+            Some(&ann.token),
+            Some(json!({"title": "final title", "content": "final"})),
+        )
+        .await;
+    assert_eq!(edit.status(), StatusCode::OK);
+    let delete = app
+        .send(
+            Method::DELETE,
+            &format!("/api/posts/{gone}"),
+            Some(&ann.token),
+            None,
+        )
+        .await;
+    assert_eq!(delete.status(), StatusCode::NO_CONTENT);
+
+    for path in [
+        "/feed.xml".to_owned(),
+        format!("/users/{}/feed.xml", ann.id),
+    ] {
+        let feed = feed(&app, &path).await;
+        let entries: Vec<(&str, &str, &str)> = feed
+            .entries
+            .iter()
+            .map(|e| (e.id.as_str(), e.title.as_str(), e.summary.as_str()))
+            .collect();
+        assert_eq!(
+            entries,
+            [(post_url(kept).as_str(), "final title", "final")],
+            "{path}"
+        );
+    }
+    assert_ne!(app.get("/feed.xml").await.headers()[ETAG], before);
+}

@@ -1,0 +1,281 @@
+//! The sitemap and robots.txt: the sitemaps.org elements (urlset/url/loc/lastmod, and
+//! sitemapindex/sitemap/loc past one page) read by a strict XML parser, pages that cover
+//! every post once, and a sitemap that follows new posts and deletes.
+
+use folio_posts::readers::Readers;
+use folio_shared::{
+    db::Db,
+    http::{HttpOptions, wrap_api},
+    server::{App, BoundListener},
+    test_utils::{TestServer, insert_user},
+    users::ImageUrls,
+};
+use poem::{EndpointExt, Route};
+use reqwest::{
+    Method, StatusCode,
+    header::{CACHE_CONTROL, CONTENT_TYPE, ETAG},
+};
+
+use crate::helpers::{assert_detail, spawn_app};
+
+const SITEMAPS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+const BASE: &str = "http://localhost:8000";
+
+/// What a sitemap document lists: `(loc, lastmod)` of a urlset, or the `loc`s of an index.
+#[derive(Debug, PartialEq)]
+enum Listing {
+    Urls(Vec<(String, Option<String>)>),
+    Index(Vec<String>),
+}
+
+fn locs_of<'a>(parent: roxmltree::Node<'a, 'a>, item: &str) -> Vec<roxmltree::Node<'a, 'a>> {
+    let items: Vec<_> = parent.children().filter(|n| n.is_element()).collect();
+    for node in &items {
+        assert!(
+            node.has_tag_name((SITEMAPS, item)),
+            "only <{item}> in <{}>",
+            parent.tag_name().name()
+        );
+    }
+    items
+}
+
+fn text_of(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
+    node.children()
+        .find(|n| n.has_tag_name((SITEMAPS, name)))
+        .map(|n| n.text().unwrap_or_default().to_owned())
+}
+
+fn parse(xml: &str) -> Listing {
+    let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    let root = doc.root_element();
+    if root.has_tag_name((SITEMAPS, "urlset")) {
+        Listing::Urls(
+            locs_of(root, "url")
+                .into_iter()
+                .map(|url| (text_of(url, "loc").expect("<loc>"), text_of(url, "lastmod")))
+                .collect(),
+        )
+    } else {
+        assert!(root.has_tag_name((SITEMAPS, "sitemapindex")), "{xml}");
+        Listing::Index(
+            locs_of(root, "sitemap")
+                .into_iter()
+                .map(|s| text_of(s, "loc").expect("<loc>"))
+                .collect(),
+        )
+    }
+}
+
+async fn listing(client: &reqwest::Client, url: &str) -> Listing {
+    let response = client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{url}");
+    assert_eq!(
+        response.headers()[CONTENT_TYPE],
+        "application/xml; charset=utf-8"
+    );
+    assert_eq!(response.headers()[CACHE_CONTROL], "public, max-age=60");
+    assert!(response.headers().contains_key(ETAG));
+    parse(&response.text().await.unwrap())
+}
+
+/// Inserts `n` posts by `user_id`, post `i` at minute `i` of 2026; ids oldest first.
+async fn insert_posts(pg: &tokio_postgres::Client, user_id: i64, n: i64) -> Vec<i64> {
+    pg.query(
+        "insert into posts (title, content, user_id, date_posted) \
+         select 'post ' || g, 'content', $1, '2026-01-01T00:00:00Z'::timestamptz + g * interval '1 minute' \
+         from generate_series(1, $2::int8) g returning id",
+        &[&user_id, &n],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
+fn minute(i: usize) -> Option<String> {
+    Some(format!("2026-01-01T00:{i:02}:00Z"))
+}
+
+fn post(id: i64, i: usize) -> (String, Option<String>) {
+    (format!("{BASE}/posts/{id}"), minute(i))
+}
+
+fn home(newest: Option<String>) -> (String, Option<String>) {
+    (format!("{BASE}/"), newest)
+}
+
+#[tokio::test]
+async fn a_small_site_is_one_urlset_of_the_home_page_and_every_post_oldest_first() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let ids = insert_posts(&app.pg().await, ann.id, 3).await;
+
+    let listing = listing(&app.client, &app.url("/sitemap.xml")).await;
+
+    assert_eq!(
+        listing,
+        Listing::Urls(vec![
+            home(minute(3)),
+            post(ids[0], 1),
+            post(ids[1], 2),
+            post(ids[2], 3)
+        ])
+    );
+}
+
+#[tokio::test]
+async fn an_empty_site_lists_its_home_page() {
+    let app = spawn_app().await;
+
+    let listing = listing(&app.client, &app.url("/sitemap.xml")).await;
+
+    assert_eq!(listing, Listing::Urls(vec![home(None)]));
+}
+
+#[tokio::test]
+async fn the_sitemap_follows_new_posts_and_deletes() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let first = app.create_post(&ann, "first", "a").await["id"]
+        .as_i64()
+        .unwrap();
+    let second = app.create_post(&ann, "second", "b").await["id"]
+        .as_i64()
+        .unwrap();
+
+    let delete = app
+        .send(
+            Method::DELETE,
+            &format!("/api/posts/{first}"),
+            Some(&ann.token),
+            None,
+        )
+        .await;
+    assert_eq!(delete.status(), StatusCode::NO_CONTENT);
+    let third = app.create_post(&ann, "third", "c").await["id"]
+        .as_i64()
+        .unwrap();
+
+    let Listing::Urls(urls) = listing(&app.client, &app.url("/sitemap.xml")).await else {
+        panic!("one urlset");
+    };
+    let locs: Vec<&str> = urls.iter().map(|(loc, _)| loc.as_str()).collect();
+    assert_eq!(
+        locs,
+        [
+            format!("{BASE}/"),
+            format!("{BASE}/posts/{second}"),
+            format!("{BASE}/posts/{third}")
+        ]
+    );
+    assert!(urls.iter().all(|(_, lastmod)| lastmod.is_some()));
+}
+
+/// The reader routes alone, with sitemaps of `per_page` URLs, over a fresh database.
+async fn spawn_paged(per_page: i64) -> TestServer {
+    TestServer::spawn(&[], move |settings| async move {
+        let db = Db::from_settings(&settings)?;
+        let readers = Readers::from_settings(&settings, db, ImageUrls::from_settings(&settings))?
+            .with_urls_per_sitemap(per_page);
+        let routes = readers.route(Route::new());
+        let app = wrap_api(routes, HttpOptions::json_api(Vec::new()));
+        Ok(App::new(
+            BoundListener::bind(settings.port).await?,
+            app.boxed(),
+        ))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_sitemap_that_fills_its_page_exactly_is_still_one_urlset() {
+    let server = spawn_paged(3).await;
+    let ann = insert_user(&server.db, "ann").await;
+    let ids = insert_posts(&server.pg().await, ann, 2).await;
+
+    let listing = listing(&server.client, &server.url("/sitemap.xml")).await;
+
+    assert_eq!(
+        listing,
+        Listing::Urls(vec![home(minute(2)), post(ids[0], 1), post(ids[1], 2)])
+    );
+}
+
+async fn page(server: &TestServer, n: usize) -> Listing {
+    listing(
+        &server.client,
+        &server.url(&format!("/sitemap.xml?page={n}")),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn past_one_page_the_sitemap_is_an_index_whose_pages_list_every_post_once() {
+    let server = spawn_paged(3).await;
+    let ann = insert_user(&server.db, "ann").await;
+    let ids = insert_posts(&server.pg().await, ann, 7).await;
+
+    let index = listing(&server.client, &server.url("/sitemap.xml")).await;
+
+    let pages: Vec<String> = (1..=3)
+        .map(|n| format!("{BASE}/sitemap.xml?page={n}"))
+        .collect();
+    assert_eq!(index, Listing::Index(pages));
+    assert_eq!(
+        page(&server, 1).await,
+        Listing::Urls(vec![home(minute(7)), post(ids[0], 1), post(ids[1], 2)])
+    );
+    assert_eq!(
+        page(&server, 2).await,
+        Listing::Urls(vec![post(ids[2], 3), post(ids[3], 4), post(ids[4], 5)])
+    );
+    assert_eq!(
+        page(&server, 3).await,
+        Listing::Urls(vec![post(ids[5], 6), post(ids[6], 7)])
+    );
+}
+
+#[tokio::test]
+async fn a_page_past_the_last_or_not_a_number_is_a_404() {
+    let server = spawn_paged(3).await;
+    let ann = insert_user(&server.db, "ann").await;
+    insert_posts(&server.pg().await, ann, 4).await;
+
+    for query in [
+        "page=3",
+        "page=0",
+        "page=-1",
+        "page=two",
+        "page=99999999999999999",
+    ] {
+        let response = server
+            .client
+            .get(server.url(&format!("/sitemap.xml?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_detail(response, StatusCode::NOT_FOUND, "Not Found").await;
+    }
+}
+
+#[tokio::test]
+async fn robots_txt_points_to_the_sitemap() {
+    let app = spawn_app().await;
+
+    let response = app.get("/robots.txt").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[CONTENT_TYPE],
+        "text/plain; charset=utf-8"
+    );
+    assert_eq!(response.headers()[CACHE_CONTROL], "public, max-age=60");
+    assert_eq!(
+        response.text().await.unwrap(),
+        format!(
+            "# Everything public may be crawled; the sitemap lists every post.\nUser-agent: *\nDisallow:\n\nSitemap: {BASE}/sitemap.xml\n"
+        )
+    );
+}
