@@ -21,18 +21,29 @@ test-e2e: ## Browser tests: headless Chromium through the gateway against the wh
 
 test: lint check-services ## Format check, clippy, every test, then the API suites through PgBouncer
 	cargo test --workspace --all-features --no-fail-fast
+	@scripts/test-check-services.sh
+	@scripts/test-dev-signals.sh
 	@$(MAKE) --no-print-directory test-pgbouncer
 	@$(MAKE) --no-print-directory lint-deploy test-containers
+	@python3 scripts/test-gateway.py
+	@python3 -m unittest discover -s scripts/tests
 	@$(MAKE) --no-print-directory test-e2e
 	@# The resilience suite on the debug binaries just built (about 2 minutes).
 	@RESILIENCE_PROFILE=debug scripts/resilience.sh
 
-.PHONY: lint-deploy test-containers images
+.PHONY: lint-deploy test-containers images test-migration-compat pin-images
 lint-deploy: ## Deployment files: hadolint, compose config, yamllint, terraform fmt/validate, checkov
 	@scripts/lint-deploy.sh
 
 test-containers: check-services ## Release binaries run as their images run them (non-root, env only): /health, SIGTERM, adoption
 	@scripts/container-smoke.sh
+
+test-migration-compat: check-services ## The API suites of the code before the newest migration, on the new schema (expand, then contract)
+	@scripts/check-migration-compat.sh
+
+pin-images: ## Where a registry answers: rewrite the Dockerfile's FROM image:tag to image:tag@sha256 digests
+	python3 -m unittest discover -s scripts/tests
+	python3 scripts/pin_images.py Dockerfile
 
 images: ## Build every image (needs a Docker engine): folio-<target>:local
 	for target in auth posts media mail migrate gateway; do \
@@ -44,14 +55,15 @@ test-pgbouncer: ## The services' API suites again, through PgBouncer 1.18 in tra
 	FOLIO_TEST_POOLER_URL=postgres://postgres@127.0.0.1:6432 \
 	  cargo test --all-features -p folio-auth -p folio-posts -p folio-media -p folio-mail --test api
 
-lint: ## cargo fmt --check and clippy with warnings as errors
+lint: ## cargo fmt --check, clippy with warnings as errors, and the merged OpenAPI document is current
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --all-features -- -D warnings
+	scripts/openapi.sh --check
 
 fmt: ## Format the code
 	cargo fmt --all
 
-check-services: ## Make sure Postgres and Redis answer (starting them when installed here)
+check-services: ## Make sure Postgres and Redis answer (installing them with apt-get and starting them when missing)
 	@scripts/check-services.sh
 	@scripts/test-deps.sh
 

@@ -218,7 +218,8 @@ class Gateway:
         }
         with (self.workdir / "gateway.log").open("ab") as log:
             self.proc = subprocess.Popen(
-                ["caddy", "run", "--config", str(ROOT / "infra/gateway/Caddyfile"), "--adapter", "caddyfile"],
+                # The Caddy the gateway image ships (scripts/caddy.sh installs it on first use).
+                [str(ROOT / "scripts/caddy.sh"), "run", "--config", str(ROOT / "infra/gateway/Caddyfile"), "--adapter", "caddyfile"],
                 env=env, stdout=log, stderr=log,
             )
         wait_until(lambda: http_status(GATEWAY_PORT, "/api/posts?limit=1") == 200, 30, "gateway routing")

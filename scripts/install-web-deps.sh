@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Debian packages the gateway and the browser tests need: caddy (the local reverse proxy of
-# `make dev` and the e2e tests) and chromium (driven headless by playwright-core, which
-# never downloads a browser of its own). Installs only what is missing.
+# What the gateway and the browser tests need: caddy (the local gateway of `make dev`, the
+# e2e tests and resilience: the image's version, from PyPI via scripts/caddy.sh, not
+# Debian's) and Debian's chromium (driven headless by playwright-core, which never
+# downloads a browser of its own). Installs only what is missing.
 #   scripts/install-web-deps.sh [caddy] [chromium]     (default: both)
 set -euo pipefail
 
@@ -11,7 +12,7 @@ wanted=("$@")
 missing=()
 for pkg in "${wanted[@]}"; do
   case "$pkg" in
-    caddy) command -v caddy >/dev/null 2>&1 || missing+=(caddy) ;;
+    caddy) "$(dirname "$0")/caddy.sh" --install-only ;;
     chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
     *) echo "install-web-deps: unknown package $pkg" >&2; exit 2 ;;
   esac

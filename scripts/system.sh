@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole Folio system in the foreground, behind one gateway URL, until SIGINT/SIGTERM;
-# then everything this script started is stopped. Exits non-zero when any part dies early.
+# The whole Folio system in the foreground, behind one gateway URL, until SIGINT, SIGTERM or
+# SIGHUP; then everything this script started is stopped and it exits 0. Exits 1, naming
+# the part, when any part dies on its own.
 #
 # It checks Postgres and Redis, creates and migrates the database, builds the frontend,
 # starts auth, posts, media, the mail worker, an SMTP catcher (every mail becomes a file)
@@ -55,6 +56,8 @@ for port in "$GATEWAY_PORT" "$AUTH_PORT" "$POSTS_PORT" "$MEDIA_PORT" "$MAIL_HEAL
 done
 
 # --- prerequisites and builds (before anything runs, so a failure leaves nothing behind)
+# Ctrl-C reaches the build in the foreground too; once it has ended, stopping is all.
+trap 'exit 0' INT
 scripts/check-services.sh
 scripts/install-web-deps.sh caddy
 python3 -c "import aiosmtpd" 2>/dev/null ||
@@ -67,19 +70,25 @@ cargo build "${cargo_profile[@]}" --bins \
 "$bin_dir/migrate" >"$logs/migrate.log" 2>&1 || { cat "$logs/migrate.log" >&2; exit 1; }
 
 # --- processes
+# Each part runs in a session of its own (setsid), out of the terminal's process group: a
+# Ctrl-C reaches this script alone, which stops the parts, so a part that exits while we
+# are not stopping has died on its own. (A background child of a script is no group
+# leader, so setsid does not fork and $! is the part's own pid and process group.)
 names=()
 pids=()
 start() { # start NAME COMMAND...: runs in the background, output in logs/NAME.log
   local name="$1"; shift
-  "$@" >"$logs/$name.log" 2>&1 &
+  setsid "$@" >"$logs/$name.log" 2>&1 </dev/null &
   names+=("$name")
   pids+=($!)
 }
 
 stop_all() {
-  trap - INT TERM EXIT
+  trap - EXIT
+  # Another Ctrl-C while the parts drain means "now".
+  trap 'kill -KILL -- "${pids[@]/#/-}" 2>/dev/null || true' INT TERM HUP
   [ ${#pids[@]} -eq 0 ] && return
-  kill -TERM "${pids[@]}" 2>/dev/null || true
+  kill -TERM -- "${pids[@]/#/-}" 2>/dev/null || true
   # Services drain in-flight requests within 8 s; past 10 s they are killed.
   for _ in $(seq 1 100); do
     local alive=0
@@ -87,7 +96,7 @@ stop_all() {
     [ "$alive" = 0 ] && break
     sleep 0.1
   done
-  kill -KILL "${pids[@]}" 2>/dev/null || true
+  kill -KILL -- "${pids[@]/#/-}" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 
@@ -104,7 +113,7 @@ report_dead() {
 }
 
 stopping=0
-trap 'stopping=1' INT TERM
+trap 'stopping=1' INT TERM HUP
 trap stop_all EXIT
 
 start smtp python3 scripts/smtp_sink.py --port "$SMTP_PORT" --maildir "$state/mail"
@@ -116,7 +125,7 @@ GATEWAY_PORT=$GATEWAY_PORT WEB_ROOT="$repo/web/dist" \
   AUTH_UPSTREAM="127.0.0.1:$AUTH_PORT" POSTS_UPSTREAM="127.0.0.1:$POSTS_PORT" \
   MEDIA_UPSTREAM="127.0.0.1:$MEDIA_PORT" \
   XDG_CONFIG_HOME="$state/caddy" XDG_DATA_HOME="$state/caddy" \
-  start gateway caddy run --config infra/gateway/Caddyfile --adapter caddyfile
+  start gateway scripts/caddy.sh run --config infra/gateway/Caddyfile --adapter caddyfile
 
 # --- ready when every service is healthy and the gateway routes to each of them
 answers() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }
@@ -145,10 +154,8 @@ echo "Folio is running at $gateway_url"
 
 # --- run until a signal (exit 0) or until any part dies (exit 1)
 while :; do
+  # Returns when a part exits or a signal arrives.
   wait -n "${pids[@]}" || true
-  # Ctrl-C reaches the whole process group: a child may exit on it a moment before our
-  # own trap has run, which is a stop, not a crash.
-  [ "$stopping" = 1 ] || sleep 0.5
   [ "$stopping" = 1 ] && exit 0
   report_dead || exit 1
 done

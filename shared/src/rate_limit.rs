@@ -8,7 +8,10 @@
 //! warning is logged. Login still costs an Argon2 hash per attempt, so an outage does not
 //! make guessing cheap, and users are not locked out because a cache is down.
 
-use std::time::Duration;
+use std::{
+    net::{IpAddr, Ipv6Addr},
+    time::Duration,
+};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use poem::{
@@ -228,7 +231,9 @@ pub fn too_many_requests(retry_after_secs: u64) -> Response {
 
 /// The client address to limit by: the `X-Forwarded-For` entry `trusted_hops` from the
 /// right, i.e. the address the outermost trusted proxy saw (entries further left are
-/// whatever the client wrote), or the peer address when there is no proxy.
+/// whatever the client wrote), or the peer address when there is no proxy. Behind the
+/// gateway that is its one entry (`TRUSTED_PROXY_HOPS=1`): the gateway alone decides the
+/// client's address (docs/operations.md). An IPv6 client is its /64, see [`limit_key`].
 pub fn client_ip(req: &poem::Request, trusted_hops: usize) -> String {
     let forwarded: Vec<&str> = req
         .headers()
@@ -240,11 +245,29 @@ pub fn client_ip(req: &poem::Request, trusted_hops: usize) -> String {
         .filter(|ip| !ip.is_empty())
         .collect();
     if trusted_hops > 0 && forwarded.len() >= trusted_hops {
-        return forwarded[forwarded.len() - trusted_hops].to_owned();
+        return limit_key(forwarded[forwarded.len() - trusted_hops]);
     }
     match req.remote_addr().as_socket_addr() {
-        Some(addr) => addr.ip().to_string(),
+        Some(addr) => limit_key(&addr.ip().to_string()),
         None => "unknown".to_owned(),
+    }
+}
+
+/// One key per client: an IPv4 address as it is; an IPv6 address as its /64, the least a
+/// subscriber is given (RFC 6177), so one host cannot take 2^64 buckets by rotating its
+/// interface bits. An IPv4-mapped IPv6 address is its IPv4 address; anything that is not
+/// an address is kept as written.
+fn limit_key(address: &str) -> String {
+    match address.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let [a, b, c, d, ..] = v6.segments();
+                format!("{}/64", Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+            }
+        },
+        Err(_) => address.to_owned(),
     }
 }
 
@@ -272,5 +295,28 @@ mod tests {
         assert_eq!(client_ip(&request(Some("6.6.6.6")), 2), "unknown");
         assert_eq!(client_ip(&request(None), 1), "unknown");
         assert_eq!(client_ip(&request(Some("6.6.6.6")), 0), "unknown");
+    }
+
+    #[test]
+    fn an_ipv6_client_is_keyed_by_its_64_so_rotating_interface_bits_changes_nothing() {
+        let one = request(Some("6.6.6.6, 2001:db8:1:2:aaaa:bbbb:cccc:dddd"));
+        let other = request(Some("2001:db8:1:2::1"));
+        assert_eq!(client_ip(&one, 1), "2001:db8:1:2::/64");
+        assert_eq!(client_ip(&other, 1), "2001:db8:1:2::/64");
+        let next_network = request(Some("2001:db8:1:3::1"));
+        assert_eq!(client_ip(&next_network, 1), "2001:db8:1:3::/64");
+    }
+
+    #[test]
+    fn ipv4_and_ipv4_mapped_clients_keep_their_whole_address() {
+        assert_eq!(client_ip(&request(Some("203.0.113.7")), 1), "203.0.113.7");
+        assert_eq!(
+            client_ip(&request(Some("::ffff:203.0.113.8")), 1),
+            "203.0.113.8"
+        );
+        assert_eq!(
+            client_ip(&request(Some("not-an-address")), 1),
+            "not-an-address"
+        );
     }
 }

@@ -2,17 +2,24 @@
 //! SIGINT the server stops accepting, lets in-flight requests finish, and gives up on
 //! stragglers after [`DRAIN_TIMEOUT`].
 
-use std::{net::SocketAddr, process::ExitCode, time::Duration};
+use std::{
+    collections::HashMap, marker::PhantomData, net::SocketAddr, process::ExitCode, time::Duration,
+};
 
 use poem::{
     Endpoint, Response, Server,
     endpoint::BoxEndpoint,
+    http::Method,
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+};
+use poem_openapi::{
+    OpenApi, OpenApiService,
+    registry::{MetaApi, Registry},
 };
 
 use tokio::{sync::watch, task::JoinHandle};
 
-use crate::{config::Settings, telemetry};
+use crate::{config::Settings, http::ApiDocs, telemetry};
 
 /// Longest wait for in-flight requests after a shutdown signal.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
@@ -161,19 +168,28 @@ impl App {
     }
 }
 
-/// The whole `main` of a service: TLS provider, the `healthcheck` subcommand, settings
-/// (one line on error), telemetry, the runtime, serving until SIGTERM/SIGINT, and a
-/// flush of traces on the way out.
-pub fn run_main<F, Fut>(service: &'static str, build: F) -> ExitCode
+/// The whole `main` of a service: TLS provider, the `healthcheck` and `openapi`
+/// subcommands, settings (one line on error), telemetry, the runtime, serving until
+/// SIGTERM/SIGINT, and a flush of traces on the way out.
+///
+/// `openapi` prints the document the service serves at `/openapi.json`, made by `spec`
+/// without settings or connections, so the build can merge every service's spec
+/// (`scripts/openapi.sh`) with no database or Redis around.
+pub fn run_main<F, Fut>(service: &'static str, build: F, spec: fn() -> OpenApiDocument) -> ExitCode
 where
     F: FnOnce(Settings) -> Fut,
     Fut: Future<Output = anyhow::Result<App>>,
 {
+    match std::env::args().nth(1).as_deref() {
+        Some("healthcheck") => return crate::health::healthcheck_command(),
+        Some("openapi") => {
+            println!("{:#}", spec());
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
     crate::install_crypto_provider();
     return_large_allocations_to_os();
-    if std::env::args().nth(1).as_deref() == Some("healthcheck") {
-        return crate::health::healthcheck_command();
-    }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(err) => {
@@ -207,6 +223,31 @@ where
     }
 }
 
+/// The completed OpenAPI document of the endpoints `T` (what `with_docs` serves), from
+/// their types alone: poem-openapi describes an API by `T::meta()` and `T::register()`, so
+/// no endpoint is constructed and nothing is connected.
+pub fn openapi_spec<T: OpenApi>(title: &str, version: &str, docs: &ApiDocs) -> OpenApiDocument {
+    docs.complete(&OpenApiService::new(Described::<T>(PhantomData), title, version).spec())
+}
+
+/// An OpenAPI document as JSON (services name it without depending on serde_json).
+pub type OpenApiDocument = serde_json::Value;
+
+/// Stands in for the endpoints `T` where only their description is needed; serves nothing.
+struct Described<T>(PhantomData<T>);
+
+impl<T: OpenApi> OpenApi for Described<T> {
+    fn meta() -> Vec<MetaApi> {
+        T::meta()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn add_routes(self, _: &mut HashMap<String, HashMap<Method, BoxEndpoint<'static>>>) {}
+}
+
 /// Makes glibc serve allocations of 4 MiB and more with their own mappings, returned to
 /// the OS on free. By default glibc raises that threshold after the first large free and
 /// then keeps freed buffers (a 19 MiB Argon2 matrix, a decoded photo) in per-thread
@@ -217,5 +258,26 @@ pub fn return_large_allocations_to_os() {
     // SAFETY: mallopt only changes allocator tuning; called before other threads start.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::health::HealthApi;
+
+    #[test]
+    fn the_printed_spec_is_the_one_a_built_service_describes() {
+        let built = OpenApiService::new(HealthApi::new(Vec::new()), "Folio test", "1.2.3");
+        let docs = ApiDocs::default();
+        assert_eq!(
+            openapi_spec::<HealthApi>("Folio test", "1.2.3", &docs),
+            docs.complete(&built.spec())
+        );
+        let printed = openapi_spec::<HealthApi>("Folio test", "1.2.3", &docs);
+        assert!(
+            printed["paths"]["/health"]["get"].is_object(),
+            "{printed:#}"
+        );
     }
 }

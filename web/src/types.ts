@@ -1,35 +1,15 @@
-// The API's shapes (docs/api.md), as the frontend reads them.
+// The API's shapes under the names the frontend uses. They are the services' own schemas,
+// generated from web/openapi.json into openapi.gen.ts (scripts/openapi.sh), so an API
+// change that the frontend does not follow fails `tsc`, not the user.
 
-export interface UserPublic {
-  id: number;
-  username: string;
-  image_file: string | null;
-  image_path: string;
-}
+import type { components } from './openapi.gen';
 
-export interface UserPrivate extends UserPublic {
-  email: string;
-}
+type Schemas = components['schemas'];
 
-export interface Post {
-  id: number;
-  title: string;
-  content: string;
-  user_id: number;
-  date_posted: string;
-  author: UserPublic;
-}
-
-export interface PostsPage {
-  posts: Post[];
-  total: number;
-  skip: number;
-  limit: number;
-  has_more: boolean;
-  /** Folio only (absent from the FastAPI blog): where the next page starts. */
-  next_cursor?: string | null;
-}
-
-export interface Message {
-  message: string;
-}
+export type UserPublic = Schemas['UserPublic'];
+export type UserPrivate = Schemas['UserPrivate'];
+export type Post = Schemas['PostResponse'];
+export type PostsPage = Schemas['PaginatedPostsResponse'];
+export type Message = Schemas['Message'];
+/** The body of `PATCH /api/users/{id}`: `current_password` goes with an email change. */
+export type UserChanges = Schemas['UpdateUser'];

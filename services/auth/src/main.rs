@@ -3,5 +3,6 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    folio_shared::server::run_main("folio-auth", folio_auth::startup::Application::build)
+    use folio_auth::startup::Application;
+    folio_shared::server::run_main("folio-auth", Application::build, Application::openapi)
 }

@@ -9,9 +9,9 @@ use folio_shared::{
     health::{DatabaseProbe, HealthApi, with_docs},
     http::{HttpOptions, wrap_api},
     jwt::{Keys, PublicKeys, SigningKey},
-    queue::MailQueue,
+    queue::{JobCipher, MailQueue},
     rate_limit::RateLimiter,
-    server::{App, BoundListener},
+    server::{App, BoundListener, OpenApiDocument, openapi_spec},
     storage::MediaStore,
     users::ImageUrls,
 };
@@ -39,6 +39,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// The mail stream.
     pub mail: MailQueue,
+    /// Seals reset links into their mail jobs (`MAIL_JOB_KEY`).
+    pub job_cipher: JobCipher,
     /// Where profile pictures live (deleted with the account).
     pub media: MediaStore,
     /// Lifetime of access tokens.
@@ -63,10 +65,26 @@ pub struct AppState {
     pub trusted_proxy_hops: usize,
 }
 
+/// The endpoints: one type for serving them (`build`) and describing them (`openapi`).
+type Endpoints = (
+    UsersApi,
+    TokensApi,
+    PasswordChangeApi,
+    PasswordResetApi,
+    HealthApi,
+);
+const TITLE: &str = "Folio auth";
+
 /// Builds the auth service.
 pub struct Application;
 
 impl Application {
+    /// The document served at `/openapi.json`, from the endpoints' types alone (the
+    /// `openapi` subcommand: no settings, nothing connected).
+    pub fn openapi() -> OpenApiDocument {
+        openapi_spec::<Endpoints>(TITLE, env!("CARGO_PKG_VERSION"), &crate::docs::DOCS)
+    }
+
     /// Validates settings, prepares every dependency (lazily: none needs to be up yet)
     /// and binds `PORT`.
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
@@ -75,7 +93,7 @@ impl Application {
             .signing
             .ok_or_else(|| anyhow::anyhow!("auth needs a signing key"))?;
         let db = Db::from_settings(&settings)?;
-        let redis = folio_shared::redis::connect_lazy(&settings.redis_url)?;
+        let (_, redis) = folio_shared::redis::from_settings(&settings)?;
         let passwords = Passwords::new();
         crate::legacy_hashes::refresh(db.clone(), passwords.clone());
         let state = Arc::new(AppState {
@@ -86,6 +104,7 @@ impl Application {
             passwords,
             limiter: RateLimiter::new(redis.clone(), &settings.redis_key_prefix),
             mail: MailQueue::new(redis, &settings.redis_key_prefix),
+            job_cipher: JobCipher::from_settings(&settings)?,
             media: MediaStore::from_settings(&settings)?,
             access_ttl: chrono::Duration::minutes(settings.access_token_expire_minutes),
             reset_ttl: chrono::Duration::minutes(settings.reset_token_expire_minutes),
@@ -99,7 +118,7 @@ impl Application {
             trusted_proxy_hops: settings.trusted_proxy_hops,
         });
         let verifier = Arc::new(TokenVerifier::new(keys.public, db.clone()));
-        let api = OpenApiService::new(
+        let api: OpenApiService<Endpoints, ()> = OpenApiService::new(
             (
                 UsersApi::new(state.clone()),
                 TokensApi::new(state.clone()),
@@ -107,7 +126,7 @@ impl Application {
                 PasswordResetApi::new(state),
                 HealthApi::new(vec![Arc::new(DatabaseProbe(db))]),
             ),
-            "Folio auth",
+            TITLE,
             env!("CARGO_PKG_VERSION"),
         );
         let routes = with_docs(api, crate::docs::DOCS).data(verifier);

@@ -3,5 +3,6 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    folio_shared::server::run_main("folio-media", folio_media::startup::Application::build)
+    use folio_media::startup::Application;
+    folio_shared::server::run_main("folio-media", Application::build, Application::openapi)
 }

@@ -9,7 +9,7 @@ use folio_shared::{
     health::{DatabaseProbe, HealthApi, with_docs},
     http::{HttpOptions, wrap_api},
     jwt::Keys,
-    server::{App, BoundListener},
+    server::{App, BoundListener, OpenApiDocument, openapi_spec},
     storage::MediaStore,
     users::ImageUrls,
 };
@@ -22,10 +22,20 @@ use crate::{
     upload::FRAMING_ALLOWANCE,
 };
 
+/// The endpoints: one type for serving them (`build`) and describing them (`openapi`).
+type Endpoints = (PicturesApi, HealthApi);
+const TITLE: &str = "Folio media";
+
 /// Builds the media service.
 pub struct Application;
 
 impl Application {
+    /// The document served at `/openapi.json`, from the endpoints' types alone (the
+    /// `openapi` subcommand: no settings, nothing connected).
+    pub fn openapi() -> OpenApiDocument {
+        openapi_spec::<Endpoints>(TITLE, env!("CARGO_PKG_VERSION"), &crate::docs::DOCS)
+    }
+
     /// Validates settings, prepares the pool and the store (lazily) and binds `PORT`.
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
         let keys = Keys::from_settings(&settings, false)?;
@@ -33,7 +43,7 @@ impl Application {
         let store = MediaStore::from_settings(&settings)?;
         let max_bytes = usize::try_from(settings.max_upload_size_bytes)?;
         let verifier = Arc::new(TokenVerifier::new(keys.public, db.clone()));
-        let api = OpenApiService::new(
+        let api: OpenApiService<Endpoints, ()> = OpenApiService::new(
             (
                 PicturesApi::new(
                     db.clone(),
@@ -43,7 +53,7 @@ impl Application {
                 ),
                 HealthApi::new(vec![Arc::new(DatabaseProbe(db))]),
             ),
-            "Folio media",
+            TITLE,
             env!("CARGO_PKG_VERSION"),
         );
         let mut routes = Route::new();

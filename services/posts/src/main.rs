@@ -3,5 +3,6 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    folio_shared::server::run_main("folio-posts", folio_posts::startup::Application::build)
+    use folio_posts::startup::Application;
+    folio_shared::server::run_main("folio-posts", Application::build, Application::openapi)
 }

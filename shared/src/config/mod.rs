@@ -151,6 +151,10 @@ pub struct Settings {
     pub password_change_rate_limit_per_minute: u32,
     /// `POST_RATE_LIMIT_PER_MINUTE` (30): new posts per user (posts service).
     pub post_rate_limit_per_minute: u32,
+    /// `WEB_SHELL` (`web/dist/index.html`, from the working directory): the built app's
+    /// `index.html`, which posts serves as the page of a post or a user, with the page's
+    /// own title and link-preview tags (posts service).
+    pub web_shell: String,
 }
 
 const DEV_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/folio";
@@ -300,6 +304,7 @@ impl Settings {
             password_change_rate_limit_per_minute: env
                 .parse_positive_or("PASSWORD_CHANGE_RATE_LIMIT_PER_MINUTE", 10)?,
             post_rate_limit_per_minute: env.parse_positive_or("POST_RATE_LIMIT_PER_MINUTE", 30)?,
+            web_shell: env.get_or("WEB_SHELL", "web/dist/index.html"),
         })
     }
 
