@@ -17,11 +17,15 @@ FROM chef AS planner
 COPY . .
 RUN cargo chef prepare --recipe-path recipe.json
 
-FROM chef AS builder
+# The compiled dependencies alone: Cloud Build keeps this stage as its cache image
+# (infra/cloudbuild/build.sh), so Folio's own target/ never leaves the build machine.
+FROM chef AS cooked
 COPY --from=planner /app/recipe.json recipe.json
 # Only Cargo.toml/Cargo.lock changes invalidate this layer; Cloud Build reuses it through
-# --cache-from (cloudbuild.yaml), compose through the local layer cache.
+# --cache-from, compose through the local layer cache.
 RUN cargo chef cook --release --locked --recipe-path recipe.json
+
+FROM cooked AS builder
 COPY . .
 RUN cargo build --release --locked \
       --bin folio-auth --bin folio-posts --bin folio-media --bin folio-mail --bin migrate \
@@ -49,13 +53,6 @@ COPY --from=builder /out/folio-auth /usr/local/bin/folio-auth
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["/usr/local/bin/folio-auth", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/folio-auth"]
-
-FROM runtime AS posts
-LABEL org.opencontainers.image.title="folio-posts"
-COPY --from=builder /out/folio-posts /usr/local/bin/folio-posts
-HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-  CMD ["/usr/local/bin/folio-posts", "healthcheck"]
-ENTRYPOINT ["/usr/local/bin/folio-posts"]
 
 FROM runtime AS media
 LABEL org.opencontainers.image.title="folio-media"
@@ -85,9 +82,26 @@ RUN npm ci --no-audit --no-fund
 COPY web/ ./
 RUN npm run build
 
+# posts serves the pages of posts and users from the app's shell (docs/api.md, "Pages,
+# feeds and the sitemap"): the index.html of this very web build, so the hashed assets it
+# names are those the gateway image of the same build serves. (It follows the web stage:
+# a stage copies only from stages above it.)
+FROM runtime AS posts
+LABEL org.opencontainers.image.title="folio-posts"
+COPY --from=builder /out/folio-posts /usr/local/bin/folio-posts
+COPY --from=web /web/dist/index.html /usr/local/share/folio/index.html
+ENV WEB_SHELL=/usr/local/share/folio/index.html
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["/usr/local/bin/folio-posts", "healthcheck"]
+ENTRYPOINT ["/usr/local/bin/folio-posts"]
+
 # Caddy's official image runs as root with a shell; its binary is static, so it runs on
 # distroless static as the same non-root user as the services.
+# Its binary carries the file capability cap_net_bind_service=+ep (COPY keeps it): with
+# every capability dropped (compose's cap_drop: [ALL]) exec would fail with EPERM. Port
+# 8000 needs no capability, so the binary loses it (libcap's setcap is in that image).
 FROM caddy:2.10.2 AS caddy
+RUN ["setcap", "-r", "/usr/bin/caddy"]
 
 FROM gcr.io/distroless/static-debian12:nonroot AS gateway
 ARG GIT_SHA=unknown

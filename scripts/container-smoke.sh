@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Runs each release binary the way its container does, without a container engine: as a
-# non-root user (uid 65532, distroless's `nonroot`), with an empty environment except
-# the variables Cloud Run or compose would set (APP_ENV=production, PORT, secrets), from
-# a folder that user can read. Checks, for each service:
-#   - `/health` answers 200 and the `healthcheck` subcommand exits 0 (and 1 when nothing
-#     listens), as compose probes it;
+# Builds every image and runs it as Cloud Run and compose do: podman (scripts/podman.sh),
+# read-only root, every capability dropped, no new privileges, the image's own user
+# (uid 65532, distroless's `nonroot`), configuration from the environment only.
+# No base image can be pulled here, so the images are built from Dockerfile.local, which
+# scripts/local_dockerfile.py writes from the real Dockerfile's final stages: the same
+# instructions on stand-in bases (scripts/standin-images.sh) with the release binaries
+# and web/dist built on this host. `make images` builds the real Dockerfile where a
+# Docker engine is. Checks, for each service:
+#   - `/health` answers 200 and the image's HEALTHCHECK command (the `healthcheck`
+#     subcommand) exits 0 in the running container, and 1 when nothing listens;
 #   - SIGTERM ends it with exit code 0 within 8 s (Cloud Run kills at 10 s).
-# Before the services start, `migrate` adopts a database built with the FastAPI blog's
-# schema (shared/tests/infra/fastapi_blog.sql); auth must then log Ada in with her old
-# password and posts must serve the adopted feed.
-# Ports: SMOKE_BASE_PORT (38080) and the next three.
+# Before the services start, the migrate image adopts a database built with the FastAPI
+# blog's schema (shared/tests/infra/fastapi_blog.sql) on this host's Postgres; auth must
+# then log Ada in with her old password and posts must serve the adopted feed. The
+# gateway image (Caddy, capabilities dropped) must serve the frontend and reach posts.
+# Containers share the host's network. Ports: SMOKE_BASE_PORT (38080) and the next four.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/podman.sh
+source scripts/podman.sh
+podman_enter "$0" "$@"
 : "${CARGO_TARGET_DIR:=$HOME/.cache/folio-target}"
 : "${SMOKE_BASE_PORT:=38080}"
 export CARGO_TARGET_DIR
@@ -25,88 +33,107 @@ if ! command -v openssl >/dev/null; then # signs the test's JWTs (Debian package
     || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null; }
 fi
 
-echo "container-smoke: building release binaries"
+echo "container-smoke: building release binaries and the frontend"
 # Each binary named: `-p ... --bin migrate` would build migrate alone.
 cargo build --release --locked --quiet \
   --bin folio-auth --bin folio-posts --bin folio-media --bin folio-mail --bin migrate
+web/build.sh >/dev/null
+scripts/standin-images.sh
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/folio-smoke.XXXXXX")"
 db="folio_smoke_$$"
 # Production requires TLS to the database unless the URL says otherwise: here it is local.
 db_url="${admin_url%/*}/$db?sslmode=disable"
-pids=()
+containers=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for name in "${containers[@]}"; do podman rm -f -t 0 "$name" >/dev/null 2>&1 || true; done
   psql "$admin_url" -qc "drop database if exists $db with (force)" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 fail() {
   echo "container-smoke: FAILED: $*" >&2
-  for log in "$work"/*.log; do [ -f "$log" ] && { echo "--- $log"; tail -n 20 "$log"; } >&2; done
+  for name in "${containers[@]}"; do
+    echo "--- podman logs $name" >&2
+    podman logs --tail 20 "$name" >&2 2>&1 || true
+  done
   exit 1
 }
 
-# The image's user cannot read /root, so the binaries go where everyone can read them.
-mkdir -p "$work/bin" "$work/media"
-for bin in "${services[@]}" migrate; do cp "$CARGO_TARGET_DIR/release/$bin" "$work/bin/"; done
-chmod -R a+rX "$work"
-chown 65532:65532 "$work/media" 2>/dev/null || chmod a+rwx "$work/media"
+# --- the images: the real Dockerfile's final stages on stand-in bases
+ctx="$work/context"
+mkdir -p "$ctx/bin" "$ctx/infra/gateway" "$work/media"
+for bin in "${services[@]}" migrate; do cp "$CARGO_TARGET_DIR/release/$bin" "$ctx/bin/"; done
+cp -r web/dist "$ctx/web-dist"
+cp infra/gateway/Caddyfile "$ctx/infra/gateway/"
+python3 scripts/local_dockerfile.py Dockerfile >"$ctx/Dockerfile.local"
+# The image's user writes the local media store (Cloud Run uses a bucket instead).
+chown 65532:65532 "$work/media"
+for target in auth posts media mail migrate gateway; do
+  # Docker's format: the OCI format has no HEALTHCHECK.
+  podman build --quiet --format docker -f "$ctx/Dockerfile.local" --target "$target" \
+    --build-arg GIT_SHA="$(git rev-parse HEAD)" -t "localhost/folio-$target:smoke" "$ctx" >/dev/null \
+    || fail "podman build --target $target"
+done
+for name in "${services[@]}"; do
+  check="$(podman image inspect --format '{{json .Config.Healthcheck.Test}}' "localhost/$name:smoke")"
+  [ "$check" = "[\"CMD\",\"/usr/local/bin/$name\",\"healthcheck\"]" ] \
+    || fail "$name image: HEALTHCHECK is $check"
+done
+echo "container-smoke: built folio-{auth,posts,media,mail,migrate,gateway}:smoke"
 
-# Like the image: distroless's nonroot user, and nothing in the environment but the
-# given variables. Sets `argv`; callers exec it in a subshell, so a background start's
-# $! is the service's own pid (setpriv and env exec in turn).
-container_argv() { # VAR=value... -- command args...
-  local vars=()
-  while [ "$1" != "--" ]; do vars+=("$1"); shift; done
-  shift
-  argv=(env -i "${vars[@]}" "$@")
-  if [ "$(id -u)" = 0 ]; then argv=(setpriv --reuid=65532 --regid=65532 --clear-groups "${argv[@]}"); fi
-}
-as_container() { container_argv "$@"; (cd "$work" && exec "${argv[@]}"); }
+# As Cloud Run and compose run them: nothing writable but what is mounted, no capability.
+run_flags=(--network host --read-only --read-only-tmpfs=false --cap-drop ALL
+  --security-opt no-new-privileges "${PODMAN_RUN_LIMITS[@]}")
+run_once() { podman run --rm "${run_flags[@]}" "$@"; }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_healthy() { # port name pid
+running() { [ "$(podman inspect --format '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
+wait_healthy() { # url name
   for _ in $(seq 1 150); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/health")" = 200 ] && return 0
-    kill -0 "$3" 2>/dev/null || fail "$2 exited before answering /health"
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ] && return 0
+    running "$2" || fail "$2 exited before answering $1"
     sleep 0.1
   done
-  fail "$2 did not answer 200 on /health within 15 s"
+  fail "$2 did not answer 200 on $1 within 15 s"
 }
+uid_of() { ps -o uid= -p "$(podman inspect --format '{{.State.Pid}}' "$1")" | tr -d ' '; }
 
 psql "$admin_url" -qc "create database $db" >/dev/null
 psql "$db_url" -q -v ON_ERROR_STOP=1 -f shared/tests/infra/fastapi_blog.sql -f shared/tests/infra/fastapi_blog_add_likes.sql >/dev/null
-migrated="$(as_container APP_ENV=production "DATABASE_DIRECT_URL=$db_url" -- "$work/bin/migrate" 2>&1)" \
+migrated="$(run_once -e "DATABASE_DIRECT_URL=$db_url" localhost/folio-migrate:smoke 2>&1)" \
   || fail "migrate: $migrated"
 echo "$migrated" | sed 's/^/  /'
 grep -q "adopted the FastAPI blog database: 3 users, 4 posts, 1 reset tokens" <<<"$migrated" \
   || fail "migrate did not adopt the FastAPI blog database"
-again="$(as_container APP_ENV=production "DATABASE_DIRECT_URL=$db_url" -- "$work/bin/migrate" 2>&1)" \
+again="$(run_once -e "DATABASE_DIRECT_URL=$db_url" localhost/folio-migrate:smoke 2>&1)" \
   || fail "migrate, second run: $again"
 [ "$again" = "migrate: schema is up to date" ] || fail "migrate, second run: $again"
 
-common=(APP_ENV=production "DATABASE_URL=$db_url" "REDIS_URL=$redis_url"
-  FRONTEND_URL=https://folio.example.com
-  "REDIS_KEY_PREFIX=folio-smoke-$$" "MEDIA_STORE_URL=file://$work/media" RUST_LOG=warn)
+common=(-e "DATABASE_URL=$db_url" -e "REDIS_URL=$redis_url"
+  -e FRONTEND_URL=https://folio.example.com
+  -e "REDIS_KEY_PREFIX=folio-smoke-$$" -e MEDIA_STORE_URL=file:///media -e RUST_LOG=warn
+  -e "MAIL_JOB_KEY=$(openssl rand -base64 32)" -v "$work/media:/media")
 openssl genpkey -algorithm ed25519 -out "$work/jwt.pem" 2>/dev/null
 jwt_private_key="$(cat "$work/jwt.pem")"
 
-start() { # name port extra-vars...
+start() { # name port podman-run-args...
   local name="$1" port="$2"; shift 2
+  local container="$name-smoke-$$"
   port_free "$port" || fail "port $port is taken (set SMOKE_BASE_PORT)"
-  container_argv "${common[@]}" "PORT=$port" "$@" -- "$work/bin/$name"
-  (cd "$work" && exec "${argv[@]}") >"$work/$name.log" 2>&1 &
-  local pid=$!
-  pids+=("$pid")
-  printf -v "pid_${name//-/_}" '%s' "$pid"
-  wait_healthy "$port" "$name" "$pid"
-  as_container "PORT=$port" -- "$work/bin/$name" healthcheck || fail "$name healthcheck exited non-zero"
-  echo "  $name: /health 200 on $port as uid $(ps -o uid= -p "$pid" | tr -d ' '), healthcheck ok"
+  containers+=("$container")
+  # Podman schedules HEALTHCHECKs with systemd, absent here, and says so on stderr: the
+  # same command (checked in the image above) runs with `podman exec` instead.
+  podman run -d --name "$container" "${run_flags[@]}" "${common[@]}" -e "PORT=$port" "$@" \
+    "localhost/$name:smoke" >/dev/null 2>"$work/run.err" || fail "podman run $name: $(cat "$work/run.err")"
+  wait_healthy "http://127.0.0.1:$port/health" "$container"
+  # The image's HEALTHCHECK command, in the container, as compose runs it.
+  podman exec "$container" "/usr/local/bin/$name" healthcheck || fail "$name healthcheck exited non-zero"
+  echo "  $name: /health 200 on $port as uid $(uid_of "$container"), healthcheck ok"
 }
 
 port=$SMOKE_BASE_PORT
-start folio-auth "$port" "JWT_PRIVATE_KEY=$jwt_private_key"
+start folio-auth "$port" -e "JWT_PRIVATE_KEY=$jwt_private_key"
 login() {
   curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/api/users/token" \
     --data-urlencode "username=$1" --data-urlencode "password=$2"
@@ -120,26 +147,41 @@ jwks="$(curl -fsS "http://127.0.0.1:$port/.well-known/jwks.json")"
 python3 -c 'import json,sys; sys.exit(json.loads(sys.argv[1]) != json.loads(sys.argv[2]))' \
   "$jwks" "$(infra/jwks.sh "$work/jwt.pem")" || fail "infra/jwks.sh disagrees with auth's JWKS"
 
-start folio-posts "$((port + 1))" "JWT_PUBLIC_KEYS=$jwks"
+start folio-posts "$((port + 1))" -e "JWT_PUBLIC_KEYS=$jwks"
 feed="$(curl -fsS "http://127.0.0.1:$((port + 1))/api/posts")"
 grep -q '"total":4' <<<"$feed" || fail "posts does not serve the 4 adopted posts: $feed"
-start folio-media "$((port + 2))" "JWT_PUBLIC_KEYS=$jwks"
-start folio-mail "$((port + 3))" MAIL_SERVER=127.0.0.1 MAIL_PORT=9 MAIL_USE_TLS=false
+start folio-media "$((port + 2))" -e "JWT_PUBLIC_KEYS=$jwks"
+start folio-mail "$((port + 3))" -e MAIL_SERVER=127.0.0.1 -e MAIL_PORT=9 -e MAIL_USE_TLS=false
 
-as_container "PORT=$((port + 9))" -- "$work/bin/folio-auth" healthcheck \
-  && fail "healthcheck succeeded with nothing listening"
+run_once -e "PORT=$((port + 9))" --entrypoint /usr/local/bin/folio-auth localhost/folio-auth:smoke healthcheck \
+  2>/dev/null && fail "healthcheck succeeded with nothing listening"
 
-for name in "${services[@]}"; do
-  var="pid_${name//-/_}"
-  pid="${!var}"
+# The gateway as compose runs it: every capability dropped (its Caddy binary must carry no
+# file capability, or exec fails with EPERM) but a writable root, as Caddy provisions its
+# local CA under $HOME at start even with automatic HTTPS off.
+gateway="folio-gateway-smoke-$$"
+port_free "$((port + 4))" || fail "port $((port + 4)) is taken (set SMOKE_BASE_PORT)"
+containers+=("$gateway")
+podman run -d --name "$gateway" --network host --cap-drop ALL --security-opt no-new-privileges \
+  "${PODMAN_RUN_LIMITS[@]}" -e "GATEWAY_PORT=$((port + 4))" \
+  -e "AUTH_UPSTREAM=127.0.0.1:$port" -e "POSTS_UPSTREAM=127.0.0.1:$((port + 1))" \
+  -e "MEDIA_UPSTREAM=127.0.0.1:$((port + 2))" -e PICTURES_UPSTREAM=127.0.0.1:9 \
+  localhost/folio-gateway:smoke >/dev/null 2>"$work/run.err" || fail "podman run folio-gateway: $(cat "$work/run.err")"
+wait_healthy "http://127.0.0.1:$((port + 4))/" "$gateway"
+cmp -s <(curl -fsS "http://127.0.0.1:$((port + 4))/") web/dist/index.html \
+  || fail "the gateway does not serve web/dist/index.html"
+feed="$(curl -fsS "http://127.0.0.1:$((port + 4))/api/posts")"
+grep -q '"total":4' <<<"$feed" || fail "the gateway does not reach posts: $feed"
+echo "  folio-gateway: the frontend and /api/posts on $((port + 4)) as uid $(uid_of "$gateway")"
+
+for name in "${services[@]}" folio-gateway; do
+  container="$name-smoke-$$"
   started=$(date +%s%N)
-  kill -TERM "$pid"
-  code=0
-  for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && fail "$name still running 8 s after SIGTERM"
-  wait "$pid" || code=$?
+  podman kill --signal TERM "$container" >/dev/null
+  for _ in $(seq 1 80); do running "$container" || break; sleep 0.1; done
+  running "$container" && fail "$name still running 8 s after SIGTERM"
+  code="$(podman inspect --format '{{.State.ExitCode}}' "$container")"
   [ "$code" = 0 ] || fail "$name exited with $code after SIGTERM"
   echo "  $name: exit 0, $(( ($(date +%s%N) - started) / 1000000 )) ms after SIGTERM"
 done
-pids=()
-echo "container-smoke: 4 services and migrate OK"
+echo "container-smoke: 6 images (4 services, migrate, gateway) OK"
