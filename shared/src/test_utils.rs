@@ -184,7 +184,10 @@ pub fn test_settings(db: &TestDb, overrides: &[(&str, &str)]) -> Settings {
         ),
         ("JWT_PRIVATE_KEY".into(), SigningKey::generate_pem()),
         // A key of its own, so no test writes a development key file into a crate folder.
-        ("MAIL_JOB_KEY".into(), crate::queue::JobCipher::generate_key()),
+        (
+            "MAIL_JOB_KEY".into(),
+            crate::queue::JobCipher::generate_key(),
+        ),
         (
             "MEDIA_STORE_URL".into(),
             format!("file://{}", media_dir.display()),
