@@ -1,15 +1,16 @@
 # One service account per workload, each allowed only what it uses: its own secrets,
 # and for pictures, media alone writes the bucket (auth may only delete a picture, when
-# an account is deleted). Nothing here is granted at project level except what Cloud
-# Build needs to deploy.
+# an account is deleted). The deployer gets run.developer on each service and on the
+# migrate job, not on the project; at project level only log writing and read access.
 locals {
   redis_secret = var.memorystore ? [] : ["redis-url"]
   workload_secrets = {
-    auth    = concat(["database-url", "jwt-private-key"], local.redis_secret)
+    auth    = concat(["database-url", "jwt-private-key", "mail-job-key"], local.redis_secret)
     posts   = concat(["database-url"], local.redis_secret)
     media   = concat(["database-url"], local.redis_secret)
-    mail    = concat(["database-url", "mail-password"], local.redis_secret)
+    mail    = concat(["database-url", "mail-job-key", "mail-password"], local.redis_secret)
     migrate = ["database-direct-url"]
+    gateway = [] # Caddy reads no secret: it serves files and forwards requests
   }
   secret_grants = merge([
     for workload, secrets in local.workload_secrets : {
@@ -22,6 +23,8 @@ resource "google_service_account" "workload" {
   for_each     = local.workload_secrets
   account_id   = "folio-${each.key}"
   display_name = "Folio ${each.key}"
+
+  depends_on = [google_project_service.apis]
 }
 
 resource "google_secret_manager_secret_iam_member" "workload" {
@@ -43,6 +46,8 @@ resource "google_project_iam_custom_role" "picture_deleter" {
   title       = "Folio picture deleter"
   description = "Delete objects only: auth removes a deleted account's picture."
   permissions = ["storage.objects.delete"]
+
+  depends_on = [google_project_service.apis]
 }
 
 resource "google_storage_bucket_iam_member" "auth_deletes_pictures" {
@@ -51,17 +56,51 @@ resource "google_storage_bucket_iam_member" "auth_deletes_pictures" {
   member = google_service_account.workload["auth"].member
 }
 
-# The Cloud Build triggers run as this account: push images, run the migrate job, deploy.
+# The Cloud Build trigger runs as this account: push images, run the migrate job, deploy.
 resource "google_service_account" "build" {
   account_id   = "folio-build"
   display_name = "Folio Cloud Build deployer"
+
+  depends_on = [google_project_service.apis]
 }
 
+# Project-wide only what writes nothing Folio runs: build logs, reading Cloud Run
+# (gcloud polls operations and describes revisions), and reading builds (the deploy
+# lock checks whether the build holding it still runs; cloudbuild/lock.sh).
 resource "google_project_iam_member" "build" {
-  for_each = toset(["roles/run.developer", "roles/logging.logWriter"])
+  for_each = toset(["roles/logging.logWriter", "roles/run.viewer", "roles/cloudbuild.builds.viewer"])
   project  = var.project_id
   role     = each.value
   member   = google_service_account.build.member
+}
+
+# Deploying: each service and the migrate job separately.
+locals {
+  deployed_services = merge(
+    { for name, service in google_cloud_run_v2_service.http : name => service.name },
+    { gateway = google_cloud_run_v2_service.gateway.name, mail = google_cloud_run_v2_service.mail.name },
+  )
+}
+
+resource "google_cloud_run_v2_service_iam_member" "build_deploys" {
+  for_each = local.deployed_services
+  name     = each.value
+  location = var.region
+  role     = "roles/run.developer"
+  member   = google_service_account.build.member
+}
+
+resource "google_cloud_run_v2_job_iam_member" "build_migrates" {
+  name     = google_cloud_run_v2_job.migrate.name
+  location = var.region
+  role     = "roles/run.developer"
+  member   = google_service_account.build.member
+}
+
+resource "google_storage_bucket_iam_member" "build_locks" {
+  bucket = google_storage_bucket.deploy_lock.name
+  role   = "roles/storage.objectUser"
+  member = google_service_account.build.member
 }
 
 resource "google_artifact_registry_repository_iam_member" "build_pushes" {

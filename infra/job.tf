@@ -1,8 +1,8 @@
 # The migrate job: applies Folio's migrations (or adopts a FastAPI blog database) over
 # the direct, unpooled Neon URL, its only secret. Cloud Build points it at each commit's
-# image and runs it before deploying; a failure stops the deploy. The advisory lock in
-# `migrate` makes overlapping runs safe, and one attempt only: a failed migration needs
-# a person, not a retry.
+# image and runs it before deploying, one build at a time (cloudbuild/deploy.sh); a
+# failure stops the deploy. The first deployment runs it before the services exist
+# (README.md). One attempt only: a failed migration needs a person, not a retry.
 resource "google_cloud_run_v2_job" "migrate" {
   name                = "folio-migrate"
   location            = var.region

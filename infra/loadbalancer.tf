@@ -1,38 +1,86 @@
-# Optional (enable_load_balancer): one HTTPS origin in front of everything, routed as
-# the gateway's routing (infra/gateway/Caddyfile) says, instead of Firebase Hosting:
-#   /api/users/{id}/posts, /api/posts*   -> posts
-#   /api/users/{id}/picture              -> media
-#   /api/users*, /.well-known/jwks.json  -> auth
-#   everything else                      -> the frontend (web/dist in a bucket, Cloud CDN)
-# Services then accept traffic only from the load balancer (ingress in run.tf).
+# Optional (enable_load_balancer): a global external HTTPS load balancer in FRONT of the
+# gateway, for what the gateway cannot give: a custom domain with a managed certificate,
+# Cloud Armor, and Cloud CDN for the hashed assets. One serverless NEG, the gateway; no
+# path routing here (the Caddyfile alone routes), so every request meets the same
+# routing and headers as without it. The gateway then admits only the load balancer
+# (gateway.tf), and the client address is one hop further away (docs, client address).
 locals {
-  lb          = var.enable_load_balancer ? 1 : 0
-  lb_services = var.enable_load_balancer ? toset(keys(var.services)) : toset([])
+  lb = var.enable_load_balancer ? 1 : 0
 }
 
 resource "google_compute_global_address" "folio" {
   count = local.lb
   name  = "folio"
+
+  depends_on = [google_project_service.apis]
 }
 
-resource "google_compute_region_network_endpoint_group" "run" {
-  for_each              = local.lb_services
-  name                  = "folio-${each.key}"
+resource "google_compute_region_network_endpoint_group" "gateway" {
+  count                 = local.lb
+  name                  = "folio-gateway"
   region                = var.region
   network_endpoint_type = "SERVERLESS"
   cloud_run {
-    service = google_cloud_run_v2_service.http[each.key].name
+    service = google_cloud_run_v2_service.gateway.name
   }
 }
 
-resource "google_compute_backend_service" "run" {
-  for_each              = local.lb_services
-  name                  = "folio-${each.key}"
+# A per-client flood guard before anything reaches Cloud Run; the services' own rate
+# limits (per account, per address) still apply behind it.
+resource "google_compute_security_policy" "folio" {
+  count = local.lb
+  name  = "folio"
+
+  rule {
+    action   = "throttle"
+    priority = 1000
+    match {
+      versioned_expr = "SRC_IPS_V1"
+      config {
+        src_ip_ranges = ["*"]
+      }
+    }
+    rate_limit_options {
+      conform_action = "allow"
+      exceed_action  = "deny(429)"
+      enforce_on_key = "IP"
+      rate_limit_threshold {
+        count        = var.armor_requests_per_minute
+        interval_sec = 60
+      }
+    }
+    description = "At most armor_requests_per_minute requests a minute per client address"
+  }
+
+  rule {
+    action   = "allow"
+    priority = 2147483647
+    match {
+      versioned_expr = "SRC_IPS_V1"
+      config {
+        src_ip_ranges = ["*"]
+      }
+    }
+    description = "Everything else"
+  }
+}
+
+# CDN caches only what the gateway marks cacheable (hashed /assets/* are immutable,
+# pages are no-cache, API answers carry their own Cache-Control).
+resource "google_compute_backend_service" "gateway" {
+  count                 = local.lb
+  name                  = "folio-gateway"
   load_balancing_scheme = "EXTERNAL_MANAGED"
   protocol              = "HTTPS"
+  security_policy       = google_compute_security_policy.folio[0].id
+  enable_cdn            = true
+
+  cdn_policy {
+    cache_mode = "USE_ORIGIN_HEADERS"
+  }
 
   backend {
-    group = google_compute_region_network_endpoint_group.run[each.key].id
+    group = google_compute_region_network_endpoint_group.gateway[0].id
   }
 
   log_config {
@@ -41,88 +89,10 @@ resource "google_compute_backend_service" "run" {
   }
 }
 
-# The built frontend (`cd web && npm ci && npm run build`, then
-# `gcloud storage rsync --recursive web/dist gs://<bucket>`), public like any website.
-resource "google_storage_bucket" "web" {
-  # checkov:skip=CKV_GCP_62:A public static site; the load balancer logs every request.
-  # checkov:skip=CKV_GCP_78:Each deploy uploads the whole build; git history is the version history.
-  count                       = local.lb
-  name                        = "${var.project_id}-folio-web"
-  location                    = var.region
-  uniform_bucket_level_access = true
-  public_access_prevention    = "inherited"
-
-  website {
-    main_page_suffix = "index.html"
-    not_found_page   = "index.html"
-  }
-}
-
-resource "google_storage_bucket_iam_member" "web_public_read" {
-  # checkov:skip=CKV_GCP_28:The frontend is a public website.
-  count  = local.lb
-  bucket = google_storage_bucket.web[0].name
-  role   = "roles/storage.objectViewer"
-  member = "allUsers"
-}
-
-resource "google_compute_backend_bucket" "web" {
-  count       = local.lb
-  name        = "folio-web"
-  bucket_name = google_storage_bucket.web[0].name
-  enable_cdn  = true
-}
-
 resource "google_compute_url_map" "folio" {
   count           = local.lb
   name            = "folio"
-  default_service = google_compute_backend_bucket.web[0].id
-
-  host_rule {
-    hosts        = ["*"]
-    path_matcher = "folio"
-  }
-
-  path_matcher {
-    name            = "folio"
-    default_service = google_compute_backend_bucket.web[0].id
-
-    route_rules {
-      priority = 1
-      service  = google_compute_backend_service.run["posts"].id
-      match_rules {
-        path_template_match = "/api/users/*/posts"
-      }
-    }
-    route_rules {
-      priority = 2
-      service  = google_compute_backend_service.run["media"].id
-      match_rules {
-        path_template_match = "/api/users/*/picture"
-      }
-    }
-    route_rules {
-      priority = 3
-      service  = google_compute_backend_service.run["posts"].id
-      match_rules {
-        prefix_match = "/api/posts"
-      }
-    }
-    route_rules {
-      priority = 4
-      service  = google_compute_backend_service.run["auth"].id
-      match_rules {
-        prefix_match = "/api/users"
-      }
-    }
-    route_rules {
-      priority = 5
-      service  = google_compute_backend_service.run["auth"].id
-      match_rules {
-        full_path_match = "/.well-known/jwks.json"
-      }
-    }
-  }
+  default_service = google_compute_backend_service.gateway[0].id
 }
 
 resource "google_compute_managed_ssl_certificate" "folio" {

@@ -20,10 +20,10 @@ resource "google_cloud_run_v2_service" "mail" {
     dynamic "vpc_access" {
       for_each = var.memorystore ? [1] : []
       content {
-        egress = "PRIVATE_RANGES_ONLY"
+        egress = local.vpc_egress.egress
         network_interfaces {
-          network    = var.network
-          subnetwork = var.subnetwork
+          network    = local.vpc_egress.network
+          subnetwork = local.vpc_egress.subnetwork
         }
       }
     }

@@ -1,5 +1,15 @@
+output "url" {
+  description = "Folio's URL: the frontend, the API, /health and /docs (the gateway, or the load balancer's domain)."
+  value       = local.public_url
+}
+
+output "gateway_url" {
+  description = "The gateway's own run.app URL (refuses direct requests when the load balancer is on)."
+  value       = google_cloud_run_v2_service.gateway.uri
+}
+
 output "service_urls" {
-  description = "Cloud Run URL of each HTTP service (Firebase Hosting and the load balancer route to them)."
+  description = "Internal run.app URL of each API service: reachable from Folio's VPC only (the gateway's upstreams)."
   value       = { for name, service in google_cloud_run_v2_service.http : name => service.uri }
 }
 
@@ -29,7 +39,7 @@ output "migrate_job" {
 }
 
 output "build_service_account" {
-  description = "Service account the Cloud Build triggers run as."
+  description = "Service account the Cloud Build trigger runs as."
   value       = google_service_account.build.email
 }
 
@@ -41,4 +51,9 @@ output "redis_host" {
 output "load_balancer_ip" {
   description = "Address to point the domain's A record at (only with enable_load_balancer)."
   value       = var.enable_load_balancer ? google_compute_global_address.folio[0].address : ""
+}
+
+output "deploy_lock_bucket" {
+  description = "Bucket of the deploy lock (cloudbuild.yaml's _LOCK_BUCKET; the trigger sets it)."
+  value       = google_storage_bucket.deploy_lock.name
 }

@@ -1,5 +1,5 @@
-# One Docker repository for every Folio image (auth, posts, media, mail, migrate and the
-# build cache). The cleanup policy keeps the most recent versions of each image and
+# One Docker repository for every Folio image (auth, posts, media, mail, migrate, gateway
+# and the build cache: cargo-chef's cooked dependencies only). The cleanup policy keeps the most recent versions of each image and
 # deletes the rest once they are 30 days old, so storage does not grow with every push.
 resource "google_artifact_registry_repository" "images" {
   # checkov:skip=CKV_GCP_84:Images hold open-source builds and no secrets (those come from Secret Manager at run time); Google-managed encryption suffices.

@@ -1,5 +1,7 @@
-# The HTTP services (auth, posts, media) on Cloud Run. Each runs as its own service
-# account with only its secrets, is probed on /health at start-up (database answers)
+# The API services (auth, posts, media) on Cloud Run, private: internal ingress, so only
+# requests from Folio's VPC reach them (the gateway's, gateway.tf; network.tf has the
+# route), and a request from the internet at a service's run.app URL is refused. Each
+# runs as its own service account with only its secrets, is probed on /health at start-up (database answers)
 # and /livez while serving (nothing touched, so a database outage does not restart
 # every instance), gets a start-up CPU boost, and scales up to its share of the Neon
 # pooler's connection budget. Deploys change only the image, from Cloud Build, so
@@ -9,6 +11,7 @@ locals {
     database-url        = "DATABASE_URL"
     database-direct-url = "DATABASE_DIRECT_URL"
     jwt-private-key     = "JWT_PRIVATE_KEY"
+    mail-job-key        = "MAIL_JOB_KEY"
     mail-password       = "MAIL_PASSWORD"
     redis-url           = "REDIS_URL"
   }
@@ -18,13 +21,15 @@ locals {
       APP_ENV              = "production"
       RUST_LOG             = "info"
       GOOGLE_CLOUD_PROJECT = var.project_id
-      FRONTEND_URL         = var.frontend_url
+      FRONTEND_URL         = local.public_url
       ALLOWED_ORIGINS      = join(",", var.allowed_origins)
-      TRUSTED_PROXY_HOPS   = tostring(var.trusted_proxy_hops)
-      DATABASE_POOL_SIZE   = tostring(var.database_pool_size)
-      JWT_PUBLIC_KEYS      = var.jwt_public_keys
-      MEDIA_STORE_URL      = "gs://${google_storage_bucket.pictures.name}"
-      MEDIA_PUBLIC_URL     = local.media_public_url
+      # The gateway alone decides the client address and hands it on as the single
+      # X-Forwarded-For entry, so services trust exactly one hop in every shape.
+      TRUSTED_PROXY_HOPS = "1"
+      DATABASE_POOL_SIZE = tostring(var.database_pool_size)
+      JWT_PUBLIC_KEYS    = var.jwt_public_keys
+      MEDIA_STORE_URL    = "gs://${google_storage_bucket.pictures.name}"
+      MEDIA_PUBLIC_URL   = local.media_public_url
     },
     var.memorystore ? { REDIS_URL = local.redis_url } : {},
   )
@@ -39,13 +44,17 @@ locals {
 }
 
 resource "google_cloud_run_v2_service" "http" {
-  for_each = var.services
-  name     = "folio-${each.key}"
-  location = var.region
-  # Firebase Hosting rewrites reach services through their public URL; with the load
-  # balancer alone, only it may reach them.
-  ingress             = var.enable_load_balancer ? "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" : "INGRESS_TRAFFIC_ALL"
+  for_each            = var.services
+  name                = "folio-${each.key}"
+  location            = var.region
+  ingress             = "INGRESS_TRAFFIC_INTERNAL_ONLY"
   deletion_protection = false
+  # No invoker IAM check: it would need a Google ID token in Authorization, where Folio's
+  # clients put their own bearer token, and Caddy cannot mint one. Safe because internal
+  # ingress already admits only this project's VPC networks, where nothing but Folio's
+  # own Cloud Run instances has an interface, and every write checks the user's token
+  # as it did when these services were public (README.md, "Private services").
+  invoker_iam_disabled = true
 
   template {
     service_account                  = google_service_account.workload[each.key].email
@@ -57,14 +66,13 @@ resource "google_cloud_run_v2_service" "http" {
       max_instance_count = local.max_instances[each.key]
     }
 
-    dynamic "vpc_access" {
-      for_each = var.memorystore ? [1] : []
-      content {
-        egress = "PRIVATE_RANGES_ONLY"
-        network_interfaces {
-          network    = var.network
-          subnetwork = var.subnetwork
-        }
+    # Memorystore, and mail's internal endpoint for auth; the rest of their egress
+    # (Neon, an external Redis, Google APIs) stays off the VPC (network.tf).
+    vpc_access {
+      egress = local.vpc_egress.egress
+      network_interfaces {
+        network    = local.vpc_egress.network
+        subnetwork = local.vpc_egress.subnetwork
       }
     }
 
@@ -130,13 +138,4 @@ resource "google_cloud_run_v2_service" "http" {
   }
 
   depends_on = [google_secret_manager_secret_iam_member.workload]
-}
-
-# The API is public, as the FastAPI blog's was; every write needs a bearer token.
-resource "google_cloud_run_v2_service_iam_member" "public" {
-  for_each = google_cloud_run_v2_service.http
-  name     = each.value.name
-  location = each.value.location
-  role     = "roles/run.invoker"
-  member   = "allUsers"
 }

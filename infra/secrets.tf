@@ -3,7 +3,7 @@
 # services read pinned versions (var.secret_versions).
 locals {
   secret_names = concat(
-    ["database-url", "database-direct-url", "jwt-private-key", "mail-password"],
+    ["database-url", "database-direct-url", "jwt-private-key", "mail-job-key", "mail-password"],
     var.memorystore ? [] : ["redis-url"],
   )
 }

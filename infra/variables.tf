@@ -34,6 +34,7 @@ variable "secret_versions" {
     database-url        = "1"
     database-direct-url = "1"
     jwt-private-key     = "1"
+    mail-job-key        = "1"
     mail-password       = "1"
     redis-url           = "1"
   }
@@ -45,20 +46,15 @@ variable "jwt_public_keys" {
 }
 
 variable "frontend_url" {
-  description = "Public URL of the frontend (links in mails), e.g. https://folio.example.com or https://PROJECT_ID.web.app."
+  description = "Folio's public URL (links in mails) when a domain is mapped to the gateway some other way. Empty: https://<domain> with the load balancer, else the gateway's run.app URL."
   type        = string
+  default     = ""
 }
 
 variable "allowed_origins" {
-  description = "Exact origins allowed to call the services cross-origin (none when everything is served from one origin by Firebase Hosting or the load balancer)."
+  description = "Exact origins allowed to call the services cross-origin (none needed: the gateway serves the frontend and the API from one origin)."
   type        = list(string)
   default     = []
-}
-
-variable "trusted_proxy_hops" {
-  description = "Proxies appending to X-Forwarded-For in front of the services: 1 for Cloud Run alone, 2 behind Firebase Hosting or the load balancer."
-  type        = number
-  default     = 2
 }
 
 variable "database_pool_size" {
@@ -74,7 +70,7 @@ variable "database_connection_budget" {
 }
 
 variable "services" {
-  description = "Per HTTP service: CPU, memory, requests per instance, minimum instances, the share of database_connection_budget, and an upper bound on instances for cost."
+  description = "Per API service: CPU, memory, requests per instance, minimum instances (0: nothing is billed at rest), the share of database_connection_budget, and an upper bound on instances for cost."
   type = map(object({
     cpu              = string
     memory           = string
@@ -86,7 +82,7 @@ variable "services" {
   default = {
     # Argon2 hashing is CPU-bound: fewer requests per instance, more instances.
     auth  = { cpu = "1", memory = "512Mi", concurrency = 40, min_instances = 0, max_instances = 20, connection_share = 0.3 }
-    posts = { cpu = "1", memory = "256Mi", concurrency = 200, min_instances = 1, max_instances = 30, connection_share = 0.5 }
+    posts = { cpu = "1", memory = "256Mi", concurrency = 200, min_instances = 0, max_instances = 30, connection_share = 0.5 }
     # Image decoding holds up to 5 MB uploads and their pixels in memory.
     media = { cpu = "1", memory = "1Gi", concurrency = 20, min_instances = 0, max_instances = 10, connection_share = 0.15 }
   }
@@ -115,25 +111,36 @@ variable "memorystore" {
   default     = true
 }
 
-variable "network" {
-  description = "VPC network for Direct VPC egress to Memorystore."
-  type        = string
-  default     = "default"
+variable "gateway" {
+  description = "The gateway (Caddy): memory, requests per instance, minimum instances (0: nothing is billed at rest) and maximum instances."
+  type = object({
+    memory        = string
+    concurrency   = number
+    min_instances = number
+    max_instances = number
+  })
+  default = { memory = "256Mi", concurrency = 500, min_instances = 0, max_instances = 20 }
 }
 
-variable "subnetwork" {
-  description = "Subnetwork (in var.region) the services' Direct VPC egress uses."
+variable "gateway_front_end_ranges" {
+  description = "Addresses Google's front end reaches the gateway's container from (its peer), trusted to append the client's address to X-Forwarded-For. Link-local on Cloud Run; check a request's peer in the gateway's log on a real project."
+  type        = list(string)
+  default     = ["169.254.0.0/16"]
+}
+
+variable "subnet_cidr" {
+  description = "Range of the subnet Folio's Cloud Run instances use for Direct VPC egress (network.tf); two addresses per instance."
   type        = string
-  default     = "default"
+  default     = "10.8.0.0/24"
 }
 
 variable "github_owner" {
-  description = "Owner of the GitHub repository the Cloud Build triggers watch (connected to Cloud Build beforehand; README.md)."
+  description = "Owner of the GitHub repository the Cloud Build trigger watches (connected to Cloud Build beforehand; README.md)."
   type        = string
 }
 
 variable "github_repository" {
-  description = "Name of the GitHub repository the Cloud Build triggers watch."
+  description = "Name of the GitHub repository the Cloud Build trigger watches."
   type        = string
 }
 
@@ -144,9 +151,15 @@ variable "deploy_branch" {
 }
 
 variable "enable_load_balancer" {
-  description = "Also create the global HTTPS load balancer (serverless NEGs, a URL map following the design's routing, a managed certificate, the frontend in a backend bucket) instead of relying on Firebase Hosting alone."
+  description = "Put a global HTTPS load balancer in front of the gateway (custom domain with a managed certificate, Cloud Armor, Cloud CDN); the gateway then admits only the load balancer."
   type        = bool
   default     = false
+}
+
+variable "armor_requests_per_minute" {
+  description = "With the load balancer: requests per minute one client address may send before Cloud Armor answers 429 (a flood guard in front of the services' own rate limits)."
+  type        = number
+  default     = 600
 }
 
 variable "domain" {

@@ -1,6 +1,6 @@
-# Folio on Google Cloud: Cloud Run services, the migrate job, Artifact Registry, secrets,
-# the pictures bucket, Redis, Cloud Build triggers and (optionally) a global HTTPS load
-# balancer. The order of a first deployment is in README.md beside this file.
+# Folio on Google Cloud: the public gateway and the private Cloud Run services on Folio's
+# VPC, the migrate job, Artifact Registry, secrets, the pictures bucket, Redis, the Cloud
+# Build trigger and (optionally) a global HTTPS load balancer in front of the gateway. The order of a first deployment is in README.md beside this file.
 
 terraform {
   required_version = ">= 1.6"
