@@ -25,6 +25,9 @@ pub enum MediaError {
     /// 400: not an image of an accepted format, or one that cannot be decoded safely.
     #[error("invalid image: {0}")]
     InvalidImage(String),
+    /// 408: the body arrived slower than the minimum upload rate (see `upload`).
+    #[error("upload too slow")]
+    TooSlow,
     /// 503: too many uploads in progress; retry shortly.
     #[error("too many uploads in progress")]
     Busy,
@@ -54,6 +57,7 @@ impl ResponseError for MediaError {
         match self {
             Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            TooSlow => StatusCode::REQUEST_TIMEOUT,
             InvalidImage(_) | NoPicture => StatusCode::BAD_REQUEST,
             UserNotFound => StatusCode::NOT_FOUND,
             NotAuthorized => StatusCode::FORBIDDEN,
@@ -68,6 +72,10 @@ impl ResponseError for MediaError {
         match self {
             Validation(errors) => errors.as_response(),
             TooLarge(detail) => detail_response(StatusCode::PAYLOAD_TOO_LARGE, detail),
+            TooSlow => detail_response(
+                StatusCode::REQUEST_TIMEOUT,
+                "The upload was too slow; try again on a faster connection",
+            ),
             InvalidImage(_) => detail_response(StatusCode::BAD_REQUEST, INVALID_IMAGE),
             NoPicture => detail_response(StatusCode::BAD_REQUEST, "No profile picture to delete"),
             UserNotFound => detail_response(StatusCode::NOT_FOUND, "User not found"),

@@ -1,6 +1,13 @@
 //! The picture upload: a `multipart/form-data` body with one field, `file`, read as a
 //! stream and cut off one byte past the limit, whatever `Content-Length` claims. The
 //! client's file name and content type are ignored: the bytes decide (see `processing`).
+//!
+//! An upload holds one of a few places while it is read, so it must keep arriving: after
+//! [`UPLOAD_GRACE`] it must average [`MIN_UPLOAD_BYTES_PER_SEC`] or it is cut off with a
+//! 408. Without it, a handful of clients trickling bytes held every place and everybody
+//! else got 503. The floor is a slow phone line's rate: 5 MB take at most 90 s.
+
+use std::time::Duration;
 
 use folio_shared::validation::ValidationErrors;
 use futures_util::StreamExt;
@@ -16,6 +23,37 @@ use crate::error::MediaError;
 
 /// Room for the multipart framing around the file (boundaries, part headers).
 pub const FRAMING_ALLOWANCE: usize = 16 * 1024;
+
+/// Time an upload gets before its rate is judged (a connection's slow start, headers).
+pub const UPLOAD_GRACE: Duration = Duration::from_secs(10);
+
+/// The average rate an upload must keep after [`UPLOAD_GRACE`]: 64 KiB/s (512 kbit/s).
+pub const MIN_UPLOAD_BYTES_PER_SEC: u64 = 64 * 1024;
+
+/// How long the body may still take: the grace plus what the bytes so far have earned.
+struct Pace {
+    started: tokio::time::Instant,
+    received: u64,
+}
+
+impl Pace {
+    fn new() -> Self {
+        Self {
+            started: tokio::time::Instant::now(),
+            received: 0,
+        }
+    }
+
+    /// Awaits `step`, refusing with 408 once the allowance has run out.
+    async fn within<T>(&self, step: impl Future<Output = T>) -> Result<T, MediaError> {
+        let earned =
+            Duration::from_secs_f64(self.received as f64 / MIN_UPLOAD_BYTES_PER_SEC as f64);
+        let allowance = (UPLOAD_GRACE + earned).saturating_sub(self.started.elapsed());
+        tokio::time::timeout(allowance, step)
+            .await
+            .map_err(|_| MediaError::TooSlow)
+    }
+}
 
 /// The unread multipart body of a picture upload.
 pub struct PictureUpload {
@@ -83,8 +121,9 @@ impl PictureUpload {
             other => invalid_body(&format!("malformed multipart body: {other}")).into(),
         };
         let mut file: Option<Vec<u8>> = None;
+        let mut pace = Pace::new();
         loop {
-            let field = match multipart.next_field().await {
+            let field = match pace.within(multipart.next_field()).await? {
                 Ok(Some(field)) => field,
                 Ok(None) => break,
                 // A form with no part at all: nothing was sent, so the file is missing.
@@ -103,7 +142,8 @@ impl PictureUpload {
                 return Err(file_error("Send exactly one file", "value_error"));
             }
             let mut data = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(classify)? {
+            while let Some(chunk) = pace.within(field.chunk()).await?.map_err(classify)? {
+                pace.received += chunk.len() as u64;
                 data.extend_from_slice(&chunk);
             }
             file = Some(data);

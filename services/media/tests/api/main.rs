@@ -6,3 +6,4 @@ mod helpers;
 mod hostile;
 mod ownership;
 mod s3;
+mod slow_uploads;
