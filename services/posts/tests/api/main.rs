@@ -9,6 +9,7 @@ mod failures;
 mod feeds;
 mod feeds_xml;
 mod helpers;
+mod hostile_text;
 mod input;
 mod page_bytes;
 mod pages;

@@ -1,0 +1,105 @@
+//! A NUL character (which Postgres text cannot hold) or bytes that are not UTF-8, in any
+//! text a posts endpoint reads (body fields, query, path): a 4xx, never a 500, nothing
+//! written.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn a_nul_in_a_title_or_content_is_a_422_on_create_replace_and_edit() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let post = app.create_post(&ann, "kept", "as it was").await;
+    let path = format!("/api/posts/{}", post["id"]);
+    let cases = [
+        (
+            Method::POST,
+            "/api/posts",
+            json!({"title": "a\0b", "content": "c"}),
+            "title",
+        ),
+        (
+            Method::POST,
+            "/api/posts",
+            json!({"title": "t", "content": "c\0"}),
+            "content",
+        ),
+        (
+            Method::PUT,
+            path.as_str(),
+            json!({"title": "\0", "content": "c"}),
+            "title",
+        ),
+        (
+            Method::PATCH,
+            path.as_str(),
+            json!({"content": "x\0y"}),
+            "content",
+        ),
+    ];
+    for (method, path, body, field) in cases {
+        let response = app.send(method, path, Some(&ann.token), Some(body)).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path} {field}"
+        );
+        let detail: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(detail["detail"][0]["loc"], json!(["body", field]));
+        assert_eq!(
+            detail["detail"][0]["msg"],
+            "String should not contain NUL characters"
+        );
+    }
+    assert_eq!(app.count_posts().await, 1);
+    let kept: serde_json::Value = app.get(&path).await.json().await.unwrap();
+    assert_eq!(
+        (kept["title"].as_str(), kept["content"].as_str()),
+        (Some("kept"), Some("as it was"))
+    );
+}
+
+#[tokio::test]
+async fn bytes_that_are_not_utf8_or_a_nul_in_the_query_and_path_are_a_4xx() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let post = app.create_post(&ann, "kept", "as it was").await;
+    let mut body = br#"{"title": "t"#.to_vec();
+    body.extend_from_slice(&[0xff, 0xfe]);
+    body.extend_from_slice(br#"", "content": "c"}"#);
+    for (method, path) in [
+        (Method::POST, "/api/posts".to_owned()),
+        (Method::PUT, format!("/api/posts/{}", post["id"])),
+        (Method::PATCH, format!("/api/posts/{}", post["id"])),
+    ] {
+        let response = app
+            .client
+            .request(method, app.url(&path))
+            .bearer_auth(&ann.token)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_client_error(),
+            "{path}: {}",
+            response.status()
+        );
+    }
+    for path in [
+        "/api/posts?cursor=%00",
+        "/api/posts?cursor=%FF%FE",
+        "/api/posts?skip=%00",
+        "/api/posts/%00",
+        "/api/posts/%FF",
+        "/api/users/%00/posts",
+        "/api/users/1/posts?limit=%FF",
+    ] {
+        let status = app.get(path).await.status();
+        assert!(status.is_client_error(), "{path}: {status}");
+    }
+    assert_eq!(app.count_posts().await, 1);
+}
