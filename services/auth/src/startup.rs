@@ -124,7 +124,7 @@ impl Application {
                 TokensApi::new(state.clone()),
                 PasswordChangeApi::new(state.clone()),
                 PasswordResetApi::new(state),
-                HealthApi::new(vec![Arc::new(DatabaseProbe(db))]),
+                HealthApi::new(vec![Arc::new(DatabaseProbe(db.clone()))]).counting(db),
             ),
             TITLE,
             env!("CARGO_PKG_VERSION"),

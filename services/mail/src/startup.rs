@@ -71,8 +71,9 @@ impl Application {
         let api: OpenApiService<Endpoints, ()> = OpenApiService::new(
             HealthApi::new(vec![
                 Arc::new(RedisProbe(redis)),
-                Arc::new(DatabaseProbe(db)),
-            ]),
+                Arc::new(DatabaseProbe(db.clone())),
+            ])
+            .counting(db),
             TITLE,
             env!("CARGO_PKG_VERSION"),
         );

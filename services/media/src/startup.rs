@@ -51,7 +51,7 @@ impl Application {
                     ImageUrls::from_settings(&settings),
                     max_bytes,
                 ),
-                HealthApi::new(vec![Arc::new(DatabaseProbe(db))]),
+                HealthApi::new(vec![Arc::new(DatabaseProbe(db.clone()))]).counting(db),
             ),
             TITLE,
             env!("CARGO_PKG_VERSION"),

@@ -63,7 +63,7 @@ impl Application {
                     cache.clone(),
                 ),
                 PostsApi::new(db.clone(), urls, limit, cache),
-                HealthApi::new(vec![Arc::new(DatabaseProbe(db))]),
+                HealthApi::new(vec![Arc::new(DatabaseProbe(db.clone()))]).counting(db),
             ),
             TITLE,
             env!("CARGO_PKG_VERSION"),

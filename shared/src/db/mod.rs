@@ -8,7 +8,14 @@
 //! - `Unnamed`: the unnamed statement with the types given up front, one round trip, no
 //!   server-side state between transactions (works behind any PgBouncer).
 
-use std::{str::FromStr, sync::Arc, time::Duration};
+use std::{
+    str::FromStr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use deadpool_postgres::{
     GenericClient, Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
@@ -119,6 +126,9 @@ impl DbError {
 pub struct Db {
     pool: Pool,
     mode: StatementMode,
+    /// Statements run through this pool: an operational count, and how tests prove two
+    /// paths do the same database work (so their timing tells nothing apart).
+    statements: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -161,7 +171,16 @@ impl Db {
             .create_timeout(Some(Duration::from_secs(2)))
             .recycle_timeout(Some(Duration::from_secs(2)))
             .build()?;
-        Ok(Self { pool, mode })
+        Ok(Self {
+            pool,
+            mode,
+            statements: Arc::default(),
+        })
+    }
+
+    /// How many statements have run through this pool.
+    pub fn statements_run(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// Takes a connection from the pool.
@@ -169,6 +188,7 @@ impl Db {
         Ok(DbConn {
             client: self.pool.get().await?,
             mode: self.mode,
+            statements: self.statements.clone(),
         })
     }
 }
@@ -216,6 +236,7 @@ pub fn make_tls_connector() -> tokio_postgres_rustls::MakeRustlsConnect {
 pub struct DbConn {
     client: Object,
     mode: StatementMode,
+    statements: Arc<AtomicU64>,
 }
 
 impl DbConn {
@@ -224,6 +245,7 @@ impl DbConn {
         Ok(DbTx {
             tx: self.client.transaction().await?,
             mode: self.mode,
+            statements: self.statements.clone(),
         })
     }
 }
@@ -232,6 +254,7 @@ impl DbConn {
 pub struct DbTx<'a> {
     tx: deadpool_postgres::Transaction<'a>,
     mode: StatementMode,
+    statements: Arc<AtomicU64>,
 }
 
 impl DbTx<'_> {
@@ -374,18 +397,22 @@ async fn bounded<T>(work: impl Future<Output = Result<T, DbError>>) -> Result<T,
 
 impl Queryable for DbConn {
     async fn query(&self, sql: &Sql, params: Params<'_>) -> Result<Vec<Row>, DbError> {
+        self.statements.fetch_add(1, Ordering::Relaxed);
         bounded(run_query(&self.client, self.mode, sql, params)).await
     }
     async fn execute(&self, sql: &Sql, params: Params<'_>) -> Result<u64, DbError> {
+        self.statements.fetch_add(1, Ordering::Relaxed);
         bounded(run_execute(&self.client, self.mode, sql, params)).await
     }
 }
 
 impl Queryable for DbTx<'_> {
     async fn query(&self, sql: &Sql, params: Params<'_>) -> Result<Vec<Row>, DbError> {
+        self.statements.fetch_add(1, Ordering::Relaxed);
         bounded(run_query(&self.tx, self.mode, sql, params)).await
     }
     async fn execute(&self, sql: &Sql, params: Params<'_>) -> Result<u64, DbError> {
+        self.statements.fetch_add(1, Ordering::Relaxed);
         bounded(run_execute(&self.tx, self.mode, sql, params)).await
     }
 }
