@@ -45,7 +45,7 @@ step "${compose[*]} config (docker-compose.yml)"
 "${compose[@]}" -f docker-compose.yml config --quiet
 
 step "yamllint"
-"$bin/yamllint" --strict -c .yamllint docker-compose.yml cloudbuild.yaml .hadolint.yaml .yamllint
+"$bin/yamllint" --strict -c .yamllint docker-compose.yml cloudbuild.yaml .hadolint.yaml .yamllint .github/dependabot.yml
 
 terraform="${TERRAFORM:-terraform}"
 # Plugins and modules go to a temporary folder, never into the clone; an empty CLI
