@@ -2,7 +2,7 @@ use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{PASSWORD, assert_detail, assert_limited, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, assert_detail, assert_limited, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn login_returns_a_bearer_token_that_opens_me() {
@@ -89,9 +89,8 @@ async fn login_with_json_instead_of_a_form_is_415() {
     assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
-#[tokio::test]
-async fn a_fastapi_blog_hash_logs_in_and_is_upgraded_to_current_parameters() {
-    let app = spawn_app().await;
+/// `old@example.com` with password "legacy password", hashed as the FastAPI blog did.
+async fn insert_legacy_user(app: &TestApp) {
     let legacy = Argon2::new(
         Algorithm::Argon2id,
         Version::V0x13,
@@ -108,6 +107,12 @@ async fn a_fastapi_blog_hash_logs_in_and_is_upgraded_to_current_parameters() {
         )
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_fastapi_blog_hash_logs_in_and_is_upgraded_to_current_parameters() {
+    let app = spawn_app().await;
+    insert_legacy_user(&app).await;
 
     assert_eq!(
         app.login("old@example.com", "legacy password")
@@ -282,22 +287,7 @@ async fn legacy_hashes_are_known_to_remain_until_their_last_owner_logs_in() {
     .unwrap();
     app.register("new", "new@example.com", PASSWORD).await;
     assert!(!folio_auth::legacy_hashes::remain(&db).await.unwrap());
-    let legacy = Argon2::new(
-        Algorithm::Argon2id,
-        Version::V0x13,
-        Params::new(65536, 3, 4, None).unwrap(),
-    )
-    .hash_password(b"legacy password")
-    .unwrap()
-    .to_string();
-    app.pg()
-        .await
-        .execute(
-            "insert into users (username, email, password_hash) values ('old', 'old@example.com', $1)",
-            &[&legacy],
-        )
-        .await
-        .unwrap();
+    insert_legacy_user(&app).await;
     assert!(folio_auth::legacy_hashes::remain(&db).await.unwrap());
 
     app.login("old@example.com", "legacy password").await;

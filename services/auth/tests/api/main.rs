@@ -4,6 +4,7 @@ mod delete_user;
 mod email_change;
 mod failures;
 mod forged_tokens;
+mod forgot_timing;
 mod headers;
 mod helpers;
 mod hostile_text;
