@@ -147,7 +147,10 @@ class SmtpSink:
         """The envelope recipient of every mail received so far."""
         found = []
         for mail in self.maildir.glob("*.eml"):
-            first = mail.read_text(errors="replace").splitlines()[0]
+            lines = mail.read_text(errors="replace").splitlines()
+            if not lines:
+                continue  # still being written by the sink: counted on the next look
+            first = lines[0]
             found.extend(first.removeprefix("X-Envelope-To: ").split(","))
         return found
 

@@ -15,6 +15,7 @@ OUTAGE_SECONDS = 6
 FAIL_FAST_SECONDS = 5  # the bound on any answer while Postgres is down
 RECOVERY_BOUND_SECONDS = 5  # first 200 after Postgres accepts connections again
 SETTLED_AFTER_SECONDS = 5  # from then on, every request succeeds
+FEED_CACHE_TTL_SECONDS = 1.0  # services/posts/src/cache.rs
 
 
 def test_postgres_restart_under_load(stack, summary):
@@ -61,7 +62,12 @@ def test_postgres_restart_under_load(stack, summary):
         outcomes = load.stop()
 
     before = [o for o in outcomes if o.ended < stopping]
-    outage = [o for o in outcomes if o.started >= down and o.ended < starting]
+    # Anonymous feed reads may come from the posts service's cache for up to its 1 s TTL
+    # after the last database read: 200s then are the cache keeping its promise.
+    outage = [
+        o for o in outcomes
+        if o.started >= down + (FEED_CACHE_TTL_SECONDS if o.kind == "feed" else 0) and o.ended < starting
+    ]
     after = [o for o in outcomes if o.started >= up]
     settled = [o for o in after if o.started >= up + SETTLED_AFTER_SECONDS]
 

@@ -17,7 +17,8 @@ const ERRORS: &[OperationErrors] = &[
     OperationErrors::new("post", "/api/users/reset-password", &[400, 429, 503]),
 ];
 
-const USERNAME: &str = r#"{"minLength": 1, "maxLength": 50, "pattern": "^[^\\u0000]*$"}"#;
+/// Its `pattern` is `username::pattern()` written out (a unit test keeps them equal).
+pub const USERNAME: &str = r#"{"minLength": 1, "maxLength": 50, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]*$"}"#;
 const EMAIL: &str = r#"{"format": "email", "maxLength": 120}"#;
 const PASSWORD: &str = r#"{"minLength": 8, "pattern": "^[^\\u0000]*$"}"#;
 

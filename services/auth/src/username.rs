@@ -7,7 +7,32 @@
 
 use folio_shared::validation::Validator;
 use unicode_normalization::UnicodeNormalization;
-use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
+/// Unicode's control (Cc), format (Cf), line (Zl) and paragraph (Zp) separators of the
+/// Basic Multilingual Plane, as of Unicode 15: every zero-width, bidi and line-breaking
+/// character. The few format characters beyond it are left alone: emoji tag sequences
+/// (subdivision flags) need theirs, and the rest only shape scripts that use them.
+/// Written out rather than asked of a Unicode table so that the check and the `pattern`
+/// of the OpenAPI document (`docs.rs`, which schemathesis generates data from, in ECMA
+/// syntax: `\uXXXX` escapes only) are the same set: a unit test compares them.
+pub const FORBIDDEN: &[(char, char)] = &[
+    ('\u{0}', '\u{1f}'),
+    ('\u{7f}', '\u{9f}'),
+    ('\u{ad}', '\u{ad}'),
+    ('\u{600}', '\u{605}'),
+    ('\u{61c}', '\u{61c}'),
+    ('\u{6dd}', '\u{6dd}'),
+    ('\u{70f}', '\u{70f}'),
+    ('\u{890}', '\u{891}'),
+    ('\u{8e2}', '\u{8e2}'),
+    ('\u{180e}', '\u{180e}'),
+    ('\u{200b}', '\u{200f}'),
+    ('\u{2028}', '\u{202e}'),
+    ('\u{2060}', '\u{2064}'),
+    ('\u{2066}', '\u{206f}'),
+    ('\u{feff}', '\u{feff}'),
+    ('\u{fff9}', '\u{fffb}'),
+];
 
 /// The `msg` of the 422 for a forbidden character.
 pub const FORBIDDEN_CHARACTER: &str =
@@ -28,13 +53,22 @@ pub fn check(v: &mut Validator, username: &str) {
 }
 
 fn is_forbidden(c: char) -> bool {
-    matches!(
-        c.general_category(),
-        GeneralCategory::Control
-            | GeneralCategory::Format
-            | GeneralCategory::LineSeparator
-            | GeneralCategory::ParagraphSeparator
-    )
+    FORBIDDEN
+        .iter()
+        .any(|&(low, high)| (low..=high).contains(&c))
+}
+
+/// The JSON Schema `pattern` of a username (Python's `re` syntax, as schemathesis reads it).
+pub fn pattern() -> String {
+    let escape = |c: char| format!("\\u{:04x}", u32::from(c));
+    let class: String = FORBIDDEN
+        .iter()
+        .map(|&(low, high)| match low == high {
+            true => escape(low),
+            false => format!("{}-{}", escape(low), escape(high)),
+        })
+        .collect();
+    format!("^[^{class}]*$")
 }
 
 #[cfg(test)]
@@ -73,6 +107,14 @@ mod tests {
         ] {
             assert_eq!(failures(name), [FORBIDDEN_CHARACTER], "{name:?}");
         }
+    }
+
+    #[test]
+    fn the_documented_pattern_is_the_checked_set() {
+        let documented: serde_json::Value = serde_json::from_str(crate::docs::USERNAME).unwrap();
+        assert_eq!(documented["pattern"], pattern());
+        // Every Cc and Zl/Zp character a test above uses is in the set.
+        assert!(is_forbidden('\u{fffb}') && !is_forbidden('\u{fffc}'));
     }
 
     #[test]
