@@ -7,13 +7,14 @@
 //! - [`migrate`]: the refinery migrations in `migrations/`, applied under an advisory lock.
 //! - [`http`]: security headers, CORS, body limits, JSON errors and 422 validation bodies.
 //! - [`validation`]: field checks that produce FastAPI-shaped 422 details.
-//! - [`health`]: `/health`, `/livez`, and the `/docs` + `/openapi.json` routes.
+//! - [`health`]: `/health`, `/livez`, `/metrics`, and the `/docs` + `/openapi.json` routes.
 //! - [`jwt`]: Ed25519 keys, JWKS, token signing and verification.
+//! - [`dev_key`]: development keys in files, created once however many services start.
 //! - [`auth`]: the bearer security scheme every service uses, with the token-version check.
 //! - [`users`]: the public user shape (`UserPublic`) and how `image_path` is built.
 //! - [`redis`]: the Redis connection manager with bounded timeouts.
 //! - [`rate_limit`]: fixed-window limits in Redis, answered with 429 + `Retry-After`.
-//! - [`queue`]: the mail job and its producer on the `folio:mail` stream.
+//! - [`queue`]: the mail job, its sealed link, the producer and consumer of `folio:mail`.
 //! - [`storage`]: the object store holding profile pictures.
 //! - [`telemetry`]: JSON logs for Cloud Logging and OpenTelemetry tracing.
 //! - [`server`]: binding, serving and draining on SIGTERM/SIGINT.
@@ -22,6 +23,7 @@
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod dev_key;
 pub mod health;
 pub mod http;
 pub mod jwt;

@@ -6,7 +6,7 @@
 //! set, a key is generated once into `JWT_DEV_KEY_FILE` (git-ignored) and every local
 //! service reads it, so nothing needs setting up. Production refuses that fallback.
 
-use std::{collections::HashMap, fs, io::ErrorKind, path::Path};
+use std::{collections::HashMap, path::Path};
 
 use aws_lc_rs::{
     digest,
@@ -264,31 +264,11 @@ impl Keys {
     }
 }
 
-/// Reads the development key, generating it first if absent. Several services may start
-/// at once: the key is written to a temporary file and hard-linked into place, so exactly
-/// one generated key wins and everyone reads that one.
+/// Reads the development signing key, generating it first if absent (see [`dev_key`]).
+///
+/// [`dev_key`]: crate::dev_key
 pub fn load_or_create_dev_key(path: &Path) -> Result<SecretString, String> {
-    match fs::read_to_string(path) {
-        Ok(pem) => return Ok(pem.into()),
-        Err(e) if e.kind() == ErrorKind::NotFound => {}
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-    }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    let temp = path.with_extension(format!("tmp{}", std::process::id()));
-    fs::write(&temp, SigningKey::generate_pem())
-        .map_err(|e| format!("cannot write {}: {e}", temp.display()))?;
-    let linked = fs::hard_link(&temp, path);
-    let _ = fs::remove_file(&temp);
-    match linked {
-        Ok(()) => {}
-        Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
-    }
-    fs::read_to_string(path)
-        .map(Into::into)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+    crate::dev_key::load_or_create(path, SigningKey::generate_pem)
 }
 
 fn jwk(kid: &str, x: &str) -> serde_json::Value {

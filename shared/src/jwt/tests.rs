@@ -128,5 +128,5 @@ fn the_dev_key_is_created_once_and_then_reused() {
     let second = load_or_create_dev_key(&path).unwrap();
     assert_eq!(first.expose_secret(), second.expose_secret());
     SigningKey::from_pem(first.expose_secret()).unwrap();
-    fs::remove_dir_all(dir).unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -14,7 +14,7 @@
 //! `mail-job-dev-key` next to `JWT_DEV_KEY_FILE`, shared by the local services like the
 //! JWT key; production refuses to start without it.
 
-use std::{fs, io::ErrorKind, path::Path, sync::Arc};
+use std::{path::Path, sync::Arc};
 
 use aws_lc_rs::{
     aead::{AES_256_GCM, Aad, NONCE_LEN, Nonce, RandomizedNonceKey},
@@ -25,7 +25,7 @@ use base64::{
     Engine,
     engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
 };
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 use crate::config::{ConfigError, Settings};
 
@@ -75,7 +75,7 @@ impl JobCipher {
             }
             None => {
                 let path = Path::new(&settings.jwt_dev_key_file).with_file_name(DEV_KEY_FILE_NAME);
-                load_or_create_dev_key(&path)
+                crate::dev_key::load_or_create(&path, JobCipher::generate_key)
                     .map_err(|e| ConfigError::new("JWT_DEV_KEY_FILE", e))?
             }
         };
@@ -163,32 +163,6 @@ fn key_id(key: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// Reads the development key, generating it first if absent. Several services may start
-/// at once: the key is written to a temporary file and hard-linked into place, so exactly
-/// one generated key wins and everyone reads that one (as `jwt::load_or_create_dev_key`).
-fn load_or_create_dev_key(path: &Path) -> Result<SecretString, String> {
-    let read = |path: &Path| fs::read_to_string(path).map(|key| key.trim().to_owned().into());
-    match read(path) {
-        Ok(key) => return Ok(key),
-        Err(e) if e.kind() == ErrorKind::NotFound => {}
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-    }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    let temp = path.with_extension(format!("tmp{}", std::process::id()));
-    fs::write(&temp, JobCipher::generate_key())
-        .map_err(|e| format!("cannot write {}: {e}", temp.display()))?;
-    let linked = fs::hard_link(&temp, path);
-    let _ = fs::remove_file(&temp);
-    match linked {
-        Ok(()) => {}
-        Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
-    }
-    read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 #[cfg(test)]
@@ -304,6 +278,6 @@ mod tests {
 
         assert_eq!(again.open(b"c", &sealed).unwrap(), "secret");
         assert!(dir.join(DEV_KEY_FILE_NAME).exists());
-        let _ = fs::remove_dir_all(dir);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
