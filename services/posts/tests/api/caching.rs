@@ -1,7 +1,6 @@
-//! Conditional GETs and the read cache's promises: an `ETag` that changes only with the
-//! bytes, 304s only while unchanged, the writer sees a change at once and everyone else
-//! within a second (polled for, never timed), per-request headers on cached answers, and
-//! errors never kept.
+//! The read cache's promises: the writer sees a change at once and everyone else within a
+//! second (polled for, never timed), per-request headers on cached answers, and errors
+//! never kept. (ETags and 304s: `conditional_gets.rs`.)
 
 use std::time::Duration;
 
@@ -15,11 +14,11 @@ use crate::helpers::{TestApp, TestUser, spawn_app, spawn_app_with};
 
 /// Longer than the cache's one second, with room for a slow machine: a change that has
 /// not shown by then never will.
-const PATIENCE: Duration = Duration::from_secs(3);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(3);
 
 impl TestApp {
     /// An anonymous GET with extra headers.
-    async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+    pub(crate) async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
         let mut request = self.client.get(self.url(path));
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -28,7 +27,7 @@ impl TestApp {
     }
 
     /// A GET carrying `user`'s token: a writer's read.
-    async fn get_as(&self, user: &TestUser, path: &str) -> Response {
+    pub(crate) async fn get_as(&self, user: &TestUser, path: &str) -> Response {
         self.client
             .get(self.url(path))
             .bearer_auth(&user.token)
@@ -56,13 +55,13 @@ impl TestApp {
         }
     }
 
-    async fn sql(&self, statement: &str, id: i64) {
+    pub(crate) async fn sql(&self, statement: &str, id: i64) {
         let changed = self.pg().await.execute(statement, &[&id]).await.unwrap();
         assert_eq!(changed, 1, "{statement}");
     }
 }
 
-fn etag(headers: &HeaderMap) -> String {
+pub(crate) fn etag(headers: &HeaderMap) -> String {
     headers
         .get(ETAG)
         .expect("an ETag")
@@ -71,12 +70,12 @@ fn etag(headers: &HeaderMap) -> String {
         .to_owned()
 }
 
-fn cache_control(headers: &HeaderMap) -> &str {
+pub(crate) fn cache_control(headers: &HeaderMap) -> &str {
     headers.get(CACHE_CONTROL).unwrap().to_str().unwrap()
 }
 
 /// One post by "ann" and the paths of every public read that shows it.
-async fn one_post(app: &TestApp) -> (TestUser, i64, [String; 4]) {
+pub(crate) async fn one_post(app: &TestApp) -> (TestUser, i64, [String; 4]) {
     let ann = app.user("ann").await;
     let post = app.create_post(&ann, "First", "Hello").await;
     let id = post["id"].as_i64().unwrap();
@@ -87,109 +86,6 @@ async fn one_post(app: &TestApp) -> (TestUser, i64, [String; 4]) {
         "/api/posts?limit=1&skip=0".to_owned(),
     ];
     (ann, id, paths)
-}
-
-#[tokio::test]
-async fn public_reads_carry_a_strong_etag_that_stays_while_nothing_changes() {
-    let app = spawn_app().await;
-    let (ann, _, paths) = one_post(&app).await;
-    for path in &paths {
-        let first = app.get(path).await;
-        assert_eq!(first.status(), StatusCode::OK, "{path}");
-        let tag = etag(first.headers());
-        assert!(tag.starts_with('"') && tag.ends_with('"'), "{path}: {tag}");
-        assert_eq!(cache_control(first.headers()), "no-cache", "{path}");
-        // Cached or read through, the same bytes get the same tag.
-        let again = app.get(path).await;
-        assert_eq!(etag(again.headers()), tag, "{path}");
-        let as_author = app.get_as(&ann, path).await;
-        assert_eq!(etag(as_author.headers()), tag, "{path}");
-        assert_eq!(cache_control(as_author.headers()), "no-cache", "{path}");
-    }
-}
-
-#[tokio::test]
-async fn a_matching_if_none_match_gets_304_with_no_body() {
-    let app = spawn_app().await;
-    let (ann, _, paths) = one_post(&app).await;
-    app.create_post(&ann, "Second", "Again").await;
-    let first_page = app.feed("/api/posts?limit=1").await;
-    let cursor = first_page["next_cursor"].as_str().unwrap();
-    let cursor_page = format!("/api/posts?limit=1&skip=1&cursor={cursor}");
-    for path in paths.iter().chain([&cursor_page]) {
-        let tag = etag(app.get(path).await.headers());
-        for condition in [
-            tag.clone(),
-            format!("W/{tag}"),
-            format!("\"other\", {tag}"),
-            "*".to_owned(),
-        ] {
-            let response = app.get_with(path, &[("if-none-match", &condition)]).await;
-            assert_eq!(
-                response.status(),
-                StatusCode::NOT_MODIFIED,
-                "{path} {condition}"
-            );
-            assert_eq!(etag(response.headers()), tag, "{path}");
-            assert_eq!(cache_control(response.headers()), "no-cache", "{path}");
-            assert!(response.bytes().await.unwrap().is_empty(), "{path}");
-        }
-        let stale = app.get_with(path, &[("if-none-match", "\"other\"")]).await;
-        assert_eq!(stale.status(), StatusCode::OK, "{path}");
-        assert_eq!(etag(stale.headers()), tag, "{path}");
-        assert!(stale.json::<Value>().await.is_ok(), "{path}");
-    }
-}
-
-#[tokio::test]
-async fn errors_and_writes_carry_no_etag_and_stay_no_store() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let created = app
-        .client
-        .post(app.url("/api/posts"))
-        .bearer_auth(&ann.token)
-        .json(&json!({"title": "t", "content": "c"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), StatusCode::CREATED);
-    assert!(created.headers().get(ETAG).is_none());
-    assert_eq!(cache_control(created.headers()), "no-store");
-    for (path, status) in [
-        ("/api/posts/999999", StatusCode::NOT_FOUND),
-        ("/api/users/999999/posts", StatusCode::NOT_FOUND),
-        ("/api/posts?limit=0", StatusCode::UNPROCESSABLE_ENTITY),
-    ] {
-        let response = app.get_with(path, &[("if-none-match", "*")]).await;
-        assert_eq!(response.status(), status, "{path}");
-        assert!(response.headers().get(ETAG).is_none(), "{path}");
-        assert_eq!(cache_control(response.headers()), "no-store", "{path}");
-    }
-}
-
-#[tokio::test]
-async fn a_304_only_while_unchanged() {
-    let app = spawn_app().await;
-    let (_, id, _) = one_post(&app).await;
-    let path = format!("/api/posts/{id}");
-    let old = etag(app.get(&path).await.headers());
-    app.sql("update posts set title = 'Changed' where id = $1", id)
-        .await;
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    let response = loop {
-        let response = app.get_with(&path, &[("if-none-match", &old)]).await;
-        if response.status() != StatusCode::NOT_MODIFIED || tokio::time::Instant::now() > deadline {
-            break response;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert_eq!(response.status(), StatusCode::OK);
-    let new = etag(response.headers());
-    assert_ne!(new, old);
-    assert_eq!(response.json::<Value>().await.unwrap()["title"], "Changed");
-    let held = app.get_with(&path, &[("if-none-match", &new)]).await;
-    assert_eq!(held.status(), StatusCode::NOT_MODIFIED);
 }
 
 #[tokio::test]

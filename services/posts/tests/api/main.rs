@@ -1,6 +1,7 @@
 //! Integration tests of the posts service against real Postgres and Redis.
 
 mod caching;
+mod conditional_gets;
 mod content_cap;
 mod cursors;
 mod early_answers;
