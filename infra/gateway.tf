@@ -65,9 +65,9 @@ resource "google_cloud_run_v2_service" "gateway" {
       dynamic "env" {
         for_each = {
           GATEWAY_PORT   = tostring(local.gateway_port)
-          AUTH_UPSTREAM  = google_cloud_run_v2_service.http["auth"].uri
-          POSTS_UPSTREAM = google_cloud_run_v2_service.http["posts"].uri
-          MEDIA_UPSTREAM = google_cloud_run_v2_service.http["media"].uri
+          AUTH_UPSTREAM  = google_cloud_run_v2_service.service["auth"].uri
+          POSTS_UPSTREAM = google_cloud_run_v2_service.service["posts"].uri
+          MEDIA_UPSTREAM = google_cloud_run_v2_service.service["media"].uri
           # Who may append the client's address (docs/operations.md, "Client address"):
           # Google's front end, as the container sees it, and with the load balancer
           # also the load balancer's own address.

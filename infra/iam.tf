@@ -3,12 +3,11 @@
 # an account is deleted). The deployer gets run.developer on each service and on the
 # migrate job, not on the project; at project level only log writing and read access.
 locals {
-  redis_secret = var.memorystore ? [] : ["redis-url"]
   workload_secrets = {
-    auth    = concat(["database-url", "jwt-private-key", "mail-job-key"], local.redis_secret)
-    posts   = concat(["database-url"], local.redis_secret)
-    media   = concat(["database-url"], local.redis_secret)
-    mail    = concat(["database-url", "mail-job-key", "mail-password"], local.redis_secret)
+    auth    = ["database-url", "jwt-private-key", "mail-job-key", "mail-wake-token", "redis-url"]
+    posts   = ["database-url", "redis-url"]
+    media   = ["database-url", "redis-url"]
+    mail    = ["database-url", "mail-job-key", "mail-password", "mail-wake-token", "redis-url"]
     migrate = ["database-direct-url"]
     gateway = [] # Caddy reads no secret: it serves files and forwards requests
   }
@@ -77,8 +76,8 @@ resource "google_project_iam_member" "build" {
 # Deploying: each service and the migrate job separately.
 locals {
   deployed_services = merge(
-    { for name, service in google_cloud_run_v2_service.http : name => service.name },
-    { gateway = google_cloud_run_v2_service.gateway.name, mail = google_cloud_run_v2_service.mail.name },
+    { for name, service in google_cloud_run_v2_service.service : name => service.name },
+    { gateway = google_cloud_run_v2_service.gateway.name },
   )
 }
 

@@ -9,8 +9,13 @@ output "gateway_url" {
 }
 
 output "service_urls" {
-  description = "Internal run.app URL of each API service: reachable from Folio's VPC only (the gateway's upstreams)."
-  value       = { for name, service in google_cloud_run_v2_service.http : name => service.uri }
+  description = "Internal run.app URL of each service (the API services, the gateway's upstreams, and the mail worker): reachable from Folio's VPC only."
+  value       = { for name, service in google_cloud_run_v2_service.service : name => service.uri }
+}
+
+output "mail_wake_url" {
+  description = "Where auth (MAIL_WAKE_URL) and the safety-net schedule wake the mail worker."
+  value       = local.mail_wake_url
 }
 
 output "image_repository" {
@@ -29,7 +34,7 @@ output "media_public_url" {
 }
 
 output "secrets" {
-  description = "Secret Manager secrets whose values must be added by hand (README.md, Secrets)."
+  description = "Secret Manager secrets (README.md, first deployment, step 5: which ones get their values by hand)."
   value       = [for s in google_secret_manager_secret.folio : s.secret_id]
 }
 

@@ -4,7 +4,7 @@ variable "project_id" {
 }
 
 variable "region" {
-  description = "Region of Cloud Run, Artifact Registry, Memorystore and the Cloud Build triggers."
+  description = "Region of Cloud Run, Artifact Registry, Memorystore, Cloud Scheduler and the Cloud Build trigger."
   type        = string
   default     = "europe-west1"
 }
@@ -36,7 +36,7 @@ variable "secret_versions" {
     jwt-private-key     = "1"
     mail-job-key        = "1"
     mail-password       = "1"
-    redis-url           = "1"
+    redis-url           = "1" # an external Redis's URL; with Memorystore, Terraform writes it (redis.tf)
   }
 }
 
@@ -70,7 +70,7 @@ variable "database_connection_budget" {
 }
 
 variable "services" {
-  description = "Per API service: CPU, memory, requests per instance, minimum instances (0: nothing is billed at rest), the share of database_connection_budget, and an upper bound on instances for cost."
+  description = "Per Cloud Run service (auth, posts, media and the mail worker, all four listed): CPU, memory, requests per instance, minimum instances (0: nothing is billed at rest), the share of database_connection_budget, and an upper bound on instances for cost."
   type = map(object({
     cpu              = string
     memory           = string
@@ -85,7 +85,33 @@ variable "services" {
     posts = { cpu = "1", memory = "256Mi", concurrency = 200, min_instances = 0, max_instances = 30, connection_share = 0.5 }
     # Image decoding holds up to 5 MB uploads and their pixels in memory.
     media = { cpu = "1", memory = "1Gi", concurrency = 20, min_instances = 0, max_instances = 10, connection_share = 0.15 }
+    # One consumer is enough for Folio's mail volume (each instance is a consumer of its
+    # own, so more would share the stream); woken by auth, retired by Cloud Run (wake.tf).
+    mail = { cpu = "1", memory = "256Mi", concurrency = 20, min_instances = 0, max_instances = 1, connection_share = 0.05 }
   }
+
+  validation {
+    condition     = setequal(keys(var.services), ["auth", "posts", "media", "mail"])
+    error_message = "services lists exactly auth, posts, media and mail (a map variable is replaced whole: copy the default and change what differs)."
+  }
+}
+
+variable "mail_always_on" {
+  description = "true: the mail worker keeps one instance at all times and never goes quiet (MAIL_ALWAYS_ON), for a steady mail volume; about $48 a month at list price (README.md, Cost). false: it scales to zero, woken by auth and by the safety-net schedule."
+  type        = bool
+  default     = false
+}
+
+variable "mail_active_seconds" {
+  description = "MAIL_ACTIVE_SECONDS: how long a woken mail worker keeps sweeping the outbox and reading the stream after its last wake or mail, before it stops touching Postgres and Redis (so Neon can suspend). Keep it under Cloud Run's idle window (about 15 minutes), so the worker is quiet before its instance is retired."
+  type        = number
+  default     = 600
+}
+
+variable "mail_wake_schedule" {
+  description = "Cron schedule (UTC) of the safety-net wake (wake.tf): delivers a mail whose own wake was lost. Each wake keeps one mail instance for up to about 15 minutes (README.md, Cost): every 6 hours is about $2 a month at list price, inside Cloud Run's free tier."
+  type        = string
+  default     = "0 */6 * * *"
 }
 
 variable "media_public_url" {
@@ -106,9 +132,9 @@ variable "mail" {
 }
 
 variable "memorystore" {
-  description = "true: a Memorystore Redis instance reached through Direct VPC egress. false: an external Redis (rediss:// URL with its password) in the redis-url secret."
+  description = "false (default): an external serverless Redis over TLS with a password, its rediss:// URL added by hand to the folio-redis-url secret (README.md, Redis). true: a Memorystore instance on Folio's VPC, with AUTH and in-transit encryption; billed around the clock (README.md, Cost)."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "gateway" {

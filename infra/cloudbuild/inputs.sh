@@ -8,10 +8,12 @@
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 SERVICE" >&2; exit 2; }
 
-# Every Rust binary links folio-shared, which embeds migrations/.
+# Every Rust binary links folio-shared, which embeds migrations/. The posts image also
+# carries the web build's index.html (its pages' shell), so web/ changes posts too.
 rust=(Cargo.toml Cargo.lock shared migrations Dockerfile .dockerignore)
 case "$1" in
-  auth | posts | media | mail) paths=("${rust[@]}" "services/$1") ;;
+  auth | media | mail) paths=("${rust[@]}" "services/$1") ;;
+  posts) paths=("${rust[@]}" services/posts web) ;;
   migrate) paths=("${rust[@]}") ;;
   gateway) paths=(web infra/gateway Dockerfile .dockerignore) ;;
   *) echo "inputs.sh: unknown service '$1'" >&2; exit 2 ;;

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """A stand-in for the few gcloud commands infra/cloudbuild/deploy.sh runs, for
-test_deploy.py: Cloud Build, Cloud Storage (with generation preconditions) and Cloud Run
-kept in one JSON file ($FAKE_GCLOUD_STATE); every call that changes something is logged."""
+test_deploy.py: Cloud Build, Cloud Storage (with generation preconditions), Cloud Run and
+Artifact Registry tags kept in one JSON file ($FAKE_GCLOUD_STATE); every call that
+changes something is logged."""
 import json
 import os
+import re
 import sys
 
 STATE = os.environ["FAKE_GCLOUD_STATE"]
@@ -82,7 +84,13 @@ def main(argv):
         code = 1 if s["job"].get("fails") else 0
     elif cmd == "run services describe":
         svc = s["services"][pos[3]]
-        out = "\t".join(svc["labels"].get(k, "") for k in ("folio_build", "folio_inputs"))
+        # value(metadata.labels.a,metadata.labels.b,...): the labels, tab-separated.
+        keys = re.fullmatch(r"value\((.*)\)", opts["format"]).group(1).split(",")
+        out = "\t".join(svc["labels"].get(k.removeprefix("metadata.labels."), "") for k in keys)
+    elif cmd == "artifacts docker tags":
+        assert pos[3] == "add", pos
+        s.setdefault("tags", {})[pos[5]] = pos[4]
+        s["log"].append(f"tag {pos[5].rsplit('/', 1)[1]} {pos[4].rsplit(':', 1)[1]}")
     elif pos[:2] == ["run", "deploy"]:
         svc = s["services"][pos[2]]
         svc["image"] = opts["image"]

@@ -1,63 +1,23 @@
 """Static checks of infra/*.tf and cloudbuild.yaml for what terraform validate and
-checkov cannot see and no apply can run here: the API services private, the gateway
-the one public entry, everything at zero instances at rest, pictures readable but not
-listable, one build trigger. Parsed with python-hcl2 (make lint-deploy installs it)."""
-import pathlib
+checkov cannot see and no apply can run here: the services private, the gateway the
+one public entry, everything at zero instances at rest, pictures readable but not
+listable, one build trigger. (Mail's wake, Redis and the probes: test_serverless.py.)"""
 import re
 import unittest
 
-import hcl2
 import yaml
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-INFRA = ROOT / "infra"
-
-
-def unquote(value):
-    return value[1:-1] if isinstance(value, str) and value.startswith('"') and value.endswith('"') else value
-
-
-def load():
-    resources, variables, data = {}, {}, {}
-    for path in sorted(INFRA.glob("*.tf")):
-        with path.open() as f:
-            parsed = hcl2.load(f)
-        for block in parsed.get("resource", []):
-            for rtype, named in block.items():
-                for name, body in named.items():
-                    resources[(unquote(rtype), unquote(name))] = body
-        for block in parsed.get("variable", []):
-            for name, body in block.items():
-                variables[unquote(name)] = body
-    return resources, variables
-
-
-RESOURCES, VARIABLES = load()
-
-
-def of_type(rtype):
-    return {name: body for (t, name), body in RESOURCES.items() if t == rtype}
-
-
-def default(variable):
-    return VARIABLES[variable]["default"]
-
-
-def bindings():
-    """Every IAM member resource as (address, role, member)."""
-    for (rtype, name), body in RESOURCES.items():
-        if rtype.endswith("_iam_member"):
-            yield f"{rtype}.{name}", unquote(body["role"]), unquote(body["member"])
+from terraform_files import INFRA, RESOURCES, ROOT, bindings, default, of_type, unquote
 
 
 class ServicesTest(unittest.TestCase):
-    def test_the_api_services_take_only_internal_traffic(self):
-        http = RESOURCES[("google_cloud_run_v2_service", "http")]
-        self.assertEqual(http["for_each"], "${var.services}")
-        self.assertEqual(set(default("services")), {"auth", "posts", "media"})
-        self.assertEqual(unquote(http["ingress"]), "INGRESS_TRAFFIC_INTERNAL_ONLY")
-        mail = RESOURCES[("google_cloud_run_v2_service", "mail")]
-        self.assertEqual(unquote(mail["ingress"]), "INGRESS_TRAFFIC_INTERNAL_ONLY")
+    def test_the_services_and_the_mail_worker_are_one_block_taking_only_internal_traffic(self):
+        services = RESOURCES[("google_cloud_run_v2_service", "service")]
+        self.assertEqual(services["for_each"], "${var.services}")
+        self.assertEqual(set(default("services")), {"auth", "posts", "media", "mail"})
+        self.assertEqual(unquote(services["ingress"]), "INGRESS_TRAFFIC_INTERNAL_ONLY")
+        self.assertEqual(set(of_type("google_cloud_run_v2_service")), {"service", "gateway"})
+        self.assertFalse((INFRA / "mail.tf").exists())
 
     def test_the_gateway_is_the_one_public_entry_without_an_allusers_binding(self):
         gateway = RESOURCES[("google_cloud_run_v2_service", "gateway")]
@@ -80,16 +40,17 @@ class ServicesTest(unittest.TestCase):
             self.assertRegex(caddyfile, r"handle " + re.escape(path) + r" \{\n[^}]*respond ", probe)
 
     def test_every_service_scales_to_zero_at_rest(self):
-        # mail's always-on instance belongs to the serverless issue and is left as it is.
         for name, service in default("services").items():
             self.assertEqual(service["min_instances"], 0, name)
         self.assertEqual(default("gateway")["min_instances"], 0)
-        for name, expected in [("http", "${each.value.min_instances}"), ("gateway", "${var.gateway.min_instances}")]:
+        self.assertIs(default("mail_always_on"), False)
+        for name, expected in [("service", "${local.min_instances[each.key]}"),
+                               ("gateway", "${var.gateway.min_instances}")]:
             scaling = RESOURCES[("google_cloud_run_v2_service", name)]["template"][0]["scaling"][0]
             self.assertEqual(scaling["min_instance_count"], expected, name)
 
     def test_the_gateway_and_services_reach_each_other_over_the_vpc_without_a_nat(self):
-        for name in ("http", "gateway"):
+        for name in ("service", "gateway"):
             template = RESOURCES[("google_cloud_run_v2_service", name)]["template"][0]
             self.assertEqual(template["vpc_access"][0]["egress"], "${local.vpc_egress.egress}", name)
         self.assertIn('egress     = "PRIVATE_RANGES_ONLY"', (INFRA / "network.tf").read_text())
