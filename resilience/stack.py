@@ -256,6 +256,8 @@ class Stack:
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(SMTP_PORT),
             "MAIL_USE_TLS": "false",
+            # Auth wakes the worker, which goes quiet after MAIL_ACTIVE_SECONDS without mail.
+            "MAIL_WAKE_URL": f"http://127.0.0.1:{MAIL_PORT}/internal/wake",
             # Load clients are told apart by X-Forwarded-For (as behind Cloud Run's proxy), so
             # limits stay at their defaults and still hold per client.
             "TRUSTED_PROXY_HOPS": "1",

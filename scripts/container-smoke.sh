@@ -110,10 +110,12 @@ again="$(run_once -e "DATABASE_DIRECT_URL=$db_url" localhost/folio-migrate:smoke
   || fail "migrate, second run: $again"
 [ "$again" = "migrate: schema is up to date" ] || fail "migrate, second run: $again"
 
+wake_token="$(openssl rand -base64 32)"
 common=(-e "DATABASE_URL=$db_url" -e "REDIS_URL=$redis_url"
   -e FRONTEND_URL=https://folio.example.com
   -e "REDIS_KEY_PREFIX=folio-smoke-$$" -e MEDIA_STORE_URL=file:///media -e RUST_LOG=warn
-  -e "MAIL_JOB_KEY=$(openssl rand -base64 32)" -v "$work/media:/media")
+  -e "MAIL_JOB_KEY=$(openssl rand -base64 32)" -e "MAIL_WAKE_TOKEN=$wake_token"
+  -v "$work/media:/media")
 openssl genpkey -algorithm ed25519 -out "$work/jwt.pem" 2>/dev/null
 jwt_private_key="$(cat "$work/jwt.pem")"
 
@@ -133,7 +135,8 @@ start() { # name port podman-run-args...
 }
 
 port=$SMOKE_BASE_PORT
-start folio-auth "$port" -e "JWT_PRIVATE_KEY=$jwt_private_key"
+start folio-auth "$port" -e "JWT_PRIVATE_KEY=$jwt_private_key" \
+  -e "MAIL_WAKE_URL=http://127.0.0.1:$((port + 3))/internal/wake"
 login() {
   curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/api/users/token" \
     --data-urlencode "username=$1" --data-urlencode "password=$2"
@@ -152,6 +155,10 @@ feed="$(curl -fsS "http://127.0.0.1:$((port + 1))/api/posts")"
 grep -q '"total":4' <<<"$feed" || fail "posts does not serve the 4 adopted posts: $feed"
 start folio-media "$((port + 2))" -e "JWT_PUBLIC_KEYS=$jwks"
 start folio-mail "$((port + 3))" -e MAIL_SERVER=127.0.0.1 -e MAIL_PORT=9 -e MAIL_USE_TLS=false
+wake() { curl -s -o /dev/null -w '%{http_code}' -X POST "$@" "http://127.0.0.1:$((port + 3))/internal/wake"; }
+[ "$(wake -H "Authorization: Bearer $wake_token")" = 202 ] || fail "folio-mail refused the wake token"
+[ "$(wake -H "Authorization: Bearer not-the-token")" = 401 ] || fail "folio-mail took a wrong wake token"
+echo "  folio-mail: POST /internal/wake 202 with the token, 401 without"
 
 run_once -e "PORT=$((port + 9))" --entrypoint /usr/local/bin/folio-auth localhost/folio-auth:smoke healthcheck \
   2>/dev/null && fail "healthcheck succeeded with nothing listening"

@@ -46,6 +46,9 @@ export MEDIA_STORE_URL="file://$state/media" MEDIA_PUBLIC_URL="/media"
 # Every local service signs or verifies tokens with the same generated development key.
 export JWT_DEV_KEY_FILE="${JWT_DEV_KEY_FILE:-$state/jwt-dev-key.pem}"
 export MAIL_SERVER=127.0.0.1 MAIL_PORT="$SMTP_PORT" MAIL_USE_TLS=false
+# Auth wakes the local mail worker, which goes quiet after MAIL_ACTIVE_SECONDS without
+# mail as on Cloud Run; both use the development wake token unless MAIL_WAKE_TOKEN is set.
+export MAIL_WAKE_URL="http://127.0.0.1:$MAIL_HEALTH_PORT/internal/wake"
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for port in "$GATEWAY_PORT" "$AUTH_PORT" "$POSTS_PORT" "$MEDIA_PORT" "$MAIL_HEALTH_PORT" "$SMTP_PORT"; do

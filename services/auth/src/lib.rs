@@ -7,6 +7,7 @@
 //! - [`tokens`]: login (OAuth2 password form) and the JWKS.
 //! - [`password_change`]: change the password while logged in.
 //! - [`password_reset`]: forgot-password (token + mail job) and reset-password.
+//! - [`mail_wake`]: wakes the mail worker when a mail was queued.
 //! - [`passwords`]: Argon2id hashing off the runtime.
 //! - [`legacy_hashes`]: whether FastAPI blog hashes remain (the unknown-email cost).
 //! - [`repo`]: users-table SQL shared by the endpoints.
@@ -16,6 +17,7 @@
 pub mod docs;
 pub mod error;
 pub mod legacy_hashes;
+pub mod mail_wake;
 pub mod password_change;
 pub mod password_reset;
 pub mod passwords;

@@ -80,8 +80,15 @@ impl AppState {
         Ok(Some(job))
     }
 
+    /// Queues a committed outbox job and wakes the mail worker, which may be quiet or
+    /// scaled to zero: without the wake the mail would wait for the next one.
+    pub async fn send_mail(&self, job: &MailJob) {
+        self.queue_mail(job).await;
+        self.mail_waker.wake().await;
+    }
+
     /// Puts a committed outbox job on the stream; if Redis is down the sweep does it later.
-    pub async fn publish_mail(&self, job: &MailJob) {
+    pub async fn queue_mail(&self, job: &MailJob) {
         if let Err(err) = self.mail.publish(&self.db, job).await {
             tracing::warn!(error = %err, job_id = %job.id, "mail job left in the outbox for the sweep");
         }
@@ -173,7 +180,7 @@ impl PasswordChangeApi {
         tx.commit().await.map_err(AuthError::from)?;
         drop(conn);
         if let Some(job) = job {
-            self.state.publish_mail(&job).await;
+            self.state.send_mail(&job).await;
         }
         tracing::info!(user_id = account_id, "password changed");
         Ok(ChangePasswordResponse::Ok(Json(Message {

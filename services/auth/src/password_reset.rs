@@ -2,7 +2,8 @@
 //!
 //! Only the SHA-256 of a token is stored. The token row and the mail job are written in
 //! one transaction; the job is queued after commit, or by the outbox sweep if Redis is
-//! down, so forgot-password always answers 202 the same way, whatever the email.
+//! down, so forgot-password always answers 202 the same way, whatever the email. Before
+//! answering, both paths wake the mail worker ([`crate::mail_wake`]) the same way.
 
 use std::sync::Arc;
 
@@ -207,7 +208,7 @@ impl PasswordResetApi {
             // Queued in the background: the answer must not take longer for an existing
             // account (a slow or absent Redis would show); the outbox row is committed.
             let state = self.state.clone();
-            tokio::spawn(async move { state.publish_mail(&job).await }.in_current_span());
+            tokio::spawn(async move { state.queue_mail(&job).await }.in_current_span());
             tracing::info!(user_id = account.id, "password reset requested");
         } else {
             // The same work as for an account, so the time of the answer tells nothing:
@@ -224,6 +225,9 @@ impl PasswordResetApi {
             }
             tx.commit().await.map_err(AuthError::from)?;
         }
+        // On both paths alike, so its time tells nothing either; the worker may be
+        // quiet or scaled to zero, and this request's mail must not wait for another.
+        self.state.mail_waker.wake().await;
         Ok(ForgotPasswordResponse::Accepted(Json(Message {
             message: FORGOT_MESSAGE.to_owned(),
         })))
@@ -283,7 +287,7 @@ impl PasswordResetApi {
         tx.commit().await.map_err(AuthError::from)?;
         drop(conn);
         if let Some(job) = job {
-            self.state.publish_mail(&job).await;
+            self.state.send_mail(&job).await;
         }
         tracing::info!(user_id, "password reset");
         Ok(ResetPasswordResponse::Ok(Json(Message {

@@ -19,8 +19,8 @@ use poem::EndpointExt;
 use poem_openapi::OpenApiService;
 
 use crate::{
-    password_change::PasswordChangeApi, password_reset::PasswordResetApi, passwords::Passwords,
-    tokens::TokensApi, users::UsersApi,
+    mail_wake::MailWaker, password_change::PasswordChangeApi, password_reset::PasswordResetApi,
+    passwords::Passwords, tokens::TokensApi, users::UsersApi,
 };
 
 /// Everything the auth endpoints share.
@@ -39,6 +39,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// The mail stream.
     pub mail: MailQueue,
+    /// Wakes the mail worker when a request queued a mail (`MAIL_WAKE_URL`).
+    pub mail_waker: MailWaker,
     /// Seals reset links into their mail jobs (`MAIL_JOB_KEY`).
     pub job_cipher: JobCipher,
     /// Where profile pictures live (deleted with the account).
@@ -104,6 +106,7 @@ impl Application {
             passwords,
             limiter: RateLimiter::new(redis.clone(), &settings.redis_key_prefix),
             mail: MailQueue::new(redis, &settings.redis_key_prefix),
+            mail_waker: MailWaker::from_settings(&settings)?,
             job_cipher: JobCipher::from_settings(&settings)?,
             media: MediaStore::from_settings(&settings)?,
             access_ttl: chrono::Duration::minutes(settings.access_token_expire_minutes),

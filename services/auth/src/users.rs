@@ -162,7 +162,7 @@ impl UsersApi {
         insert_outbox(&tx, &job).await?;
         tx.commit().await?;
         drop(conn);
-        self.state.publish_mail(&job).await;
+        self.state.send_mail(&job).await;
         tracing::info!(user_id = id, "email changed");
         Ok(row)
     }

@@ -4,17 +4,27 @@
 //!
 //! # Layout
 //! - [`startup`]: `Application::build(Settings)`: `/health` (Redis and database),
-//!   `/livez`, and the two background workers.
-//! - [`worker`]: the consumer loop: pending first, then new, reclaim, retry, dead letters.
+//!   `/livez`, the wake, and the two background workers.
+//! - [`activity`]: the active window: the worker works after a wake, then goes quiet.
+//! - [`wake`]: `POST /internal/wake`, the bearer-token wake auth sends.
+//! - [`worker`]: the consumer loop, one step at a time: pending first, then new, reclaim.
+//! - [`handling`]: one delivery: send once, then ack, retry or dead-letter.
+//! - [`backoff`]: waits between tries.
 //! - [`sweep`]: the outbox sweep: rows auth could not queue, and rows whose stream entry
 //!   Redis lost before they were sent.
 //! - [`outbox`]: the worker's record of settled jobs.
 //! - [`smtp`]: the SMTP transport and how its failures are classified.
+//! - `socket`: SMTP connections on a socket without Nagle delays, TLS over it for 465.
 //! - [`message`]: the templates (`templates/`) and the MIME message.
 
+pub mod activity;
+mod backoff;
+pub mod handling;
 pub mod message;
 pub mod outbox;
 pub mod smtp;
+mod socket;
 pub mod startup;
 pub mod sweep;
+pub mod wake;
 pub mod worker;

@@ -8,7 +8,8 @@
 //! one window in which a mail can go out twice: the kernel of a killed worker still
 //! flushes that terminator, so the server accepted mails whose sender was long gone and
 //! never set the sent marker. lettre's own pool dials its sockets itself, with no way to
-//! set the option, and tests every connection with a `NOOP` before each mail.
+//! set the option, and tests every connection with a `NOOP` before each mail. Port 465
+//! (implicit TLS) gets the same socket, with TLS over it ([`crate::socket`]).
 
 use std::{
     sync::Arc,
@@ -25,7 +26,8 @@ use lettre::{
     },
 };
 use secrecy::ExposeSecret;
-use tokio::net::TcpStream;
+
+use crate::socket::{ImplicitTls, dial};
 
 /// Longest one send may take, connecting included.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -86,8 +88,8 @@ enum Security {
     /// `MAIL_USE_TLS` on a port other than 465: STARTTLS is required (no credentials or
     /// mail are sent if the server does not offer it).
     StartTls(TlsParameters),
-    /// Port 465.
-    Implicit(TlsParameters),
+    /// Port 465: TLS from the first byte, over our own socket.
+    Implicit(ImplicitTls),
 }
 
 struct Server {
@@ -120,18 +122,11 @@ impl Clone for Mailer {
     }
 }
 
-/// A TCP connection with Nagle's algorithm off (see the module documentation).
-async fn dial(host: &str, port: u16) -> std::io::Result<TcpStream> {
-    let stream = TcpStream::connect((host, port)).await?;
-    stream.set_nodelay(true)?;
-    Ok(stream)
-}
-
 impl Mailer {
     /// Port 465 is implicit TLS; otherwise `MAIL_USE_TLS` requires STARTTLS.
     pub fn from_settings(mail: &MailSettings) -> anyhow::Result<Self> {
         let security = if mail.port == 465 {
-            Security::Implicit(TlsParameters::new(mail.server.clone())?)
+            Security::Implicit(ImplicitTls::new(&mail.server)?)
         } else if mail.use_tls {
             Security::StartTls(TlsParameters::new(mail.server.clone())?)
         } else {
@@ -198,19 +193,12 @@ impl Mailer {
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
         let server = &*self.server;
         let mut conn = match &server.security {
-            // The TLS stream is built inside lettre, over a socket lettre dials itself
-            // (so without `TCP_NODELAY`): wrapping our own socket in TLS would need
-            // tokio-rustls or futures-util in this crate. 587 with STARTTLS, the default,
-            // gets the fast path.
-            Security::Implicit(tls) => AsyncSmtpConnection::connect_tokio1(
-                (server.host.as_str(), server.port),
-                Some(SEND_TIMEOUT),
-                &server.hello,
-                Some(tls.clone()),
-                None,
-            )
-            .await
-            .map_err(unreachable)?,
+            Security::Implicit(tls) => {
+                let stream = tls.dial(server.port).await.map_err(unreachable)?;
+                AsyncSmtpConnection::connect_with_transport(Box::new(stream), &server.hello)
+                    .await
+                    .map_err(unreachable)?
+            }
             Security::Plain | Security::StartTls(_) => {
                 let stream = dial(&server.host, server.port).await.map_err(unreachable)?;
                 AsyncSmtpConnection::connect_with_transport(Box::new(stream), &server.hello)
@@ -234,15 +222,74 @@ impl Mailer {
 
 #[cfg(test)]
 mod tests {
+    use tokio::{
+        io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+        net::TcpListener,
+    };
+
     use super::*;
+    use crate::socket::tests::localhost_tls;
+
+    /// Just enough of an SMTP server, over implicit TLS, to take one mail; returns what
+    /// it received after `DATA`.
+    async fn smtps_server(listener: TcpListener, acceptor: tokio_rustls::TlsAcceptor) -> String {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut session = BufReader::new(acceptor.accept(socket).await.unwrap());
+        session.write_all(b"220 localhost ESMTP\r\n").await.unwrap();
+        let (mut line, mut data, mut in_data) = (String::new(), String::new(), false);
+        loop {
+            line.clear();
+            if session.read_line(&mut line).await.unwrap() == 0 {
+                return data;
+            }
+            let reply: &[u8] = if in_data {
+                if line != ".\r\n" {
+                    data.push_str(&line);
+                    continue;
+                }
+                in_data = false;
+                b"250 queued\r\n"
+            } else if line.starts_with("DATA") {
+                in_data = true;
+                b"354 go ahead\r\n"
+            } else if line.starts_with("QUIT") {
+                session.write_all(b"221 bye\r\n").await.unwrap();
+                return data;
+            } else {
+                b"250 ok\r\n"
+            };
+            session.write_all(reply).await.unwrap();
+        }
+    }
 
     #[tokio::test]
-    async fn connections_to_the_server_are_dialled_without_nagle_delays() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    async fn a_mail_goes_out_over_implicit_tls_on_the_workers_own_socket() {
+        let (acceptor, tls) = localhost_tls();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(smtps_server(listener, acceptor));
+        let mut mailer = Mailer {
+            server: Arc::new(Server {
+                host: "localhost".to_owned(),
+                port,
+                security: Security::Implicit(tls),
+                credentials: None,
+                hello: ClientId::default(),
+            }),
+            idle: None,
+        };
+        let message = Message::builder()
+            .from("noreply@folio.test".parse().unwrap())
+            .to("ann@example.com".parse().unwrap())
+            .subject("Over TLS")
+            .body("Hello over TLS".to_owned())
+            .unwrap();
 
-        let stream = dial("127.0.0.1", port).await.unwrap();
+        let sent = mailer.send(&message).await;
+        mailer.close().await;
 
-        assert!(stream.nodelay().unwrap());
+        assert_eq!(sent, Ok(()));
+        let received = server.await.unwrap();
+        assert!(received.contains("Subject: Over TLS"), "{received}");
     }
 }

@@ -1,8 +1,10 @@
 //! Builds the mail worker from [`Settings`]: a small HTTP server for `/health` (Redis and
-//! database) and `/livez`, plus `MAIL_CONCURRENCY` consumer loops and the outbox sweep as
-//! background workers that stop with it. Each loop is a consumer of its own in the group,
-//! so the stream hands each entry to one of them, and their SMTP connections come from one
-//! pool: one slow server round trip no longer holds up every other mail.
+//! database), `/livez` and the wake (`POST /internal/wake`), plus `MAIL_CONCURRENCY`
+//! consumer loops and the outbox sweep as background workers that stop with it, all
+//! working only inside the active window a start or a wake opens ([`Activity`]). Each
+//! loop is a consumer of its own in the group, so the stream hands each entry to one of
+//! them, and their SMTP connections come from one pool: one slow server round trip no
+//! longer holds up every other mail.
 
 use std::{sync::Arc, time::Duration};
 
@@ -17,10 +19,14 @@ use folio_shared::{
 use poem::EndpointExt;
 use poem_openapi::OpenApiService;
 
-use crate::{message::Templates, outbox::Outbox, smtp::Mailer, sweep::OutboxSweep, worker::Worker};
+use crate::{
+    activity::Activity, message::Templates, outbox::Outbox, smtp::Mailer, sweep::OutboxSweep,
+    wake::WakeApi, worker::Worker,
+};
 
-/// The endpoints: one type for serving them (`build`) and describing them (`openapi`).
-type Endpoints = HealthApi;
+/// The endpoints: one type for serving them (`build`) and describing them (`openapi`;
+/// the wake is hidden from it).
+type Endpoints = (HealthApi, WakeApi);
 const TITLE: &str = "Folio mail worker";
 
 /// Builds the mail worker.
@@ -45,6 +51,9 @@ impl Application {
             JobCipher::from_settings(&settings)?,
         )?;
         let mailer = Mailer::from_settings(&settings.mail)?;
+        let wake_token = settings.mail_wake.token()?;
+        // A start opens a window: an instance starts because of a wake or the scheduler.
+        let activity = Activity::from_settings(&settings.mail_wake);
         let process = consumer_name();
         let workers: Vec<Worker> = (0..settings.mail.concurrency)
             .map(|i| {
@@ -61,6 +70,7 @@ impl Application {
                     templates.clone(),
                     settings.mail.max_attempts,
                     Duration::from_secs(settings.mail.reclaim_idle_secs),
+                    activity.clone(),
                 )
             })
             .collect();
@@ -69,11 +79,14 @@ impl Application {
             MailQueue::new(redis.clone(), &settings.redis_key_prefix),
         );
         let api: OpenApiService<Endpoints, ()> = OpenApiService::new(
-            HealthApi::new(vec![
-                Arc::new(RedisProbe(redis)),
-                Arc::new(DatabaseProbe(db.clone())),
-            ])
-            .counting(db),
+            (
+                HealthApi::new(vec![
+                    Arc::new(RedisProbe(redis)),
+                    Arc::new(DatabaseProbe(db.clone())),
+                ])
+                .counting(db),
+                WakeApi::new(activity.clone(), &wake_token),
+            ),
             TITLE,
             env!("CARGO_PKG_VERSION"),
         );
@@ -86,7 +99,7 @@ impl Application {
         for worker in workers {
             app.spawn_worker(|shutdown| worker.run(shutdown));
         }
-        app.spawn_worker(|shutdown| sweep.run(shutdown));
+        app.spawn_worker(|shutdown| sweep.run(activity, shutdown));
         Ok(app)
     }
 }

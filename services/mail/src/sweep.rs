@@ -10,6 +10,10 @@
 //! [`crate::outbox`]), and queued before the stream's oldest entry, which means the entry
 //! is gone (a Redis that keeps nothing on disk restarted). A job merely waiting in a long
 //! queue is still on the stream, so it is not queued twice.
+//!
+//! It sweeps only inside the active window ([`Activity`]): a quiet worker runs no
+//! statement, so Neon can suspend. A row left by a request whose wake was lost is swept
+//! by the next wake (the next reset request, or the scheduler's).
 
 use std::time::Duration;
 
@@ -21,6 +25,8 @@ use folio_shared::{
     server::ShutdownSignal,
 };
 use tokio_postgres::types::Type;
+
+use crate::activity::Activity;
 
 /// How often the outbox is swept.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(10);
@@ -69,18 +75,33 @@ impl OutboxSweep {
         Self { db, queue }
     }
 
-    /// Sweeps now and every [`SWEEP_EVERY`] until shutdown.
-    pub async fn run(self, mut shutdown: ShutdownSignal) {
+    /// Sweeps every [`SWEEP_EVERY`] while `activity` is open (at once when it opens),
+    /// and not at all outside it, until shutdown. Rows it queues are mail handled: they
+    /// keep the window open.
+    pub async fn run(self, activity: Activity, mut shutdown: ShutdownSignal) {
         loop {
+            if !activity.is_open() {
+                tracing::info!(
+                    "mail worker quiet: no database query nor Redis poll until the next wake"
+                );
+                tokio::select! {
+                    () = activity.opened() => {}
+                    () = shutdown.wait() => return,
+                }
+            }
             match self.sweep_once().await {
                 Ok(0) => {}
-                Ok(queued) => tracing::info!(queued, "queued stranded outbox mail"),
+                Ok(queued) => {
+                    activity.extend();
+                    tracing::info!(queued, "queued stranded outbox mail");
+                }
                 Err(err) => {
                     tracing::warn!(error = %format!("{err:#}"), "outbox sweep failed; will retry")
                 }
             }
             tokio::select! {
                 () = tokio::time::sleep(SWEEP_EVERY) => {}
+                () = activity.closed() => {}
                 () = shutdown.wait() => return,
             }
         }

@@ -4,14 +4,18 @@
 //! production). A missing or malformed value stops start-up with one line that names the
 //! variable; secrets are [`SecretString`]s, so `Debug` output and logs never show them.
 
-use std::{collections::HashMap, fmt, str::FromStr};
+use std::collections::HashMap;
 
 use secrecy::SecretString;
 
+mod env;
 mod urls;
+mod wake;
 
+use env::Env;
 use urls::frontend_url;
 pub use urls::tls_unless_told;
+pub use wake::{DEV_MAIL_WAKE_TOKEN, DEV_MAIL_WAKE_URL, MailWakeSettings};
 
 /// Where the process runs; production refuses development conveniences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +140,8 @@ pub struct Settings {
     pub default_avatar_url: String,
     /// SMTP settings (mail worker).
     pub mail: MailSettings,
+    /// How auth wakes the mail worker and when the worker goes quiet.
+    pub mail_wake: MailWakeSettings,
     /// `TRUSTED_PROXY_HOPS` (1): proxies in front of the service that append the client
     /// address to `X-Forwarded-For` (Cloud Run: 1; behind the load balancer: 2; 0: use the
     /// peer address). Rate limits key on the address that many hops from the right.
@@ -258,6 +264,7 @@ impl Settings {
                 reclaim_idle_secs: env.parse_positive_or("MAIL_RECLAIM_IDLE_SECONDS", 60)?,
                 concurrency: env.parse_positive_or("MAIL_CONCURRENCY", 4)?,
             },
+            mail_wake: MailWakeSettings::from_env(&env, app_env)?,
             trusted_proxy_hops: env.parse_or("TRUSTED_PROXY_HOPS", 1)?,
             register_rate_limit_per_minute: env
                 .parse_positive_or("REGISTER_RATE_LIMIT_PER_MINUTE", 20)?,
@@ -286,77 +293,6 @@ impl Settings {
     /// True in production, where development fallbacks are refused.
     pub fn is_production(&self) -> bool {
         self.app_env == AppEnv::Production
-    }
-}
-
-/// Lookup over the variables, treating empty values as unset (as `.env` files often do).
-struct Env<'a>(&'a HashMap<String, String>);
-
-impl Env<'_> {
-    fn get(&self, name: &str) -> Option<String> {
-        self.0
-            .get(name)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    }
-
-    fn get_or(&self, name: &str, default: &str) -> String {
-        self.get(name).unwrap_or_else(|| default.to_owned())
-    }
-
-    fn parse_or<T: FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(raw) => raw.parse().map_err(|_| {
-                ConfigError::new(name, format!("`{raw}` is not a valid {}", type_name::<T>()))
-            }),
-        }
-    }
-
-    fn parse_in_range(
-        &self,
-        name: &'static str,
-        default: i64,
-        min: i64,
-        max: i64,
-    ) -> Result<i64, ConfigError> {
-        let value: i64 = self.parse_or(name, default)?;
-        if !(min..=max).contains(&value) {
-            return Err(ConfigError::new(
-                name,
-                format!("must be between {min} and {max}"),
-            ));
-        }
-        Ok(value)
-    }
-
-    fn parse_positive_or<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
-    where
-        T: FromStr + PartialOrd + Default + fmt::Display,
-    {
-        let value = self.parse_or(name, default)?;
-        if value <= T::default() {
-            return Err(ConfigError::new(name, "must be greater than zero"));
-        }
-        Ok(value)
-    }
-
-    fn parse_bool_or(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
-        match self.get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
-            None => Ok(default),
-            Some("true" | "1" | "yes" | "on") => Ok(true),
-            Some("false" | "0" | "no" | "off") => Ok(false),
-            Some(_) => Err(ConfigError::new(name, "must be true or false")),
-        }
-    }
-}
-
-fn type_name<T>() -> &'static str {
-    let full = std::any::type_name::<T>();
-    match full {
-        "u16" | "u32" | "u64" | "i64" | "usize" => "whole number in range",
-        _ => full,
     }
 }
 

@@ -203,3 +203,75 @@ fn development_keeps_its_plain_local_defaults() {
         "postgres://postgres@127.0.0.1:5432/folio"
     );
 }
+
+#[test]
+fn the_mail_worker_keeps_a_ten_minute_active_window_and_goes_quiet_by_default() {
+    let s = settings(&[]).unwrap();
+    assert_eq!(s.mail_wake.active_secs, 600);
+    assert!(!s.mail_wake.always_on);
+    let s = settings(&[("MAIL_ACTIVE_SECONDS", "2"), ("MAIL_ALWAYS_ON", "true")]).unwrap();
+    assert_eq!(
+        s.mail_wake.active_window(),
+        std::time::Duration::from_secs(2)
+    );
+    assert!(s.mail_wake.always_on);
+    let err = settings(&[("MAIL_ACTIVE_SECONDS", "0")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "configuration error: MAIL_ACTIVE_SECONDS: must be greater than zero"
+    );
+}
+
+#[test]
+fn development_wakes_the_local_worker_with_the_development_token() {
+    let s = settings(&[]).unwrap();
+    assert_eq!(s.mail_wake.url().unwrap(), DEV_MAIL_WAKE_URL);
+    assert_eq!(
+        s.mail_wake.token().unwrap().expose_secret(),
+        DEV_MAIL_WAKE_TOKEN
+    );
+    let err = settings(&[("MAIL_WAKE_URL", "127.0.0.1:8083/internal/wake")])
+        .unwrap()
+        .mail_wake
+        .url()
+        .unwrap_err();
+    assert_eq!(err.variable, "MAIL_WAKE_URL");
+}
+
+#[test]
+fn production_requires_the_wake_url_and_a_long_wake_token_where_they_are_used() {
+    // Posts and media use neither: their settings load without them.
+    let s = production(&[]).unwrap();
+    assert_eq!(
+        s.mail_wake.url().unwrap_err().to_string(),
+        "configuration error: MAIL_WAKE_URL: is required in production"
+    );
+    assert_eq!(
+        s.mail_wake.token().unwrap_err().to_string(),
+        "configuration error: MAIL_WAKE_TOKEN: is required in production"
+    );
+    let plain = production(&[("MAIL_WAKE_URL", "http://mail.internal/internal/wake")]).unwrap();
+    assert_eq!(
+        plain.mail_wake.url().unwrap_err().to_string(),
+        "configuration error: MAIL_WAKE_URL: must start with https:// in production"
+    );
+    let short = production(&[("MAIL_WAKE_TOKEN", DEV_MAIL_WAKE_TOKEN)]).unwrap();
+    assert_eq!(
+        short.mail_wake.token().unwrap_err().variable,
+        "MAIL_WAKE_TOKEN"
+    );
+    let token = "0123456789abcdef0123456789abcdef";
+    let s = production(&[
+        (
+            "MAIL_WAKE_URL",
+            "https://mail.example.run.app/internal/wake",
+        ),
+        ("MAIL_WAKE_TOKEN", token),
+    ])
+    .unwrap();
+    assert_eq!(s.mail_wake.token().unwrap().expose_secret(), token);
+    assert!(
+        !format!("{s:?}").contains(token),
+        "the token stays out of Debug"
+    );
+}

@@ -9,6 +9,7 @@ mod headers;
 mod helpers;
 mod hostile_text;
 mod login;
+mod mail_wake;
 mod password_change;
 mod password_reset;
 mod profile_etags;

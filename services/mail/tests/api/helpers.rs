@@ -15,6 +15,7 @@ use folio_shared::{
     test_utils::{RedisPrefix, TestServer, decode_quoted_printable, redis_url},
 };
 use redis::AsyncCommands;
+use serde_json::{Value, json};
 
 /// The link of the reset jobs [`Stream::enqueue`] queues.
 pub const RESET_LINK: &str = "http://localhost:8000/reset-password?token=abc";
@@ -119,10 +120,14 @@ pub fn job_cipher() -> JobCipher {
     JobCipher::from_keys(&JOB_KEY).unwrap()
 }
 
+/// The `MAIL_WAKE_TOKEN` of every worker (and auth) in these tests.
+pub const WAKE_TOKEN: &str = "wake-token-of-the-mail-tests";
+
 /// Settings that point a worker at `sink`, reclaiming idle jobs after a second.
 pub fn worker_settings(sink: &SmtpSink) -> Vec<(&'static str, String)> {
     vec![
         ("MAIL_JOB_KEY", JOB_KEY.clone()),
+        ("MAIL_WAKE_TOKEN", WAKE_TOKEN.to_owned()),
         ("MAIL_SERVER", "127.0.0.1".to_owned()),
         ("MAIL_PORT", sink.port.to_string()),
         ("MAIL_USE_TLS", "false".to_owned()),
@@ -137,6 +142,114 @@ pub async fn spawn_worker(sink: &SmtpSink, extra: &[(&str, &str)]) -> TestServer
     vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     TestServer::spawn(&pairs, Application::build).await
+}
+
+/// A Redis server of the test's own, so it can be stopped without disturbing others.
+pub struct PrivateRedis {
+    port: u16,
+    process: Option<Child>,
+}
+
+impl PrivateRedis {
+    pub fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut redis = Self {
+            port,
+            process: None,
+        };
+        redis.resume();
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub fn resume(&mut self) {
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed with Redis");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "private Redis started");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.process = Some(child);
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.process.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Longest a blocking read of a worker lasts (its `MAX_BLOCK`), plus a margin.
+const LAST_READ: Duration = Duration::from_secs(3);
+
+/// Waits until a worker started with `MAIL_ACTIVE_SECONDS=active_secs`, and neither
+/// woken nor handed mail since, is quiet.
+pub async fn until_quiet(active_secs: u64) {
+    tokio::time::sleep(Duration::from_secs(active_secs) + LAST_READ).await;
+}
+
+/// `POST /internal/wake` with `authorization` (a whole header value), if any: the status
+/// and the JSON body.
+pub async fn wake_with(worker: &TestServer, authorization: Option<&str>) -> (u16, Value) {
+    let mut request = worker.client.post(worker.url("/internal/wake"));
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    let response = request.send().await.unwrap();
+    (
+        response.status().as_u16(),
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
+/// Wakes `worker` as auth and the scheduler do, and checks it said so.
+pub async fn wake(worker: &TestServer) {
+    let answer = wake_with(worker, Some(&format!("Bearer {WAKE_TOKEN}"))).await;
+    assert_eq!(answer, (202, json!({"detail": "Awake"})));
+}
+
+/// Statements the worker has run against its database, from its `/metrics`.
+pub async fn statements_run(worker: &TestServer) -> u64 {
+    let text = worker
+        .client
+        .get(worker.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix("folio_db_statements_total "))
+        .and_then(|n| n.parse().ok())
+        .expect("the statement counter is reported")
 }
 
 /// Direct access to the stream of a key prefix.

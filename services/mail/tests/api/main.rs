@@ -8,3 +8,7 @@ mod helpers;
 mod resilience;
 mod sealed_jobs;
 mod slow_smtp;
+mod wake;
+mod wake_end_to_end;
+mod wake_outages;
+mod worker_steps;

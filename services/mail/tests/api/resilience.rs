@@ -1,6 +1,5 @@
 use std::{
     net::TcpListener,
-    process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -10,69 +9,7 @@ use folio_shared::{
     test_utils::{TestDb, test_settings},
 };
 
-use crate::helpers::{SmtpSink, Stream, spawn_worker, worker_settings};
-
-/// A Redis server of the test's own, so it can be stopped without disturbing others.
-struct PrivateRedis {
-    port: u16,
-    process: Option<Child>,
-}
-
-impl PrivateRedis {
-    fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut redis = Self {
-            port,
-            process: None,
-        };
-        redis.resume();
-        redis
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    fn resume(&mut self) {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server is installed with Redis");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "private Redis started");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        self.process = Some(child);
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.process.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
+use crate::helpers::{PrivateRedis, SmtpSink, Stream, spawn_worker, worker_settings};
 
 async fn enqueue(redis_url: &str, prefix: &str, to: &str) {
     let queue = MailQueue::new(
