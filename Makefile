@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/folio-target
 DEV_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/folio
 PORT ?= 8080
 
-.PHONY: help dev test test-e2e test-pgbouncer lint fmt check-services migrate bench
+.PHONY: help dev test test-e2e test-pgbouncer test-idle lint fmt check-services migrate bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -23,6 +23,7 @@ test: lint check-services ## Format check, clippy, every test, then the API suit
 	cargo test --workspace --all-features --no-fail-fast
 	@scripts/test-check-services.sh
 	@scripts/test-dev-signals.sh
+	@$(MAKE) --no-print-directory test-idle
 	@$(MAKE) --no-print-directory test-pgbouncer
 	@$(MAKE) --no-print-directory lint-deploy test-containers
 	@python3 scripts/test-gateway.py
@@ -55,10 +56,14 @@ test-pgbouncer: ## The services' API suites again, through PgBouncer 1.18 in tra
 	FOLIO_TEST_POOLER_URL=postgres://postgres@127.0.0.1:6432 \
 	  cargo test --all-features -p folio-auth -p folio-posts -p folio-media -p folio-mail --test api
 
-lint: ## cargo fmt --check, clippy with warnings as errors, and the merged OpenAPI document is current
+test-idle: ## The whole system left alone after use: Postgres sees no query once mail's active window ends
+	@python3 scripts/test-idle.py
+
+lint: ## cargo fmt --check, clippy with warnings as errors, the merged OpenAPI document is current, frontend ESLint + Prettier
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --all-features -- -D warnings
 	scripts/openapi.sh --check
+	scripts/lint-web.sh
 
 fmt: ## Format the code
 	cargo fmt --all

@@ -10,7 +10,11 @@ const gateway = process.env.FOLIO_GATEWAY_URL ?? 'http://localhost:8000';
 const openapiDocument: Plugin = {
   name: 'folio-openapi-document',
   generateBundle() {
-    this.emitFile({ type: 'asset', fileName: 'openapi.json', source: readFileSync('openapi.json') });
+    this.emitFile({
+      type: 'asset',
+      fileName: 'openapi.json',
+      source: readFileSync('openapi.json'),
+    });
   },
 };
 

@@ -6,7 +6,10 @@ import { createPost, createUser, newUser, signInAs } from './support/api';
 import { oversizeJpeg } from './support/images';
 import { expiredCopy, resignedCopy } from './support/tokens';
 
-test('a wrong password says so and keeps the visitor on the login page', async ({ page, request }) => {
+test('a wrong password says so and keeps the visitor on the login page', async ({
+  page,
+  request,
+}) => {
   const writer = await createUser(request);
   await page.goto('/login');
   await page.getByLabel('Email').fill(writer.email);
@@ -55,10 +58,15 @@ test('a validation error (422) reads as a sentence naming the field', async ({ p
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByLabel('Confirm password').fill(user.password);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('alert')).toHaveText('Email: value is not a valid email address: The domain name is not valid.');
+  await expect(page.getByRole('alert')).toHaveText(
+    'Email: value is not a valid email address: The domain name is not valid.',
+  );
 });
 
-test('an oversize or non-image picture is refused before anything is uploaded', async ({ page, request }) => {
+test('an oversize or non-image picture is refused before anything is uploaded', async ({
+  page,
+  request,
+}) => {
   const writer = await createUser(request);
   let uploads = 0;
   page.on('request', (req) => {
@@ -66,16 +74,24 @@ test('an oversize or non-image picture is refused before anything is uploaded', 
   });
   await signInAs(page, writer);
   await page.goto('/account');
-  const card = page.locator('section', { has: page.getByRole('heading', { name: 'Profile picture' }) });
+  const card = page.locator('section', {
+    has: page.getByRole('heading', { name: 'Profile picture' }),
+  });
   const upload = card.getByRole('button', { name: 'Upload picture' });
 
-  await card.getByLabel('New picture').setInputFiles({ name: 'huge.jpg', mimeType: 'image/jpeg', buffer: oversizeJpeg() });
+  await card
+    .getByLabel('New picture')
+    .setInputFiles({ name: 'huge.jpg', mimeType: 'image/jpeg', buffer: oversizeJpeg() });
   await expect(card.getByRole('alert')).toContainText('the limit is 5 MB');
   await expect(upload).toBeDisabled();
   await expect(card.getByRole('img', { name: 'Preview of the new picture' })).toBeHidden();
 
-  await card.getByLabel('New picture').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
-  await expect(card.getByRole('alert')).toContainText('Please choose a JPEG, PNG, GIF or WebP image.');
+  await card
+    .getByLabel('New picture')
+    .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+  await expect(card.getByRole('alert')).toContainText(
+    'Please choose a JPEG, PNG, GIF or WebP image.',
+  );
   await expect(upload).toBeDisabled();
   expect(uploads).toBe(0);
 });
@@ -84,11 +100,19 @@ test('a picture the server cannot read shows the server message', async ({ page,
   const writer = await createUser(request);
   await signInAs(page, writer);
   await page.goto('/account');
-  const card = page.locator('section', { has: page.getByRole('heading', { name: 'Profile picture' }) });
+  const card = page.locator('section', {
+    has: page.getByRole('heading', { name: 'Profile picture' }),
+  });
   // Named and typed like a PNG, but not one: only the server's magic-byte check can tell.
-  await card.getByLabel('New picture').setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('not really a png') });
+  await card.getByLabel('New picture').setInputFiles({
+    name: 'fake.png',
+    mimeType: 'image/png',
+    buffer: Buffer.from('not really a png'),
+  });
   await card.getByRole('button', { name: 'Upload picture' }).click();
-  await expect(card.getByRole('alert')).toHaveText('Invalid image file. Please upload a valid image (JPEG, PNG, GIF, WebP).');
+  await expect(card.getByRole('alert')).toHaveText(
+    'Invalid image file. Please upload a valid image (JPEG, PNG, GIF, WebP).',
+  );
 });
 
 test('a post title with markup is shown as text and never runs', async ({ page, request }) => {
@@ -118,7 +142,9 @@ for (const [kind, spoil] of [
   test(`an ${kind} session logs out and asks to log in again`, async ({ page, request }) => {
     const writer = await createUser(request);
     // The copies are signed right: the same token, still valid, is accepted.
-    const valid = await request.get('/api/users/me', { headers: { Authorization: `Bearer ${resignedCopy(writer.token, 600)}` } });
+    const valid = await request.get('/api/users/me', {
+      headers: { Authorization: `Bearer ${resignedCopy(writer.token, 600)}` },
+    });
     expect(valid.status()).toBe(200);
     await signInAs(page, { ...writer, token: spoil(writer.token) });
     await page.goto('/account');
@@ -133,7 +159,10 @@ for (const [kind, spoil] of [
   });
 }
 
-test('a session that expires while writing sends the visitor to log in', async ({ page, request }) => {
+test('a session that expires while writing sends the visitor to log in', async ({
+  page,
+  request,
+}) => {
   const writer = await createUser(request);
   await signInAs(page, writer);
   await page.goto('/');
@@ -143,7 +172,12 @@ test('a session that expires while writing sends the visitor to log in', async (
   await editor.getByLabel('Content').fill('The token ran out meanwhile.');
   // The request leaves with the token as it is by now: expired (the API really refuses it).
   await page.route('**/api/posts', (route) =>
-    route.continue({ headers: { ...route.request().headers(), authorization: `Bearer ${expiredCopy(writer.token)}` } }),
+    route.continue({
+      headers: {
+        ...route.request().headers(),
+        authorization: `Bearer ${expiredCopy(writer.token)}`,
+      },
+    }),
   );
   await editor.getByRole('button', { name: 'Publish' }).click();
   await expect(page).toHaveURL(/\/login\?next=%2F$/);
@@ -155,7 +189,9 @@ test('a session that expires while writing sends the visitor to log in', async (
 test('the reset page without a token explains and disables the form', async ({ page }) => {
   const response = await page.goto('/reset-password');
   expect(response?.headers()['referrer-policy']).toBe('no-referrer');
-  await expect(page.getByRole('alert')).toContainText('needs the link from your password reset email');
+  await expect(page.getByRole('alert')).toContainText(
+    'needs the link from your password reset email',
+  );
   await expect(page.getByLabel('New password', { exact: true })).toBeDisabled();
   await expect(page.getByRole('button', { name: 'Reset password' })).toBeDisabled();
 });
@@ -189,7 +225,9 @@ test('a missing picture falls back to the default avatar', async ({ page, reques
   await page.goto(`/users/${writer.id}/posts`);
   const image = page.locator('article .byline img').first();
   await expect(image).toHaveAttribute('src', '/static/profile_pics/default.jpg');
-  await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  await expect
+    .poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth))
+    .toBeGreaterThan(0);
 });
 
 test('a form is disabled while it sends, and only then', async ({ page, request }) => {

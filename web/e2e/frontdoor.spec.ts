@@ -35,12 +35,18 @@ test('/openapi.json is one document with the paths of every API service', async 
   const spec = await response.json();
   expect(spec.openapi).toMatch(/^3\./);
   const paths = Object.keys(spec.paths);
-  expect(paths).toEqual(expect.arrayContaining([
-    '/api/users', '/api/users/token', '/.well-known/jwks.json', // auth
-    '/api/posts', '/api/posts/{id}', '/api/users/{id}/posts', // posts
-    '/api/users/{id}/picture', // media
-    '/health',
-  ]));
+  expect(paths).toEqual(
+    expect.arrayContaining([
+      '/api/users',
+      '/api/users/token',
+      '/.well-known/jwks.json', // auth
+      '/api/posts',
+      '/api/posts/{id}',
+      '/api/users/{id}/posts', // posts
+      '/api/users/{id}/picture', // media
+      '/health',
+    ]),
+  );
   expect(paths).not.toContain('/livez');
   expect(Object.keys(spec.components.securitySchemes)).toEqual(['BearerAuth']);
   expectGatewayHeaders(response.headers(), '/openapi.json');
@@ -58,7 +64,9 @@ test('/docs renders the whole API in the browser, from this origin only', async 
     await expect(page.locator(`.opblock-summary-path[data-path="${path}"]`).first()).toBeVisible();
   }
   const origin = new URL(page.url()).origin;
-  const foreign = requested.filter((url) => !url.startsWith('data:') && new URL(url).origin !== origin);
+  const foreign = requested.filter(
+    (url) => !url.startsWith('data:') && new URL(url).origin !== origin,
+  );
   expect(foreign, 'requests to other origins').toEqual([]);
 });
 

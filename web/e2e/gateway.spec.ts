@@ -22,7 +22,13 @@ test('the frontend is served with its security headers and no-cache index', asyn
 });
 
 test('every app URL is the app, and the default avatar is a real JPEG', async ({ request }) => {
-  for (const path of ['/login', '/register', '/account', '/forgot-password', '/reset-password?token=x']) {
+  for (const path of [
+    '/login',
+    '/register',
+    '/account',
+    '/forgot-password',
+    '/reset-password?token=x',
+  ]) {
     const response = await request.get(path);
     expect(response.status(), path).toBe(200);
     expect(await response.text(), path).toContain('<title>Folio</title>');

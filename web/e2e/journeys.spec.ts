@@ -70,7 +70,10 @@ test('a new writer registers, logs in, publishes, edits and deletes a post', asy
   await expect(page.getByRole('heading', { level: 1, name: edited })).toBeVisible();
 
   await page.getByRole('button', { name: 'Delete' }).click();
-  await page.getByRole('dialog', { name: 'Delete this post?' }).getByRole('button', { name: 'Delete post' }).click();
+  await page
+    .getByRole('dialog', { name: 'Delete this post?' })
+    .getByRole('button', { name: 'Delete post' })
+    .click();
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByText('Your post has been deleted.')).toBeVisible();
   await page.goto(postUrl);
@@ -88,25 +91,37 @@ test('someone else sees a post but cannot edit or delete it', async ({ page, req
   await expect(page.getByRole('button', { name: 'Delete' })).toHaveCount(0);
 });
 
-test('a new picture becomes the avatar on the account page, the header and posts', async ({ page, request }) => {
+test('a new picture becomes the avatar on the account page, the header and posts', async ({
+  page,
+  request,
+}) => {
   const writer = await createUser(request);
   await createPost(request, writer, `Pictured ${Date.now()}`);
   await signInAs(page, writer);
   await page.goto('/account');
-  const card = page.locator('section', { has: page.getByRole('heading', { name: 'Profile picture' }) });
+  const card = page.locator('section', {
+    has: page.getByRole('heading', { name: 'Profile picture' }),
+  });
   const current = card.locator('.current-picture img');
   await expect(current).toHaveAttribute('src', '/static/profile_pics/default.jpg');
   await expect(card.getByText('JPEG, PNG, GIF or WebP, up to 5 MB')).toBeVisible();
 
-  await card.getByLabel('New picture').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: tinyPng() });
+  await card
+    .getByLabel('New picture')
+    .setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: tinyPng() });
   await expect(card.getByRole('img', { name: 'Preview of the new picture' })).toBeVisible();
   await card.getByRole('button', { name: 'Upload picture' }).click();
   await expect(card.getByText('Your picture has been updated.')).toBeVisible();
   await expect(current).toHaveAttribute('src', /^\/media\/profile_pics\/[0-9a-f]+\.jpg$/);
   // The stored picture really loads through the gateway (not the fallback).
-  await expect.poll(() => current.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(300);
+  await expect
+    .poll(() => current.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+    .toBe(300);
   const src = await current.getAttribute('src');
-  await expect(page.getByRole('link', { name: 'Your account' }).locator('img')).toHaveAttribute('src', src!);
+  await expect(page.getByRole('link', { name: 'Your account' }).locator('img')).toHaveAttribute(
+    'src',
+    src!,
+  );
 
   await page.goto(`/users/${writer.id}/posts`);
   await expect(page.locator('.profile-header img')).toHaveAttribute('src', src!);
@@ -125,7 +140,11 @@ test('a forgotten password is reset from the mailed link', async ({ page, reques
   await expect(page).toHaveURL(/\/forgot-password$/);
   await page.getByLabel('Email').fill(writer.email);
   await page.getByRole('button', { name: 'Send reset link' }).click();
-  await expect(page.getByText('If an account exists with this email, you will receive password reset instructions.')).toBeVisible();
+  await expect(
+    page.getByText(
+      'If an account exists with this email, you will receive password reset instructions.',
+    ),
+  ).toBeVisible();
 
   const link = resetLink(await waitForMail(writer.email));
   expect(link.origin).toBe(new URL(page.url()).origin);
@@ -163,7 +182,9 @@ test('the profile, email and password change from the account page', async ({ pa
   await signInAs(page, writer);
   await page.goto('/account');
   const renamed = `${writer.username}_x`;
-  const profile = page.locator('section', { has: page.getByRole('heading', { name: 'Profile', exact: true }) });
+  const profile = page.locator('section', {
+    has: page.getByRole('heading', { name: 'Profile', exact: true }),
+  });
   await profile.getByLabel('Username').fill(renamed);
   await profile.getByRole('button', { name: 'Save profile' }).click();
   await expect(profile.getByText('Your profile has been updated.')).toBeVisible();
@@ -179,9 +200,13 @@ test('the profile, email and password change from the account page', async ({ pa
   await profile.getByRole('button', { name: 'Save profile' }).click();
   await expect(profile.getByText('Your profile has been updated.')).toBeVisible();
   await expect(profile.getByLabel('Current password')).toBeHidden();
-  expect(await waitForMail(writer.email)).toContain('The email address of your Folio account was just changed.');
+  expect(await waitForMail(writer.email)).toContain(
+    'The email address of your Folio account was just changed.',
+  );
 
-  const passwords = page.locator('section', { has: page.getByRole('heading', { name: 'Change password' }) });
+  const passwords = page.locator('section', {
+    has: page.getByRole('heading', { name: 'Change password' }),
+  });
   await passwords.getByLabel('Current password').fill('not-my-password');
   await passwords.getByLabel('New password', { exact: true }).fill('changed-password-1');
   await passwords.getByLabel('Confirm new password').fill('changed-password-1');
@@ -197,7 +222,10 @@ test('the profile, email and password change from the account page', async ({ pa
   await expect(page.getByRole('link', { name: 'Your account' })).toContainText(renamed);
 });
 
-test('deleting the account asks first, signs out and removes the posts', async ({ page, request }) => {
+test('deleting the account asks first, signs out and removes the posts', async ({
+  page,
+  request,
+}) => {
   const writer = await createUser(request);
   const id = await createPost(request, writer, `Soon gone ${Date.now()}`);
   await signInAs(page, writer);
@@ -211,7 +239,10 @@ test('deleting the account asks first, signs out and removes the posts', async (
   await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
 
   await page.getByRole('button', { name: 'Delete account' }).click();
-  await page.getByRole('dialog', { name: 'Delete your account?' }).getByRole('button', { name: 'Delete my account' }).click();
+  await page
+    .getByRole('dialog', { name: 'Delete your account?' })
+    .getByRole('button', { name: 'Delete my account' })
+    .click();
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByText('Your account has been deleted.')).toBeVisible();
   await expect(page.getByRole('link', { name: 'Log in' })).toBeVisible();

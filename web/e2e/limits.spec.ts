@@ -19,7 +19,12 @@ const baseURL = new URL(process.env.FOLIO_BASE_URL ?? 'http://localhost:18000');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 /** Sends `body` whole, with Content-Length or as 64 KiB chunks, and reads the answer. */
-function send(path: string, headers: Record<string, string>, body: Buffer, chunked: boolean): Promise<Answer> {
+function send(
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  chunked: boolean,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const request = http.request(
       {
@@ -33,11 +38,14 @@ function send(path: string, headers: Record<string, string>, body: Buffer, chunk
       (response) => {
         const parts: Buffer[] = [];
         response.on('data', (part: Buffer) => parts.push(part));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(parts).toString() }),
+        );
       },
     );
     request.on('error', reject);
-    for (let at = 0; at < body.length; at += 64 * 1024) request.write(body.subarray(at, at + 64 * 1024));
+    for (let at = 0; at < body.length; at += 64 * 1024)
+      request.write(body.subarray(at, at + 64 * 1024));
     request.end();
   });
 }
@@ -61,7 +69,11 @@ for (const framing of ['declared length', 'chunked'] as const) {
     const headers = { Authorization: `Bearer ${author.token}`, 'Content-Type': 'application/json' };
     for (let round = 0; round < 6; round += 1) {
       const answer = await send('/api/posts', headers, twelveMibPost(), framing === 'chunked');
-      expect({ round, ...answer }).toEqual({ round, status: 413, body: '{"detail":"Request body too large"}' });
+      expect({ round, ...answer }).toEqual({
+        round,
+        status: 413,
+        body: '{"detail":"Request body too large"}',
+      });
     }
     const feed = await request.get(`/api/users/${author.id}/posts`);
     expect((await feed.json()).total, 'nothing was written').toBe(0);
@@ -69,11 +81,19 @@ for (const framing of ['declared length', 'chunked'] as const) {
 
   test(`a 6 MiB picture (${framing}) is media's own 413 every time`, async ({ request }) => {
     const owner = await createUser(request);
-    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(6 * 1024 * 1024)]);
+    const jpeg = Buffer.concat([
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+      randomBytes(6 * 1024 * 1024),
+    ]);
     const { body, contentType } = multipartPicture(jpeg);
     const headers = { Authorization: `Bearer ${owner.token}`, 'Content-Type': contentType };
     for (let round = 0; round < 4; round += 1) {
-      const answer = await send(`/api/users/${owner.id}/picture`, headers, body, framing === 'chunked');
+      const answer = await send(
+        `/api/users/${owner.id}/picture`,
+        headers,
+        body,
+        framing === 'chunked',
+      );
       expect({ round, ...answer }).toEqual({
         round,
         status: 413,

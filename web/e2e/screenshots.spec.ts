@@ -22,7 +22,12 @@ test.beforeAll(async ({ request }) => {
     multipart: { file: { name: 'ada.png', mimeType: 'image/png', buffer: tinyPng(120, 120) } },
   });
   expect(picture.status()).toBe(200);
-  await createPost(request, writer, 'Notes on the analytical engine', 'The engine might act upon other things besides number.\n\nShort paragraphs, long thoughts.');
+  await createPost(
+    request,
+    writer,
+    'Notes on the analytical engine',
+    'The engine might act upon other things besides number.\n\nShort paragraphs, long thoughts.',
+  );
   postId = await createPost(
     request,
     writer,
@@ -31,7 +36,12 @@ test.beforeAll(async ({ request }) => {
   );
 });
 
-async function capture(page: Page, name: string, size: keyof typeof widths, theme: 'light' | 'dark' = 'light') {
+async function capture(
+  page: Page,
+  name: string,
+  size: keyof typeof widths,
+  theme: 'light' | 'dark' = 'light',
+) {
   await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
   await page.evaluate(() => document.fonts.ready);
   // Avatars load lazily: a full-page screenshot must not catch them still blank.
@@ -39,16 +49,23 @@ async function capture(page: Page, name: string, size: keyof typeof widths, them
     Promise.all(
       Array.from(document.images, (image) => {
         image.loading = 'eager';
-        return image.complete ? null : new Promise((done) => {
-          image.addEventListener('load', done, { once: true });
-          image.addEventListener('error', done, { once: true });
-        });
+        return image.complete
+          ? Promise.resolve()
+          : new Promise((done) => {
+              image.addEventListener('load', done, { once: true });
+              image.addEventListener('error', done, { once: true });
+            });
       }),
     ),
   );
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - window.innerWidth,
+  );
   expect(overflow, `${name} is wider than the ${size} screen`).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: `test-results/screenshots/${name}-${size}${theme === 'dark' ? '-dark' : ''}.png`, fullPage: true });
+  await page.screenshot({
+    path: `test-results/screenshots/${name}-${size}${theme === 'dark' ? '-dark' : ''}.png`,
+    fullPage: true,
+  });
 }
 
 for (const size of Object.keys(widths) as (keyof typeof widths)[]) {

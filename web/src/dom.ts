@@ -26,6 +26,17 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return element;
 }
 
+/** Listens with an async handler. The browser ignores what a listener returns, so the handler
+ * deals with the failures it expects itself (forms through whileSending); anything else
+ * reaches the console as an unhandled rejection, as an error thrown by a plain listener would. */
+export function listenAsync<K extends keyof HTMLElementEventMap>(
+  target: HTMLElement,
+  type: K,
+  handler: (event: HTMLElementEventMap[K]) => Promise<void>,
+): void {
+  target.addEventListener(type, (event) => void handler(event));
+}
+
 /** Appends children, flattening arrays and skipping empty values. */
 export function append(parent: Node, children: Child[]): void {
   for (const child of children) {

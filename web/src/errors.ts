@@ -32,7 +32,9 @@ export function describeDetail(body: unknown, fallback: string): string {
 }
 
 function describeFieldError(error: FieldError): string {
-  const field = String(error.loc?.[error.loc.length - 1] ?? '');
+  // Pydantic's locations are names and list indexes; anything else names no field.
+  const last = error.loc?.[error.loc.length - 1];
+  const field = typeof last === 'string' || typeof last === 'number' ? String(last) : '';
   const label = FIELD_LABELS[field] ?? (field ? capitalise(field.replaceAll('_', ' ')) : '');
   const message = typeof error.msg === 'string' ? error.msg : 'is not valid';
   // Pydantic says "String should have at least 8 characters": name the field instead.

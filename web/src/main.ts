@@ -19,7 +19,14 @@ import { postPage } from './pages/post';
 import { registerPage } from './pages/register';
 import { resetPasswordPage } from './pages/resetPassword';
 import { userPostsPage } from './pages/userPosts';
-import { currentLocation, navigate, refresh, startRouter, type PageContext, type Route } from './router';
+import {
+  currentLocation,
+  navigate,
+  refresh,
+  startRouter,
+  type PageContext,
+  type Route,
+} from './router';
 import { followOtherTabs, getToken, onSessionChange, signIn, signOut } from './session';
 import { closeDialogs, postEditor } from './ui/dialogs';
 import { layout } from './ui/layout';
@@ -37,14 +44,16 @@ const routes: Route[] = [
   { pattern: /^\/reset-password$/, page: resetPasswordPage },
 ];
 
+async function writeNewPost(): Promise<void> {
+  const post = await postEditor();
+  if (post) {
+    setFlash('success', 'Your post has been published.');
+    navigate(`/posts/${post.id}`);
+  }
+}
+
 const frame = layout({
-  newPost: async () => {
-    const post = await postEditor();
-    if (post) {
-      setFlash('success', 'Your post has been published.');
-      navigate(`/posts/${post.id}`);
-    }
-  },
+  newPost: () => void writeNewPost(),
   logOut: () => {
     signOut();
     setFlash('info', 'You have been logged out.');
@@ -66,7 +75,18 @@ function showLoadError(error: unknown, { outlet }: PageContext): void {
       { class: 'card empty-state' },
       h('h1', {}, notFound ? message : 'Something went wrong'),
       notFound ? null : staticNotice('error', message),
-      h('div', { class: 'actions center' }, notFound ? null : h('button', { type: 'button', class: 'button button-secondary', onclick: refresh }, 'Try again'), h('a', { href: '/', class: 'button button-primary' }, 'Go to the latest posts')),
+      h(
+        'div',
+        { class: 'actions center' },
+        notFound
+          ? null
+          : h(
+              'button',
+              { type: 'button', class: 'button button-secondary', onclick: refresh },
+              'Try again',
+            ),
+        h('a', { href: '/', class: 'button button-primary' }, 'Go to the latest posts'),
+      ),
     ),
   );
 }
@@ -76,7 +96,9 @@ setExpiredSessionHandler(() => {
   closeDialogs();
   setFlash('info', 'Your session has expired. Please log in again.');
   const here = currentLocation();
-  navigate(here.startsWith('/login') ? here : `/login?next=${encodeURIComponent(here)}`, { replace: true });
+  navigate(here.startsWith('/login') ? here : `/login?next=${encodeURIComponent(here)}`, {
+    replace: true,
+  });
 });
 
 async function restoreSession(): Promise<void> {
@@ -87,14 +109,19 @@ async function restoreSession(): Promise<void> {
   } catch (error) {
     // An expired or revoked token already signed out via the handler above; a network
     // failure keeps the token for the next try but shows the visitor as signed out.
-    if (!(error instanceof ApiError && error.status === 401)) console.warn('could not load the signed-in user', error);
+    if (!(error instanceof ApiError && error.status === 401)) {
+      console.warn('could not load the signed-in user', error);
+    }
   }
 }
 
-followOtherTabs(() => void restoreSession().then(() => {
+async function followSessionOfOtherTab(): Promise<void> {
+  await restoreSession();
   frame.refreshNav();
   refresh();
-}));
+}
+
+followOtherTabs(() => void followSessionOfOtherTab());
 
 void restoreSession().then(() =>
   startRouter({

@@ -25,7 +25,10 @@ export function newUser(label = 'writer'): TestUser {
   };
 }
 
-export async function createUser(request: APIRequestContext, user = newUser()): Promise<CreatedUser> {
+export async function createUser(
+  request: APIRequestContext,
+  user = newUser(),
+): Promise<CreatedUser> {
   const created = await request.post('/api/users', {
     data: { username: user.username, email: user.email, password: user.password },
   });

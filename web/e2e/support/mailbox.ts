@@ -11,7 +11,9 @@ export async function waitForMail(address: string, timeoutMs = 20_000): Promise<
   if (!maildir) throw new Error('FOLIO_MAILDIR is not set: run the tests with scripts/e2e.sh');
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    for (const name of (await readdir(maildir)).filter((n) => n.endsWith('.eml') && !n.startsWith('.'))) {
+    for (const name of (await readdir(maildir)).filter(
+      (n) => n.endsWith('.eml') && !n.startsWith('.'),
+    )) {
       const raw = await readFile(join(maildir, name), 'latin1');
       const envelope = /^X-Envelope-To: (.*)$/m.exec(raw)?.[1] ?? '';
       if (envelope.split(',').includes(address)) return decodeParts(raw);
@@ -23,7 +25,7 @@ export async function waitForMail(address: string, timeoutMs = 20_000): Promise<
 
 /** The reset link of a password-reset mail. */
 export function resetLink(mail: string): URL {
-  const match = /https?:\/\/\S+?\/reset-password\?token=[A-Za-z0-9_\-]+/.exec(mail);
+  const match = /https?:\/\/\S+?\/reset-password\?token=[A-Za-z0-9_-]+/.exec(mail);
   if (!match) throw new Error(`no reset link in the mail:\n${mail}`);
   return new URL(match[0]);
 }
@@ -39,7 +41,8 @@ function decodeParts(raw: string): string {
       const headers = section.slice(0, split);
       const body = section.slice(split + 2);
       const encoding = /Content-Transfer-Encoding:\s*([\w-]+)/i.exec(headers)?.[1]?.toLowerCase();
-      if (encoding === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+      if (encoding === 'base64')
+        return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
       if (encoding === 'quoted-printable') return decodeQuotedPrintable(body);
       return body;
     })

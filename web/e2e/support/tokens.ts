@@ -31,7 +31,11 @@ export function resignedCopy(token: string, seconds: number): string {
   const now = Math.floor(Date.now() / 1000);
   const claims = { ...payload, iat: Math.min(now, now + seconds - 60), exp: now + seconds };
   const signingInput = `${part(header)}.${part(claims)}`;
-  const signature = sign(null, Buffer.from(signingInput), ed25519Key(readFileSync(keyFile, 'utf8')));
+  const signature = sign(
+    null,
+    Buffer.from(signingInput),
+    ed25519Key(readFileSync(keyFile, 'utf8')),
+  );
   return `${signingInput}.${signature.toString('base64url')}`;
 }
 

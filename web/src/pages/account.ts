@@ -2,7 +2,7 @@
 // card each. Every card sends on its own and shows its own messages.
 
 import { api, ApiError } from '../api';
-import { h, replaceChildren } from '../dom';
+import { h, listenAsync, replaceChildren } from '../dom';
 import { setFlash } from '../flash';
 import type { PageContext } from '../router';
 import { navigate } from '../router';
@@ -22,7 +22,14 @@ export function accountPage({ outlet }: PageContext): void {
   if (!user) return;
   outlet.append(
     pageHeader('Your account', h('a', { href: `/users/${user.id}/posts` }, 'See your posts')),
-    h('div', { class: 'account-grid' }, profileCard(user), pictureCard(user), passwordCard(), deleteCard(user)),
+    h(
+      'div',
+      { class: 'account-grid' },
+      profileCard(user),
+      pictureCard(user),
+      passwordCard(),
+      deleteCard(user),
+    ),
   );
 }
 
@@ -31,8 +38,21 @@ function card(title: string, ...content: Node[]): HTMLElement {
 }
 
 function profileCard(user: UserPrivate): HTMLElement {
-  const username = inputField({ label: 'Username', name: 'username', autocomplete: 'username', value: user.username, maxlength: 50 });
-  const email = inputField({ label: 'Email', name: 'email', type: 'email', autocomplete: 'email', value: user.email, maxlength: 120 });
+  const username = inputField({
+    label: 'Username',
+    name: 'username',
+    autocomplete: 'username',
+    value: user.username,
+    maxlength: 50,
+  });
+  const email = inputField({
+    label: 'Email',
+    name: 'email',
+    type: 'email',
+    autocomplete: 'email',
+    value: user.email,
+    maxlength: 120,
+  });
   // The API asks for the password to move the account to another address; a rename needs none.
   const password = inputField({
     label: 'Current password',
@@ -42,7 +62,8 @@ function profileCard(user: UserPrivate): HTMLElement {
     required: false,
     hint: 'Needed to change your email.',
   });
-  const emailChanged = () => email.input.value.trim().toLowerCase() !== (currentUser() ?? user).email;
+  const emailChanged = () =>
+    email.input.value.trim().toLowerCase() !== (currentUser() ?? user).email;
   const askForPassword = () => {
     const needed = emailChanged();
     password.wrapper.hidden = !needed;
@@ -52,8 +73,16 @@ function profileCard(user: UserPrivate): HTMLElement {
   askForPassword();
   email.input.addEventListener('input', askForPassword);
   const messages = notice();
-  const form = h('form', { class: 'form' }, messages.element, username.wrapper, email.wrapper, password.wrapper, submitButton('Save profile'));
-  form.addEventListener('submit', async (event) => {
+  const form = h(
+    'form',
+    { class: 'form' },
+    messages.element,
+    username.wrapper,
+    email.wrapper,
+    password.wrapper,
+    submitButton('Save profile'),
+  );
+  listenAsync(form, 'submit', async (event) => {
     event.preventDefault();
     const me = currentUser() ?? user;
     const changes: UserChanges = {};
@@ -82,7 +111,11 @@ function pictureCard(user: UserPrivate): HTMLElement {
   const messages = notice();
   const upload = submitButton('Upload picture');
   upload.disabled = true;
-  const remove = h('button', { type: 'button', class: 'button button-secondary', hidden: !user.image_file }, 'Remove picture');
+  const remove = h(
+    'button',
+    { type: 'button', class: 'button button-secondary', hidden: !user.image_file },
+    'Remove picture',
+  );
   const picker = picturePicker((problem, file) => {
     if (problem) messages.show('error', problem);
     else messages.clear();
@@ -98,23 +131,33 @@ function pictureCard(user: UserPrivate): HTMLElement {
     { class: 'form' },
     messages.element,
     h('div', { class: 'picture-row' }, current, picker.preview),
-    h('div', { class: 'field' }, h('label', { for: picker.input.id }, 'New picture'), picker.input, h('p', { class: 'hint', id: 'picture-limits' }, PICTURE_LIMITS_TEXT)),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: picker.input.id }, 'New picture'),
+      picker.input,
+      h('p', { class: 'hint', id: 'picture-limits' }, PICTURE_LIMITS_TEXT),
+    ),
     h('div', { class: 'actions' }, upload, remove),
   );
-  form.addEventListener('submit', async (event) => {
+  listenAsync(form, 'submit', async (event) => {
     event.preventDefault();
     const file = picker.file();
     if (!file) return;
-    const ok = await whileSending(form, messages, 'Uploading…', async () => showUser(await api.uploadPicture(user.id, file)));
+    const ok = await whileSending(form, messages, 'Uploading…', async () =>
+      showUser(await api.uploadPicture(user.id, file)),
+    );
     if (ok) {
       picker.reset();
       upload.disabled = true;
       messages.show('success', 'Your picture has been updated.');
     }
   });
-  remove.addEventListener('click', async () => {
+  listenAsync(remove, 'click', async () => {
     // The busy label is the upload button's own: removing is not uploading.
-    const ok = await whileSending(form, messages, 'Upload picture', async () => showUser(await api.deletePicture(user.id)));
+    const ok = await whileSending(form, messages, 'Upload picture', async () =>
+      showUser(await api.deletePicture(user.id)),
+    );
     if (ok) messages.show('success', 'Your picture has been removed.');
     upload.disabled = !picker.file();
   });
@@ -122,12 +165,37 @@ function pictureCard(user: UserPrivate): HTMLElement {
 }
 
 function passwordCard(): HTMLElement {
-  const current = inputField({ label: 'Current password', name: 'current_password', type: 'password', autocomplete: 'current-password' });
-  const fresh = inputField({ label: 'New password', name: 'new_password', type: 'password', autocomplete: 'new-password', minlength: 8, hint: 'At least 8 characters.' });
-  const confirmation = inputField({ label: 'Confirm new password', name: 'confirm_password', type: 'password', autocomplete: 'new-password' });
+  const current = inputField({
+    label: 'Current password',
+    name: 'current_password',
+    type: 'password',
+    autocomplete: 'current-password',
+  });
+  const fresh = inputField({
+    label: 'New password',
+    name: 'new_password',
+    type: 'password',
+    autocomplete: 'new-password',
+    minlength: 8,
+    hint: 'At least 8 characters.',
+  });
+  const confirmation = inputField({
+    label: 'Confirm new password',
+    name: 'confirm_password',
+    type: 'password',
+    autocomplete: 'new-password',
+  });
   const messages = notice();
-  const form = h('form', { class: 'form' }, messages.element, current.wrapper, fresh.wrapper, confirmation.wrapper, submitButton('Change password'));
-  form.addEventListener('submit', async (event) => {
+  const form = h(
+    'form',
+    { class: 'form' },
+    messages.element,
+    current.wrapper,
+    fresh.wrapper,
+    confirmation.wrapper,
+    submitButton('Change password'),
+  );
+  listenAsync(form, 'submit', async (event) => {
     event.preventDefault();
     const mismatch = mismatchedPasswords(fresh.input, confirmation.input);
     if (mismatch) {
@@ -151,7 +219,7 @@ function passwordCard(): HTMLElement {
 function deleteCard(user: UserPrivate): HTMLElement {
   const messages = notice();
   const button = h('button', { type: 'button', class: 'button button-danger' }, 'Delete account');
-  button.addEventListener('click', async () => {
+  listenAsync(button, 'click', async () => {
     const sure = await confirmDialog({
       title: 'Delete your account?',
       text: 'Your account, all your posts and your picture will be deleted. This cannot be undone.',
@@ -166,7 +234,10 @@ function deleteCard(user: UserPrivate): HTMLElement {
       setFlash('info', 'Your account has been deleted. Goodbye!');
       navigate('/', { replace: true });
     } catch (error) {
-      messages.show('error', error instanceof ApiError ? error.message : 'Could not delete the account.');
+      messages.show(
+        'error',
+        error instanceof ApiError ? error.message : 'Could not delete the account.',
+      );
       button.disabled = false;
       button.textContent = 'Delete account';
     }

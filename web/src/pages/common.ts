@@ -11,7 +11,12 @@ export function setTitle(title: string): void {
 
 /** A page heading with an optional line under it. */
 export function pageHeader(title: string, subtitle?: string | Node): HTMLElement {
-  return h('div', { class: 'page-header' }, h('h1', {}, title), subtitle ? h('p', { class: 'muted' }, subtitle) : null);
+  return h(
+    'div',
+    { class: 'page-header' },
+    h('h1', {}, title),
+    subtitle ? h('p', { class: 'muted' }, subtitle) : null,
+  );
 }
 
 /** The signed-in user, or null after sending the visitor to log in and come back. */
@@ -24,10 +29,16 @@ export function requireUser(): UserPrivate | null {
 /** Only same-site paths are followed after logging in (no open redirect via ?next=):
  * browsers read `//host` and `/\host` as another site. */
 export function safeNext(next: string | null): string {
-  return next && /^\/(?![\/\\])/.test(next) ? next : '/';
+  return next && /^\/(?![/\\])/.test(next) ? next : '/';
 }
 
 /** A narrow card holding one form (log in, register, reset). */
 export function formCard(title: string, subtitle: string | null, ...content: Node[]): HTMLElement {
-  return h('section', { class: 'card form-card' }, h('h1', {}, title), subtitle ? h('p', { class: 'muted' }, subtitle) : null, ...content);
+  return h(
+    'section',
+    { class: 'card form-card' },
+    h('h1', {}, title),
+    subtitle ? h('p', { class: 'muted' }, subtitle) : null,
+    ...content,
+  );
 }

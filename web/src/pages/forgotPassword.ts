@@ -2,7 +2,7 @@
 // email has an account, so the page cannot be used to find out who is registered.
 
 import { api } from '../api';
-import { h } from '../dom';
+import { h, listenAsync } from '../dom';
 import type { PageContext } from '../router';
 import { inputField, submitButton, whileSending } from '../ui/forms';
 import { notice } from '../ui/notice';
@@ -12,8 +12,14 @@ export function forgotPasswordPage({ outlet }: PageContext): void {
   setTitle('Forgot password');
   const email = inputField({ label: 'Email', name: 'email', type: 'email', autocomplete: 'email' });
   const messages = notice();
-  const form = h('form', { class: 'form' }, messages.element, email.wrapper, submitButton('Send reset link'));
-  form.addEventListener('submit', async (event) => {
+  const form = h(
+    'form',
+    { class: 'form' },
+    messages.element,
+    email.wrapper,
+    submitButton('Send reset link'),
+  );
+  listenAsync(form, 'submit', async (event) => {
     event.preventDefault();
     let answer = '';
     const ok = await whileSending(form, messages, 'Sending…', async () => {

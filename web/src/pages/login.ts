@@ -1,7 +1,7 @@
 // `/login`: email and password (the API's OAuth2 form calls the email `username`).
 
 import { api } from '../api';
-import { h } from '../dom';
+import { h, listenAsync } from '../dom';
 import { setFlash } from '../flash';
 import type { PageContext } from '../router';
 import { navigate } from '../router';
@@ -23,13 +23,33 @@ export function loginPage({ outlet, query }: PageContext): void {
     navigate(next, { replace: true });
     return;
   }
-  const email = inputField({ label: 'Email', name: 'email', type: 'email', autocomplete: 'email', value: query.get('email') ?? '' });
-  const password = inputField({ label: 'Password', name: 'password', type: 'password', autocomplete: 'current-password' });
+  const email = inputField({
+    label: 'Email',
+    name: 'email',
+    type: 'email',
+    autocomplete: 'email',
+    value: query.get('email') ?? '',
+  });
+  const password = inputField({
+    label: 'Password',
+    name: 'password',
+    type: 'password',
+    autocomplete: 'current-password',
+  });
   const errors = notice();
-  const form = h('form', { class: 'form' }, errors.element, email.wrapper, password.wrapper, submitButton('Log in'));
-  form.addEventListener('submit', async (event) => {
+  const form = h(
+    'form',
+    { class: 'form' },
+    errors.element,
+    email.wrapper,
+    password.wrapper,
+    submitButton('Log in'),
+  );
+  listenAsync(form, 'submit', async (event) => {
     event.preventDefault();
-    const ok = await whileSending(form, errors, 'Logging in…', () => logIn(email.input.value, password.input.value));
+    const ok = await whileSending(form, errors, 'Logging in…', () =>
+      logIn(email.input.value, password.input.value),
+    );
     if (ok) {
       setFlash('success', `Welcome back, ${currentUser()?.username}!`);
       navigate(next, { replace: true });
@@ -40,8 +60,17 @@ export function loginPage({ outlet, query }: PageContext): void {
       'Log in',
       null,
       form,
-      h('p', { class: 'form-links' }, h('a', { href: '/forgot-password' }, 'Forgot your password?')),
-      h('p', { class: 'form-links' }, 'New here? ', h('a', { href: '/register' }, 'Create an account')),
+      h(
+        'p',
+        { class: 'form-links' },
+        h('a', { href: '/forgot-password' }, 'Forgot your password?'),
+      ),
+      h(
+        'p',
+        { class: 'form-links' },
+        'New here? ',
+        h('a', { href: '/register' }, 'Create an account'),
+      ),
     ),
   );
   (email.input.value ? password.input : email.input).focus();

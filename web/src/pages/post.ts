@@ -1,7 +1,7 @@
 // `/posts/{id}`: one post in full; its author can edit or delete it.
 
 import { api, ApiError } from '../api';
-import { h, replaceChildren } from '../dom';
+import { h, listenAsync, replaceChildren } from '../dom';
 import { setFlash } from '../flash';
 import type { PageContext } from '../router';
 import { navigate } from '../router';
@@ -24,14 +24,14 @@ function showPost(outlet: HTMLElement, post: Post): void {
   const edit = h('button', { type: 'button', class: 'button button-secondary' }, 'Edit');
   const remove = h('button', { type: 'button', class: 'button button-danger' }, 'Delete');
 
-  edit.addEventListener('click', async () => {
+  listenAsync(edit, 'click', async () => {
     const saved = await postEditor(post);
     if (saved) {
       replaceChildren(outlet);
       showPost(outlet, saved);
     }
   });
-  remove.addEventListener('click', async () => {
+  listenAsync(remove, 'click', async () => {
     const sure = await confirmDialog({
       title: 'Delete this post?',
       text: `“${post.title}” will be gone for good.`,
@@ -44,7 +44,10 @@ function showPost(outlet: HTMLElement, post: Post): void {
       setFlash('success', 'Your post has been deleted.');
       navigate('/');
     } catch (error) {
-      errors.show('error', error instanceof ApiError ? error.message : 'Could not delete the post.');
+      errors.show(
+        'error',
+        error instanceof ApiError ? error.message : 'Could not delete the post.',
+      );
       remove.disabled = edit.disabled = false;
     }
   });

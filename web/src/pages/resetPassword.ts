@@ -5,7 +5,7 @@
 // a token the form is disabled.
 
 import { api } from '../api';
-import { h } from '../dom';
+import { h, listenAsync } from '../dom';
 import { setFlash } from '../flash';
 import type { PageContext } from '../router';
 import { navigate } from '../router';
@@ -25,14 +25,28 @@ export function resetPasswordPage({ outlet, query }: PageContext): void {
     minlength: 8,
     hint: 'At least 8 characters.',
   });
-  const confirmation = inputField({ label: 'Confirm new password', name: 'confirm_password', type: 'password', autocomplete: 'new-password' });
+  const confirmation = inputField({
+    label: 'Confirm new password',
+    name: 'confirm_password',
+    type: 'password',
+    autocomplete: 'new-password',
+  });
   const messages = notice();
-  const fields = h('fieldset', { class: 'fieldset', disabled: !token }, password.wrapper, confirmation.wrapper, submitButton('Reset password'));
+  const fields = h(
+    'fieldset',
+    { class: 'fieldset', disabled: !token },
+    password.wrapper,
+    confirmation.wrapper,
+    submitButton('Reset password'),
+  );
   const form = h('form', { class: 'form' }, messages.element, fields);
   if (!token) {
-    messages.show('error', 'This page needs the link from your password reset email. Ask for a new link if yours is lost.');
+    messages.show(
+      'error',
+      'This page needs the link from your password reset email. Ask for a new link if yours is lost.',
+    );
   }
-  form.addEventListener('submit', async (event) => {
+  listenAsync(form, 'submit', async (event) => {
     event.preventDefault();
     const mismatch = mismatchedPasswords(password.input, confirmation.input);
     if (mismatch) {
@@ -48,7 +62,12 @@ export function resetPasswordPage({ outlet, query }: PageContext): void {
     }
   });
   outlet.append(
-    formCard('Choose a new password', null, form, h('p', { class: 'form-links' }, h('a', { href: '/forgot-password' }, 'Ask for a new link'))),
+    formCard(
+      'Choose a new password',
+      null,
+      form,
+      h('p', { class: 'form-links' }, h('a', { href: '/forgot-password' }, 'Ask for a new link')),
+    ),
   );
   if (token) password.input.focus();
 }

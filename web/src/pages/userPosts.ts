@@ -10,7 +10,10 @@ import { setTitle } from './common';
 
 export async function userPostsPage({ outlet, params, isCurrent }: PageContext): Promise<void> {
   const userId = Number(params[0]);
-  const feed = postList((skip, limit, cursor) => api.userFeed(userId, skip, limit, cursor), 'No posts yet.');
+  const feed = postList(
+    (skip, limit, cursor) => api.userFeed(userId, skip, limit, cursor),
+    'No posts yet.',
+  );
   const [user, first] = await Promise.all([api.user(userId), feed.start()]);
   if (!isCurrent()) return;
   setTitle(`Posts by ${user.username}`);
@@ -19,7 +22,12 @@ export async function userPostsPage({ outlet, params, isCurrent }: PageContext):
       'div',
       { class: 'profile-header' },
       avatar(user, 'lg'),
-      h('div', {}, h('h1', {}, `Posts by ${user.username}`), h('p', { class: 'muted' }, countPosts(first.total))),
+      h(
+        'div',
+        {},
+        h('h1', {}, `Posts by ${user.username}`),
+        h('p', { class: 'muted' }, countPosts(first.total)),
+      ),
     ),
     feed.element,
   );

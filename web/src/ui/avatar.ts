@@ -6,7 +6,10 @@ import type { UserPublic } from '../types';
 
 export const DEFAULT_AVATAR_URL = '/static/profile_pics/default.jpg';
 
-export function avatar(user: Pick<UserPublic, 'image_path' | 'username'>, size: 'sm' | 'md' | 'lg'): HTMLImageElement {
+export function avatar(
+  user: Pick<UserPublic, 'image_path' | 'username'>,
+  size: 'sm' | 'md' | 'lg',
+): HTMLImageElement {
   const image = h('img', {
     class: `avatar avatar-${size}`,
     src: user.image_path || DEFAULT_AVATAR_URL,

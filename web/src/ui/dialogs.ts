@@ -2,7 +2,7 @@
 // come from the browser): a confirmation, and the post editor used to create and edit.
 
 import { api } from '../api';
-import { h } from '../dom';
+import { h, listenAsync } from '../dom';
 import type { Post } from '../types';
 import { inputField, submitButton, textAreaField, whileSending } from './forms';
 import { notice } from './notice';
@@ -18,7 +18,9 @@ function openDialog(label: string, ...content: Node[]): HTMLDialogElement {
 
 /** Closes every open dialog (a navigation leaves none behind). */
 export function closeDialogs(): void {
-  document.querySelectorAll('dialog[open]').forEach((dialog) => (dialog as HTMLDialogElement).close());
+  document
+    .querySelectorAll('dialog[open]')
+    .forEach((dialog) => (dialog as HTMLDialogElement).close());
 }
 
 export interface Confirmation {
@@ -53,7 +55,12 @@ export function confirmDialog({ title, text, confirmLabel }: Confirmation): Prom
 export function postEditor(post?: Post): Promise<Post | null> {
   return new Promise((resolve) => {
     const title = inputField({ label: 'Title', name: 'title', value: post?.title, maxlength: 100 });
-    const content = textAreaField({ label: 'Content', name: 'content', value: post?.content, rows: 10 });
+    const content = textAreaField({
+      label: 'Content',
+      name: 'content',
+      value: post?.content,
+      rows: 10,
+    });
     const errors = notice();
     const cancel = h('button', { type: 'button', class: 'button button-secondary' }, 'Cancel');
     const form = h(
@@ -62,14 +69,19 @@ export function postEditor(post?: Post): Promise<Post | null> {
       errors.element,
       title.wrapper,
       content.wrapper,
-      h('div', { class: 'dialog-actions' }, cancel, submitButton(post ? 'Save changes' : 'Publish')),
+      h(
+        'div',
+        { class: 'dialog-actions' },
+        cancel,
+        submitButton(post ? 'Save changes' : 'Publish'),
+      ),
     );
     const heading = post ? 'Edit post' : 'New post';
     const dialog = openDialog(heading, h('h2', { class: 'dialog-title' }, heading), form);
     let saved: Post | null = null;
     cancel.addEventListener('click', () => dialog.close());
     dialog.addEventListener('close', () => resolve(saved));
-    form.addEventListener('submit', async (event) => {
+    listenAsync(form, 'submit', async (event) => {
       event.preventDefault();
       const ok = await whileSending(form, errors, post ? 'Saving…' : 'Publishing…', async () => {
         saved = post

@@ -26,7 +26,10 @@ export interface Field<E extends HTMLInputElement | HTMLTextAreaElement = HTMLIn
 let fieldCount = 0;
 
 export function inputField(options: FieldOptions): Field {
-  const input = h('input', controlAttributes(options, { type: options.type ?? 'text', value: options.value }));
+  const input = h(
+    'input',
+    controlAttributes(options, { type: options.type ?? 'text', value: options.value }),
+  );
   return { wrapper: wrap(options, input), input };
 }
 
@@ -36,7 +39,10 @@ export function textAreaField(options: FieldOptions): Field<HTMLTextAreaElement>
   return { wrapper: wrap(options, input), input };
 }
 
-function controlAttributes(options: FieldOptions, extra: Record<string, string | number | undefined>) {
+function controlAttributes(
+  options: FieldOptions,
+  extra: Record<string, string | number | undefined>,
+) {
   const id = `field-${options.name}-${++fieldCount}`;
   return {
     id,
@@ -60,7 +66,10 @@ function wrap(options: FieldOptions, input: HTMLInputElement | HTMLTextAreaEleme
   );
 }
 
-export function submitButton(label: string, variant: 'primary' | 'danger' = 'primary'): HTMLButtonElement {
+export function submitButton(
+  label: string,
+  variant: 'primary' | 'danger' = 'primary',
+): HTMLButtonElement {
   return h('button', { type: 'submit', class: `button button-${variant}` }, label);
 }
 
@@ -88,7 +97,10 @@ export async function whileSending(
     await send();
     return true;
   } catch (error) {
-    errors.show('error', error instanceof ApiError ? error.message : 'Something went wrong. Please try again.');
+    errors.show(
+      'error',
+      error instanceof ApiError ? error.message : 'Something went wrong. Please try again.',
+    );
     if (!(error instanceof ApiError)) console.error(error);
     return false;
   } finally {
@@ -100,6 +112,9 @@ export async function whileSending(
 }
 
 /** The message when a password and its confirmation differ, or null when they agree. */
-export function mismatchedPasswords(password: HTMLInputElement, confirmation: HTMLInputElement): string | null {
+export function mismatchedPasswords(
+  password: HTMLInputElement,
+  confirmation: HTMLInputElement,
+): string | null {
   return password.value === confirmation.value ? null : 'The passwords do not match.';
 }

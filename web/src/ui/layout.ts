@@ -41,11 +41,31 @@ export function layout(actions: LayoutActions): Layout {
       h('a', { href: '/', class: 'nav-link' }, 'Home'),
       user
         ? [
-            h('button', { type: 'button', class: 'button button-primary button-small', onclick: actions.newPost }, 'New post'),
-            h('a', { href: '/account', class: 'nav-account', 'aria-label': 'Your account' }, avatar(user, 'sm'), h('span', { class: 'nav-username' }, user.username)),
-            h('button', { type: 'button', class: 'nav-link link-button', onclick: actions.logOut }, 'Log out'),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'button button-primary button-small',
+                onclick: actions.newPost,
+              },
+              'New post',
+            ),
+            h(
+              'a',
+              { href: '/account', class: 'nav-account', 'aria-label': 'Your account' },
+              avatar(user, 'sm'),
+              h('span', { class: 'nav-username' }, user.username),
+            ),
+            h(
+              'button',
+              { type: 'button', class: 'nav-link link-button', onclick: actions.logOut },
+              'Log out',
+            ),
           ]
-        : [h('a', { href: '/login', class: 'nav-link' }, 'Log in'), h('a', { href: '/register', class: 'button button-primary button-small' }, 'Register')],
+        : [
+            h('a', { href: '/login', class: 'nav-link' }, 'Log in'),
+            h('a', { href: '/register', class: 'button button-primary button-small' }, 'Register'),
+          ],
       themeButton,
     );
   };
@@ -57,10 +77,28 @@ export function layout(actions: LayoutActions): Layout {
     'div',
     { class: 'app' },
     h('a', { href: '#main', class: 'skip-link' }, 'Skip to content'),
-    h('header', { class: 'site-header' }, h('div', { class: 'container header-inner' }, h('a', { href: '/', class: 'brand' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, 'F'), 'Folio'), nav)),
+    h(
+      'header',
+      { class: 'site-header' },
+      h(
+        'div',
+        { class: 'container header-inner' },
+        h(
+          'a',
+          { href: '/', class: 'brand' },
+          h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, 'F'),
+          'Folio',
+        ),
+        nav,
+      ),
+    ),
     flash,
     outlet,
-    h('footer', { class: 'site-footer' }, h('div', { class: 'container' }, 'Folio · a small blog, written in Rust and TypeScript')),
+    h(
+      'footer',
+      { class: 'site-footer' },
+      h('div', { class: 'container' }, 'Folio · a small blog, written in Rust and TypeScript'),
+    ),
   );
   return { root, outlet, flash, refreshNav };
 }

@@ -11,7 +11,12 @@ export interface Notice {
 
 /** A live region that screen readers announce when its text changes. */
 export function notice(): Notice {
-  const element = h('div', { class: 'notice', role: 'status', 'aria-live': 'polite', hidden: true });
+  const element = h('div', {
+    class: 'notice',
+    role: 'status',
+    'aria-live': 'polite',
+    hidden: true,
+  });
   return {
     element,
     show(kind, text) {

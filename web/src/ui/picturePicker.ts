@@ -34,7 +34,9 @@ export interface PicturePicker {
 }
 
 /** `onChange` gets the problem with the chosen file (null when it is fine or none is chosen). */
-export function picturePicker(onChange: (problem: string | null, file: File | null) => void): PicturePicker {
+export function picturePicker(
+  onChange: (problem: string | null, file: File | null) => void,
+): PicturePicker {
   const input = h('input', {
     type: 'file',
     name: 'file',
@@ -42,7 +44,13 @@ export function picturePicker(onChange: (problem: string | null, file: File | nu
     accept: ACCEPTED_TYPES.join(','),
     'aria-describedby': 'picture-limits',
   });
-  const preview = h('img', { class: 'avatar avatar-lg picture-preview', alt: 'Preview of the new picture', hidden: true, width: 128, height: 128 });
+  const preview = h('img', {
+    class: 'avatar avatar-lg picture-preview',
+    alt: 'Preview of the new picture',
+    hidden: true,
+    width: 128,
+    height: 128,
+  });
   let chosen: File | null = null;
   let previewUrl: string | null = null;
 

@@ -13,7 +13,11 @@ export function postByline(post: Post): HTMLElement {
   return h(
     'div',
     { class: 'byline' },
-    h('a', { href: authorLink, class: 'byline-avatar', tabindex: -1, 'aria-hidden': 'true' }, avatar(post.author, 'md')),
+    h(
+      'a',
+      { href: authorLink, class: 'byline-avatar', tabindex: -1, 'aria-hidden': 'true' },
+      avatar(post.author, 'md'),
+    ),
     h(
       'div',
       {},
@@ -25,7 +29,9 @@ export function postByline(post: Post): HTMLElement {
 
 export function postCard(post: Post): HTMLElement {
   const excerpt =
-    post.content.length > EXCERPT_CHARS ? `${post.content.slice(0, EXCERPT_CHARS).trimEnd()}…` : post.content;
+    post.content.length > EXCERPT_CHARS
+      ? `${post.content.slice(0, EXCERPT_CHARS).trimEnd()}…`
+      : post.content;
   return h(
     'article',
     { class: 'card post-card', 'data-post-id': post.id },

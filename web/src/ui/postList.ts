@@ -4,7 +4,7 @@
 // then shift the pages, so a post already shown is skipped, not repeated.
 
 import { ApiError } from '../api';
-import { h } from '../dom';
+import { h, listenAsync } from '../dom';
 import type { PostsPage } from '../types';
 import { staticNotice } from './notice';
 import { postCard } from './postCard';
@@ -21,7 +21,11 @@ export type LoadPage = (skip: number, limit: number, cursor?: string | null) => 
 
 export function postList(loadPage: LoadPage, emptyText: string): PostList {
   const list = h('div', { class: 'post-list' });
-  const more = h('button', { type: 'button', class: 'button button-secondary load-more', hidden: true }, 'Load more');
+  const more = h(
+    'button',
+    { type: 'button', class: 'button button-secondary load-more', hidden: true },
+    'Load more',
+  );
   const status = h('div', { class: 'post-list-status' });
   const shown = new Set<number>();
   let loaded = 0;
@@ -39,7 +43,7 @@ export function postList(loadPage: LoadPage, emptyText: string): PostList {
     if (shown.size === 0) status.replaceChildren(h('p', { class: 'empty' }, emptyText));
   };
 
-  more.addEventListener('click', async () => {
+  listenAsync(more, 'click', async () => {
     more.disabled = true;
     more.textContent = 'Loading…';
     status.replaceChildren();
