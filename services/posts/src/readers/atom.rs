@@ -2,8 +2,9 @@
 //! posts, and `GET /users/{id}/feed.xml`, one author's (404 `{"detail": "User not found"}`
 //! for an unknown user, as the JSON feed says it: a feed reader shows no page either way).
 //! An entry's `id` is its post's URL, stable while `FRONTEND_URL` is; its summary is a
-//! plain-text excerpt. Posts have no edit time, so `updated` is when a post was posted (an
-//! edit still changes the bytes, so the `ETag`, and readers that refetch see it).
+//! plain-text excerpt; `published` is when it was posted and `updated` when its title or
+//! content last changed (`posts.updated_at`, set by a trigger, V9), so a reader shows an
+//! edit as one. The feed's `updated` is the latest of its entries'.
 
 use std::{fmt::Write, sync::Arc};
 
@@ -30,7 +31,7 @@ const ATOM: &str = "application/atom+xml; charset=utf-8";
 /// looked up by primary key (a lateral subquery, as in `repo`, so no plan hashes users).
 const SITE_FEED: Sql = Sql::new(
     "select p.id, p.title, substr(p.content, 1, 2000) as opening, p.user_id, p.date_posted, \
-       u.username \
+       coalesce(p.updated_at, p.date_posted) as updated, u.username \
      from posts p cross join lateral (select username from users where users.id = p.user_id) u \
      order by p.date_posted desc, p.id desc limit 20",
     &[],
@@ -39,9 +40,10 @@ const SITE_FEED: Sql = Sql::new(
 /// One user (no row when unknown) with their newest posts (one row of nulls when none),
 /// read from the per-user index.
 const USER_FEED: Sql = Sql::new(
-    "select u.id as user_id, u.username, p.id, p.title, p.opening, p.date_posted \
+    "select u.id as user_id, u.username, p.id, p.title, p.opening, p.date_posted, p.updated \
      from users u left join lateral (\
-       select id, title, substr(content, 1, 2000) as opening, date_posted from posts \
+       select id, title, substr(content, 1, 2000) as opening, date_posted, \
+         coalesce(updated_at, date_posted) as updated from posts \
        where posts.user_id = u.id order by date_posted desc, id desc limit 20) p on true \
      where u.id = $1 \
      order by p.date_posted desc, p.id desc",
@@ -102,11 +104,14 @@ impl Feeds {
     fn write(&self, head: &FeedHead, rows: &[Row]) -> String {
         let e = text::escape;
         let url = |path: &str| e(&self.site.url(path));
-        // An empty feed changed last at no time in particular: the epoch keeps its bytes
-        // (and ETag) the same until a post comes.
+        // The latest change among the entries (an edit of an older post counts). An empty
+        // feed changed last at no time in particular: the epoch keeps its bytes (and ETag)
+        // the same until a post comes.
         let updated = rows
-            .first()
-            .map_or(DateTime::<Utc>::UNIX_EPOCH, |row| row.get("date_posted"));
+            .iter()
+            .map(|row| row.get::<_, DateTime<Utc>>("updated"))
+            .max()
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
         let mut xml = String::with_capacity(1024 + rows.len() * 1024);
         let _ = write!(
             xml,
@@ -127,6 +132,7 @@ impl Feeds {
             let id: i64 = row.get("id");
             let user_id: i64 = row.get("user_id");
             let posted = text::timestamp(row.get("date_posted"));
+            let updated = text::timestamp(row.get("updated"));
             let post_url = url(&format!("/posts/{id}"));
             let _ = write!(
                 xml,
@@ -135,7 +141,7 @@ impl Feeds {
                  <title type=\"text\">{title}</title>\n    \
                  <link rel=\"alternate\" type=\"text/html\" href=\"{post_url}\"/>\n    \
                  <published>{posted}</published>\n    \
-                 <updated>{posted}</updated>\n    \
+                 <updated>{updated}</updated>\n    \
                  <author>\n      <name>{author}</name>\n      <uri>{author_url}</uri>\n    </author>\n    \
                  <summary type=\"text\">{summary}</summary>\n  \
                  </entry>\n",

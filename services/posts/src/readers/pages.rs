@@ -31,7 +31,7 @@ pub const DESCRIPTION_CHARS: usize = 160;
 /// from it; `substr` detoasts only the slice it needs of a long post).
 const POST_PAGE: Sql = Sql::new(
     "select p.id, p.title, substr(p.content, 1, 400) as opening, p.user_id, p.date_posted, \
-       u.username, u.image_file \
+       p.updated_at, u.username, u.image_file \
      from posts p join users u on u.id = p.user_id where p.id = $1",
     &[Type::INT8],
 );
@@ -112,6 +112,18 @@ impl Head {
     }
 }
 
+/// `article:published_time`, and `article:modified_time` once the post has been edited.
+fn article_times(
+    posted: DateTime<Utc>,
+    edited: Option<DateTime<Utc>>,
+) -> Vec<(&'static str, String)> {
+    let mut times = vec![("article:published_time", text::timestamp(posted))];
+    if let Some(edited) = edited {
+        times.push(("article:modified_time", text::timestamp(edited)));
+    }
+    times
+}
+
 fn site_feed() -> (String, String) {
     ("Folio".to_owned(), "/feed.xml".to_owned())
 }
@@ -144,6 +156,7 @@ impl Pages {
                 let username: String = row.get("username");
                 let user_id: i64 = row.get("user_id");
                 let posted: DateTime<Utc> = row.get("date_posted");
+                let edited: Option<DateTime<Utc>> = row.get("updated_at");
                 let mut description = text::excerpt(row.get("opening"), DESCRIPTION_CHARS);
                 if description.is_empty() {
                     description = format!("A post by {username} on Folio.");
@@ -155,7 +168,7 @@ impl Pages {
                     path: format!("/posts/{id}"),
                     kind: "article",
                     image: self.urls.image_path(image_file.as_deref()),
-                    properties: vec![("article:published_time", text::timestamp(posted))],
+                    properties: article_times(posted, edited),
                     feeds: vec![site_feed(), user_feed(user_id, &username)],
                 })
             }

@@ -1,8 +1,9 @@
 //! The app shell: the built frontend's `index.html` (`WEB_SHELL`), read once at start-up,
 //! into which each page puts its own head. The shell's `<title>` element is the marker:
-//! the page's tags replace it, and the shell's site-wide description goes, so a page has
-//! one of each. Everything else (the hashed script and stylesheet, the theme script) is
-//! served as built, so the app boots exactly as from the gateway's copy.
+//! the page's tags replace it, and the shell's site-wide description and feed link go
+//! (the page writes its own, absolute), so a page has one of each. Everything else (the
+//! hashed script and stylesheet, the theme script) is served as built, so the app boots
+//! exactly as from the gateway's copy.
 
 use anyhow::{Context, bail};
 use folio_shared::config::Settings;
@@ -40,7 +41,7 @@ impl Shell {
         }
     }
 
-    /// Splits `html` at its `<title>` element and drops its `<meta name="description">`.
+    /// Splits `html` at its `<title>` element and drops its site-wide [`SITE_TAGS`].
     pub fn parse(html: &str) -> anyhow::Result<Self> {
         let (Some(start), Some(end)) = (html.find("<title>"), html.find("</title>")) else {
             bail!("the shell has no <title> element to put a page's head in");
@@ -49,8 +50,8 @@ impl Shell {
             bail!("the shell's </title> comes before its <title>");
         }
         Ok(Self {
-            before: without_description(&html[..start]),
-            after: without_description(&html[end + "</title>".len()..]),
+            before: without_site_tags(&html[..start]),
+            after: without_site_tags(&html[end + "</title>".len()..]),
         })
     }
 
@@ -64,19 +65,33 @@ impl Shell {
     }
 }
 
-/// `html` without its `<meta name="description" ...>` tag and the indentation before it.
-fn without_description(html: &str) -> String {
-    let Some(start) = html.find("<meta name=\"description\"") else {
-        return html.to_owned();
-    };
-    let Some(length) = html[start..].find('>') else {
-        return html.to_owned();
-    };
-    let line_start = html[..start].trim_end_matches([' ', '\t']).len();
-    let line_start = html[..line_start]
-        .strip_suffix('\n')
-        .map_or(line_start, str::len);
-    format!("{}{}", &html[..line_start], &html[start + length + 1..])
+/// The openings of the shell's tags that a page writes for itself (as `web/index.html`
+/// writes their attributes, in this order): the site's description and its feed link.
+const SITE_TAGS: [&str; 2] = [
+    "<meta name=\"description\"",
+    "<link rel=\"alternate\" type=\"application/atom+xml\"",
+];
+
+/// `html` without the [`SITE_TAGS`], each with the indentation before it.
+fn without_site_tags(html: &str) -> String {
+    SITE_TAGS
+        .iter()
+        .fold(html.to_owned(), |html, tag| without_tag(&html, tag))
+}
+
+/// `html` without every tag opening with `opening`, and the indentation before it.
+fn without_tag(html: &str, opening: &str) -> String {
+    let mut html = html.to_owned();
+    while let Some(start) = html.find(opening)
+        && let Some(length) = html[start..].find('>')
+    {
+        let line_start = html[..start].trim_end_matches([' ', '\t']).len();
+        let line_start = html[..line_start]
+            .strip_suffix('\n')
+            .map_or(line_start, str::len);
+        html.replace_range(line_start..start + length + 1, "");
+    }
+    html
 }
 
 #[cfg(test)]
@@ -98,6 +113,26 @@ mod tests {
             "<!doctype html>\n<html lang=\"en\">\n  <head>\n    <meta charset=\"utf-8\" />\n    \
              <title>Mine · Folio</title>\n    \
              <script type=\"module\" crossorigin src=\"/assets/index-abc.js\"></script>\n  </head>\n</html>\n"
+        );
+    }
+
+    #[test]
+    fn the_shells_feed_links_give_way_to_the_pages_own() {
+        let built = BUILT.replace(
+            "<title>Folio</title>",
+            "<title>Folio</title>\n    \
+             <link rel=\"alternate\" type=\"application/atom+xml\" title=\"Folio\" href=\"/feed.xml\" />",
+        );
+        let shell = Shell::parse(&built).unwrap();
+
+        let page = shell.page("<title>Mine · Folio</title>");
+
+        assert!(!page.contains("/feed.xml"), "{page}");
+        assert_eq!(
+            page,
+            Shell::parse(BUILT)
+                .unwrap()
+                .page("<title>Mine · Folio</title>")
         );
     }
 

@@ -1,11 +1,13 @@
 //! `GET /sitemap.xml` (the sitemaps.org protocol) and `GET /robots.txt`, which points to it.
 //!
 //! The sitemap lists the home page, then every post, oldest first, each with its
-//! `lastmod` (when it was posted: posts keep no edit time; the home page's is the newest
-//! post's). Up to [`URLS_PER_SITEMAP`] URLs it is one `urlset`; past that, a
-//! `sitemapindex` naming `/sitemap.xml?page=1`, `?page=2`, ... each a `urlset` of that many
-//! URLs. Oldest first, so a new post lands on the last page and earlier pages (and their
-//! ETags) stay as they were. A page is one index-only walk of the feed index.
+//! `lastmod`: when its title or content last changed (`coalesce(updated_at, date_posted)`,
+//! `updated_at` set by a trigger, V9); the home page's is the latest change among the
+//! newest posts it shows (as the site feed's `updated`). Up to [`URLS_PER_SITEMAP`] URLs it
+//! is one `urlset`; past that, a `sitemapindex` naming `/sitemap.xml?page=1`, `?page=2`,
+//! ... each a `urlset` of that many URLs. Oldest first, so a new post lands on the last
+//! page and earlier pages stay as they were until one of their posts is edited or deleted.
+//! A page is one walk of the feed index (reading each post's row for its edit time).
 
 use std::{fmt::Write, sync::Arc};
 
@@ -26,29 +28,46 @@ pub const URLS_PER_SITEMAP: i64 = 50_000;
 
 const XML: &str = "application/xml; charset=utf-8";
 
-/// The whole sitemap when it fits one page (`$1` URLs): the post count, the newest post's
-/// date, and, only while `posts < $1` (a one-time filter: past it no post is read), every
-/// post oldest first.
+/// The home page's `lastmod`: the latest change among the 20 newest posts (what the home
+/// page and the site feed show first), read from the top of the feed index.
+macro_rules! home_lastmod {
+    () => {
+        "(select max(coalesce(updated_at, date_posted)) from (\
+           select updated_at, date_posted from posts order by date_posted desc, id desc limit 20\
+         ) newest) as newest"
+    };
+}
+
+/// The whole sitemap when it fits one page (`$1` URLs): the post count, the home page's
+/// `lastmod`, and, only while `posts < $1` (a one-time filter: past it no post is read),
+/// every post oldest first with its last change. No outer `order by`: through the join
+/// with the one totals row the planner would sort all the posts again (on disk past a few
+/// thousand); [`Listing::of`] puts them in order instead, which costs nothing when they
+/// already are.
 const WHOLE_SITEMAP: Sql = Sql::new(
-    "select t.posts as total, \
-       (select date_posted from posts order by date_posted desc, id desc limit 1) as newest, \
-       p.id, p.date_posted \
-     from post_totals t left join lateral (\
-       select id, date_posted from posts where t.posts < $1 \
-       order by date_posted, id limit $1) p on true \
-     order by p.date_posted, p.id",
+    concat!(
+        "select t.posts as total, ",
+        home_lastmod!(),
+        ", p.id, p.date_posted, p.lastmod \
+         from post_totals t left join lateral (\
+           select id, date_posted, coalesce(updated_at, date_posted) as lastmod from posts \
+           where t.posts < $1 order by date_posted, id limit $1) p on true"
+    ),
     &[Type::INT8],
 );
 
-/// One page of the paged sitemap: the post count, the newest post's date, and the posts
-/// after `$1` others (oldest first), `$2` of them.
+/// One page of the paged sitemap: the post count, the home page's `lastmod`, and the posts
+/// after `$1` others (oldest first), `$2` of them, each with its last change (ordered as in
+/// [`WHOLE_SITEMAP`]).
 const SITEMAP_PAGE: Sql = Sql::new(
-    "select t.posts as total, \
-       (select date_posted from posts order by date_posted desc, id desc limit 1) as newest, \
-       p.id, p.date_posted \
-     from post_totals t left join lateral (\
-       select id, date_posted from posts order by date_posted, id offset $1 limit $2) p on true \
-     order by p.date_posted, p.id",
+    concat!(
+        "select t.posts as total, ",
+        home_lastmod!(),
+        ", p.id, p.date_posted, p.lastmod \
+         from post_totals t left join lateral (\
+           select id, date_posted, coalesce(updated_at, date_posted) as lastmod from posts \
+           order by date_posted, id offset $1 limit $2) p on true"
+    ),
     &[Type::INT8, Type::INT8],
 );
 
@@ -63,19 +82,37 @@ pub struct Sitemap {
 struct Listing {
     total: i64,
     newest: Option<DateTime<Utc>>,
-    posts: Vec<Row>,
+    posts: Vec<ListedPost>,
+}
+
+/// A post as the sitemap lists it.
+struct ListedPost {
+    posted: DateTime<Utc>,
+    id: i64,
+    lastmod: DateTime<Utc>,
 }
 
 impl Listing {
-    fn of(rows: Vec<Row>) -> Self {
+    /// The rows' posts oldest first (`date_posted`, then `id`, as the feed index orders
+    /// them).
+    fn of(rows: &[Row]) -> Self {
         let first = rows.first();
+        let mut posts: Vec<ListedPost> = rows
+            .iter()
+            .filter_map(|r| {
+                Some(ListedPost {
+                    id: r.get::<_, Option<i64>>("id")?,
+                    posted: r.get("date_posted"),
+                    lastmod: r.get("lastmod"),
+                })
+            })
+            .collect();
+        // Linear on rows already in order, as the query returns them.
+        posts.sort_by_key(|post| (post.posted, post.id));
         Self {
             total: first.map_or(0, |r| r.get("total")),
             newest: first.and_then(|r| r.get("newest")),
-            posts: rows
-                .into_iter()
-                .filter(|r| r.get::<_, Option<i64>>("id").is_some())
-                .collect(),
+            posts,
         }
     }
 }
@@ -107,7 +144,7 @@ impl Sitemap {
             .await?
             .query(&WHOLE_SITEMAP, &[&self.per_page])
             .await?;
-        let listing = Listing::of(rows);
+        let listing = Listing::of(&rows);
         // The home page is a URL too.
         if listing.total < self.per_page {
             return Ok(tagged(XML, FEED_CACHE, self.urlset(true, &listing)));
@@ -145,7 +182,7 @@ impl Sitemap {
             .await?
             .query(&SITEMAP_PAGE, &[&skip, &take])
             .await?;
-        let listing = Listing::of(rows);
+        let listing = Listing::of(&rows);
         if page > 1 && listing.posts.is_empty() {
             return Ok(no_such_page());
         }
@@ -173,8 +210,7 @@ impl Sitemap {
             url("/", listing.newest);
         }
         for post in &listing.posts {
-            let id: i64 = post.get("id");
-            url(&format!("/posts/{id}"), Some(post.get("date_posted")));
+            url(&format!("/posts/{}", post.id), Some(post.lastmod));
         }
         xml.push_str("</urlset>\n");
         xml

@@ -1,5 +1,8 @@
 //! The Atom feeds, read by a strict XML 1.0 parser and checked for what RFC 4287 requires:
-//! a feed's id, title and updated; each entry's id, title, updated, link and author.
+//! a feed's one id, title and updated, and an author (its own or every entry's); each
+//! entry's one id, title and updated, its alternate link and author name; every date an
+//! RFC 3339 timestamp. Feeds follow edits (an entry's `updated`, and the feed's) and
+//! deletes.
 
 use reqwest::{
     Method, StatusCode,
@@ -14,32 +17,53 @@ const BASE: &str = "http://localhost:8000";
 
 /// One entry as a reader sees it.
 #[derive(Debug, PartialEq)]
-struct Entry {
-    id: String,
-    title: String,
-    link: String,
-    updated: String,
-    author: String,
-    summary: String,
+pub struct Entry {
+    pub id: String,
+    pub title: String,
+    pub link: String,
+    pub published: String,
+    pub updated: String,
+    pub author: String,
+    pub summary: String,
 }
 
 /// A feed: its own title and updated, and its entries in order.
 #[derive(Debug)]
-struct Feed {
-    id: String,
-    title: String,
-    updated: String,
-    entries: Vec<Entry>,
+pub struct Feed {
+    pub id: String,
+    pub title: String,
+    pub updated: String,
+    pub entries: Vec<Entry>,
 }
 
+/// The one `<name>` child of `node` (the format allows no second).
 fn child<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> roxmltree::Node<'a, 'a> {
-    node.children()
-        .find(|n| n.has_tag_name((ATOM, name)))
-        .unwrap_or_else(|| panic!("<{name}> missing in <{}>", node.tag_name().name()))
+    let mut found = node.children().filter(|n| n.has_tag_name((ATOM, name)));
+    let first = found
+        .next()
+        .unwrap_or_else(|| panic!("<{name}> missing in <{}>", node.tag_name().name()));
+    assert!(
+        found.next().is_none(),
+        "one <{name}> in <{}>",
+        node.tag_name().name()
+    );
+    first
 }
 
 fn text_of(node: roxmltree::Node<'_, '_>, name: &str) -> String {
     child(node, name).text().unwrap_or_default().to_owned()
+}
+
+/// An Atom date (RFC 3339), as written.
+fn date_of(node: roxmltree::Node<'_, '_>, name: &str) -> String {
+    let date = text_of(node, name);
+    chrono::DateTime::parse_from_rfc3339(&date)
+        .unwrap_or_else(|e| panic!("<{name}> {date:?} is not RFC 3339: {e}"));
+    date
+}
+
+fn has_author(node: roxmltree::Node<'_, '_>) -> bool {
+    node.children().any(|n| n.has_tag_name((ATOM, "author")))
 }
 
 /// Parses an Atom document, asserting the elements the format requires.
@@ -52,9 +76,16 @@ fn parse(xml: &str) -> Feed {
         .find(|n| n.has_tag_name((ATOM, "link")) && n.attribute("rel") == Some("self"))
         .expect("a self link");
     assert_eq!(self_link.attribute("type"), Some("application/atom+xml"));
-    let entries = feed
+    let entries: Vec<_> = feed
         .children()
         .filter(|n| n.has_tag_name((ATOM, "entry")))
+        .collect();
+    assert!(
+        has_author(feed) || entries.iter().all(|entry| has_author(*entry)),
+        "an author for the feed or for every entry: {xml}"
+    );
+    let entries = entries
+        .into_iter()
         .map(|entry| {
             let link = child(entry, "link");
             assert_eq!(link.attribute("rel"), Some("alternate"));
@@ -62,7 +93,8 @@ fn parse(xml: &str) -> Feed {
                 id: text_of(entry, "id"),
                 title: text_of(entry, "title"),
                 link: link.attribute("href").unwrap().to_owned(),
-                updated: text_of(entry, "updated"),
+                published: date_of(entry, "published"),
+                updated: date_of(entry, "updated"),
                 author: text_of(child(entry, "author"), "name"),
                 summary: text_of(entry, "summary"),
             }
@@ -71,12 +103,12 @@ fn parse(xml: &str) -> Feed {
     Feed {
         id: text_of(feed, "id"),
         title: text_of(feed, "title"),
-        updated: text_of(feed, "updated"),
+        updated: date_of(feed, "updated"),
         entries,
     }
 }
 
-async fn feed(app: &TestApp, path: &str) -> Feed {
+pub async fn feed(app: &TestApp, path: &str) -> Feed {
     let response = app.get(path).await;
     assert_eq!(response.status(), StatusCode::OK, "{path}");
     let headers = response.headers();
@@ -129,6 +161,7 @@ async fn the_site_feed_is_atom_with_the_twenty_newest_posts_newest_first() {
             id: post_url(ids[24]),
             title: "post 25".into(),
             link: post_url(ids[24]),
+            published: "2026-01-01T00:25:00Z".into(),
             updated: "2026-01-01T00:25:00Z".into(),
             author: "ann".into(),
             summary: "content 25".into(),
@@ -212,6 +245,15 @@ async fn the_feeds_follow_edits_and_deletes() {
     let gone = app.create_post(&ann, "regretted", "x").await["id"]
         .as_i64()
         .unwrap();
+    // Posted long ago, so the edit's time cannot fall in the same second.
+    app.pg()
+        .await
+        .execute(
+            "update posts set date_posted = '2020-01-01T00:00:00Z' where id = $1",
+            &[&kept],
+        )
+        .await
+        .unwrap();
     let before = app.get("/feed.xml").await.headers()[ETAG].clone();
 
     let edit = app
@@ -232,22 +274,46 @@ async fn the_feeds_follow_edits_and_deletes() {
         )
         .await;
     assert_eq!(delete.status(), StatusCode::NO_CONTENT);
+    let edited = edit_time(&app, kept).await;
+    assert_ne!(edited, "2020-01-01T00:00:00Z");
 
     for path in [
         "/feed.xml".to_owned(),
         format!("/users/{}/feed.xml", ann.id),
     ] {
         let feed = feed(&app, &path).await;
-        let entries: Vec<(&str, &str, &str)> = feed
+        let entries: Vec<(&str, &str, &str, &str, &str)> = feed
             .entries
             .iter()
-            .map(|e| (e.id.as_str(), e.title.as_str(), e.summary.as_str()))
+            .map(|e| {
+                let (id, title, summary) = (e.id.as_str(), e.title.as_str(), e.summary.as_str());
+                (id, title, summary, e.published.as_str(), e.updated.as_str())
+            })
             .collect();
         assert_eq!(
             entries,
-            [(post_url(kept).as_str(), "final title", "final")],
+            [(
+                post_url(kept).as_str(),
+                "final title",
+                "final",
+                "2020-01-01T00:00:00Z",
+                edited.as_str()
+            )],
             "{path}"
         );
+        assert_eq!(feed.updated, edited, "{path}: the latest change");
     }
     assert_ne!(app.get("/feed.xml").await.headers()[ETAG], before);
+}
+
+/// When post `id` was last edited, as the feeds and the sitemap write it.
+pub async fn edit_time(app: &TestApp, id: i64) -> String {
+    let edited: chrono::DateTime<chrono::Utc> = app
+        .pg()
+        .await
+        .query_one("select updated_at from posts where id = $1", &[&id])
+        .await
+        .unwrap()
+        .get(0);
+    edited.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

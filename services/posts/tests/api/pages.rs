@@ -11,7 +11,10 @@ use reqwest::{
 };
 use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::{
+    feeds_xml::edit_time,
+    helpers::{TestApp, spawn_app_with},
+};
 
 /// A shell as Vite builds `web/index.html`: a site-wide title and description, the theme
 /// script and the hashed module.
@@ -294,7 +297,60 @@ async fn an_unchanged_page_is_a_304_and_an_edit_shows_at_once() {
         .await
         .unwrap();
     assert_eq!(after.status(), StatusCode::OK);
-    assert_eq!(title(&after.text().await.unwrap()), "after · Folio");
+    let html = after.text().await.unwrap();
+    assert_eq!(title(&html), "after · Folio");
+    assert_eq!(
+        one(&html, "property=\"article:modified_time\"", "content"),
+        edit_time(&app, id).await
+    );
+}
+
+#[tokio::test]
+async fn a_post_never_edited_has_no_modified_time() {
+    let app = spawn_with_shell().await;
+    let ann = app.user("ann").await;
+    let id = app.create_post(&ann, "as posted", "x").await["id"]
+        .as_i64()
+        .unwrap();
+
+    let html = page(&app, &format!("/posts/{id}"), StatusCode::OK).await;
+
+    assert!(values(&html, "article:modified_time", "content").is_empty());
+    assert_eq!(values(&html, "article:published_time", "content").len(), 1);
+}
+
+#[tokio::test]
+async fn a_hostile_username_is_escaped_on_the_user_page() {
+    let app = spawn_with_shell().await;
+    let mallory = app.user("<script>x</script>\"'&").await;
+
+    let html = page(
+        &app,
+        &format!("/users/{}/posts", mallory.id),
+        StatusCode::OK,
+    )
+    .await;
+
+    let escaped = "&lt;script&gt;x&lt;/script&gt;&quot;&#39;&amp;";
+    assert_eq!(title(&html), format!("{escaped}&#39;s posts · Folio"));
+    assert_eq!(
+        one(&html, "property=\"og:title\"", "content"),
+        format!("{escaped}&#39;s posts")
+    );
+    assert_eq!(
+        one(&html, "property=\"profile:username\"", "content"),
+        escaped
+    );
+    assert_eq!(
+        one(&html, "name=\"description\"", "content"),
+        format!("0 posts by {escaped} on Folio.")
+    );
+    assert_eq!(
+        values(&html, "type=\"application/atom+xml\"", "title"),
+        [format!("{escaped}&#39;s posts · Folio"), "Folio".to_owned()]
+    );
+    assert!(!html.contains("<script>x"));
+    assert_boots_the_app(&html);
 }
 
 #[tokio::test]

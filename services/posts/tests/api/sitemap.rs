@@ -1,6 +1,7 @@
 //! The sitemap and robots.txt: the sitemaps.org elements (urlset/url/loc/lastmod, and
 //! sitemapindex/sitemap/loc past one page) read by a strict XML parser, pages that cover
-//! every post once, and a sitemap that follows new posts and deletes.
+//! every post once, an index from the protocol's 50,000 URLs on, and a sitemap that
+//! follows new posts, edits and deletes.
 
 use folio_posts::readers::Readers;
 use folio_shared::{
@@ -16,14 +17,17 @@ use reqwest::{
     header::{CACHE_CONTROL, CONTENT_TYPE, ETAG},
 };
 
-use crate::helpers::{assert_detail, spawn_app};
+use crate::{
+    feeds_xml::edit_time,
+    helpers::{assert_detail, spawn_app},
+};
 
 const SITEMAPS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 const BASE: &str = "http://localhost:8000";
 
 /// What a sitemap document lists: `(loc, lastmod)` of a urlset, or the `loc`s of an index.
 #[derive(Debug, PartialEq)]
-enum Listing {
+pub enum Listing {
     Urls(Vec<(String, Option<String>)>),
     Index(Vec<String>),
 }
@@ -40,10 +44,29 @@ fn locs_of<'a>(parent: roxmltree::Node<'a, 'a>, item: &str) -> Vec<roxmltree::No
     items
 }
 
+/// The text of `node`'s `<name>`, of which the protocol allows at most one.
 fn text_of(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
-    node.children()
-        .find(|n| n.has_tag_name((SITEMAPS, name)))
-        .map(|n| n.text().unwrap_or_default().to_owned())
+    let mut found = node.children().filter(|n| n.has_tag_name((SITEMAPS, name)));
+    let text = found
+        .next()
+        .map(|n| n.text().unwrap_or_default().to_owned());
+    assert!(found.next().is_none(), "at most one <{name}>");
+    text
+}
+
+/// A `<loc>`: an absolute URL on the site, under the protocol's 2,048 characters.
+fn loc_of(node: roxmltree::Node<'_, '_>) -> String {
+    let loc = text_of(node, "loc").expect("<loc>");
+    assert!(loc.starts_with(BASE) && loc.len() < 2048, "{loc}");
+    loc
+}
+
+/// A `<lastmod>`, when there is one: a W3C datetime (RFC 3339 with seconds here).
+fn lastmod_of(node: roxmltree::Node<'_, '_>) -> Option<String> {
+    let lastmod = text_of(node, "lastmod")?;
+    chrono::DateTime::parse_from_rfc3339(&lastmod)
+        .unwrap_or_else(|e| panic!("<lastmod> {lastmod:?}: {e}"));
+    Some(lastmod)
 }
 
 fn parse(xml: &str) -> Listing {
@@ -53,21 +76,16 @@ fn parse(xml: &str) -> Listing {
         Listing::Urls(
             locs_of(root, "url")
                 .into_iter()
-                .map(|url| (text_of(url, "loc").expect("<loc>"), text_of(url, "lastmod")))
+                .map(|url| (loc_of(url), lastmod_of(url)))
                 .collect(),
         )
     } else {
         assert!(root.has_tag_name((SITEMAPS, "sitemapindex")), "{xml}");
-        Listing::Index(
-            locs_of(root, "sitemap")
-                .into_iter()
-                .map(|s| text_of(s, "loc").expect("<loc>"))
-                .collect(),
-        )
+        Listing::Index(locs_of(root, "sitemap").into_iter().map(loc_of).collect())
     }
 }
 
-async fn listing(client: &reqwest::Client, url: &str) -> Listing {
+pub async fn listing(client: &reqwest::Client, url: &str) -> Listing {
     let response = client.get(url).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK, "{url}");
     assert_eq!(
@@ -135,7 +153,7 @@ async fn an_empty_site_lists_its_home_page() {
 }
 
 #[tokio::test]
-async fn the_sitemap_follows_new_posts_and_deletes() {
+async fn the_sitemap_follows_new_posts_edits_and_deletes() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;
     let first = app.create_post(&ann, "first", "a").await["id"]
@@ -144,6 +162,24 @@ async fn the_sitemap_follows_new_posts_and_deletes() {
     let second = app.create_post(&ann, "second", "b").await["id"]
         .as_i64()
         .unwrap();
+    // Posted long ago, so the edit's time cannot fall in the same second.
+    app.pg()
+        .await
+        .execute(
+            "update posts set date_posted = '2020-01-01T00:00:00Z' where id = $1",
+            &[&second],
+        )
+        .await
+        .unwrap();
+    let edit = app
+        .send(
+            Method::PUT,
+            &format!("/api/posts/{second}"),
+            Some(&ann.token),
+            Some(serde_json::json!({"title": "second", "content": "b, revised"})),
+        )
+        .await;
+    assert_eq!(edit.status(), StatusCode::OK);
 
     let delete = app
         .send(
@@ -171,6 +207,13 @@ async fn the_sitemap_follows_new_posts_and_deletes() {
         ]
     );
     assert!(urls.iter().all(|(_, lastmod)| lastmod.is_some()));
+    let edited = edit_time(&app, second).await;
+    assert_ne!(edited, "2020-01-01T00:00:00Z");
+    assert_eq!(
+        urls[1].1.as_deref(),
+        Some(edited.as_str()),
+        "the edit's time"
+    );
 }
 
 /// The reader routes alone, with sitemaps of `per_page` URLs, over a fresh database.
@@ -234,6 +277,46 @@ async fn past_one_page_the_sitemap_is_an_index_whose_pages_list_every_post_once(
     assert_eq!(
         page(&server, 3).await,
         Listing::Urls(vec![post(ids[5], 6), post(ids[6], 7)])
+    );
+}
+
+#[tokio::test]
+async fn the_protocols_fifty_thousand_urls_fill_one_urlset_and_one_more_makes_an_index() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let pg = app.pg().await;
+    insert_posts(&pg, ann.id, 49_999).await;
+
+    let Listing::Urls(urls) = listing(&app.client, &app.url("/sitemap.xml")).await else {
+        panic!("one urlset up to 50,000 URLs");
+    };
+    assert_eq!(urls.len(), 50_000, "the home page and every post");
+
+    let newest: i64 = pg
+        .query_one(
+            "insert into posts (title, content, user_id, date_posted) \
+             values ('newest', 'x', $1, '2030-01-01T00:00:00Z') returning id",
+            &[&ann.id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let index = listing(&app.client, &app.url("/sitemap.xml")).await;
+    let pages: Vec<String> = (1..=2)
+        .map(|n| format!("{BASE}/sitemap.xml?page={n}"))
+        .collect();
+    assert_eq!(index, Listing::Index(pages));
+    let Listing::Urls(first) = listing(&app.client, &app.url("/sitemap.xml?page=1")).await else {
+        panic!("a urlset");
+    };
+    assert_eq!(first.len(), 50_000);
+    assert_eq!(first[0], home(Some("2030-01-01T00:00:00Z".to_owned())));
+    assert_eq!(
+        listing(&app.client, &app.url("/sitemap.xml?page=2")).await,
+        Listing::Urls(vec![(
+            format!("{BASE}/posts/{newest}"),
+            Some("2030-01-01T00:00:00Z".to_owned())
+        )])
     );
 }
 
