@@ -58,13 +58,20 @@ pub enum Reader {
     WithToken,
 }
 
-impl<'a> FromRequest<'a> for Reader {
-    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        Ok(if req.headers().contains_key(header::AUTHORIZATION) {
+impl Reader {
+    /// Who sent `req`.
+    pub fn of(req: &Request) -> Self {
+        if req.headers().contains_key(header::AUTHORIZATION) {
             Reader::WithToken
         } else {
             Reader::Anonymous
-        })
+        }
+    }
+}
+
+impl<'a> FromRequest<'a> for Reader {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(Self::of(req))
     }
 }
 
@@ -184,6 +191,15 @@ impl ReadCache {
                 },
             },
         }
+    }
+
+    /// The kept answer to `key` while it is fresh, loading nothing (hits answered before
+    /// routing, [`crate::cache_hits`]).
+    pub async fn fresh(&self, key: &ReadKey) -> Option<Representation> {
+        self.entries
+            .get(key)
+            .await
+            .map(|entry| entry.representation)
     }
 
     /// Drops every entry: a post was written through this instance, and whoever reads

@@ -117,7 +117,7 @@ impl FeedsApi {
             PageStart::Skip(_) => skip.saturating_add(posts.len() as i64) < page.total,
             // The index gave more rows than are shown: the look-ahead row, or posts past
             // the byte bound.
-            PageStart::After(_) => page.rows_read > posts.len() as i64,
+            PageStart::After(_) => page.rows.len() > posts.len() || page.more_read,
         };
         let next_cursor = posts.last().filter(|_| has_more).map(|last| {
             FeedCursor {

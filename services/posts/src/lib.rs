@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`startup`]: `Application::build(Settings)`, used by `main` and the tests.
 //! - [`cache`]: ready bytes of public reads for anonymous readers, at most a second old.
+//! - [`cache_hits`]: answers what the cache holds before routing.
 //! - [`feeds`]: `GET /api/posts` and `GET /api/users/{id}/posts`, paginated.
 //! - [`posts`]: create, read, replace, edit and delete one post.
 //! - [`readers`]: the HTML pages of posts and users, Atom feeds, the sitemap.
@@ -15,6 +16,7 @@
 //! - [`docs`]: the errors and input checks its OpenAPI document adds.
 
 pub mod cache;
+pub mod cache_hits;
 pub mod cursor;
 pub mod docs;
 pub mod error;

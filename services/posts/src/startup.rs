@@ -17,7 +17,8 @@ use poem::EndpointExt;
 use poem_openapi::OpenApiService;
 
 use crate::{
-    cache::ReadCache, feeds::FeedsApi, limits::PostingLimit, posts::PostsApi, readers::Readers,
+    cache::ReadCache, cache_hits::ServeCachedReads, feeds::FeedsApi, limits::PostingLimit,
+    posts::PostsApi, readers::Readers,
 };
 
 /// Bodies up to 2 MiB: a post at the 100,000-character cap fits even when every character
@@ -62,7 +63,7 @@ impl Application {
                     settings.posts_per_page,
                     cache.clone(),
                 ),
-                PostsApi::new(db.clone(), urls, limit, cache),
+                PostsApi::new(db.clone(), urls, limit, cache.clone()),
                 HealthApi::new(vec![Arc::new(DatabaseProbe(db.clone()))]).counting(db),
             ),
             TITLE,
@@ -71,6 +72,7 @@ impl Application {
         let routes = readers
             .route(with_docs(api, crate::docs::DOCS))
             .data(verifier);
+        let routes = ServeCachedReads::new(routes, cache, settings.posts_per_page);
         let options =
             HttpOptions::json_api(settings.allowed_origins.clone()).with_body_limit(BODY_LIMIT);
         let listener = BoundListener::bind(settings.port).await?;

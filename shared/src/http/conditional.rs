@@ -99,11 +99,18 @@ impl<T: Type> Payload for TaggedJson<T> {
 
 impl<T> IntoResponse for TaggedJson<T> {
     fn into_response(self) -> Response {
-        let Representation { body, etag } = self.representation;
+        self.representation.into_response()
+    }
+}
+
+/// A 200 of the bytes as API JSON, with their `ETag` (a service answering from kept
+/// representations before its routes sends them this way too).
+impl IntoResponse for Representation {
+    fn into_response(self) -> Response {
         Response::builder()
             .content_type(JSON)
-            .header(header::ETAG, etag)
-            .body(body)
+            .header(header::ETAG, self.etag)
+            .body(self.body)
     }
 }
 

@@ -10,7 +10,7 @@ use reqwest::{
 };
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, TestUser, ids, spawn_app, spawn_app_with};
 
 /// Longer than the cache's one second, with room for a slow machine: a change that has
 /// not shown by then never will.
@@ -325,4 +325,41 @@ async fn a_page_too_long_to_keep_is_read_fresh_every_time() {
         .await;
     let after = app.feed("/api/posts").await;
     assert_eq!(after["posts"][0]["title"], "Changed");
+}
+
+#[tokio::test]
+async fn each_form_of_a_read_is_answered_from_an_entry_of_its_own() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let mut posts = Vec::new();
+    for title in ["One", "Two", "Three"] {
+        posts.push(
+            app.create_post(&ann, title, "x").await["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    let [one, two, three] = posts[..] else {
+        unreachable!()
+    };
+    let user_feed = format!("/api/users/{}/posts", ann.id);
+    let pages = [
+        ("/api/posts?limit=1".to_owned(), vec![three]),
+        ("/api/posts?skip=1&limit=1".to_owned(), vec![two]),
+        ("/api/posts?limit=1&skip=2".to_owned(), vec![one]),
+        ("/api/posts?limit=2".to_owned(), vec![three, two]),
+        ("/api/posts?skip=2".to_owned(), vec![one]),
+        (format!("{user_feed}?skip=1"), vec![two, one]),
+        (format!("{user_feed}?limit=1"), vec![three]),
+    ];
+    // The first round fills the cache, the second is answered from it.
+    for round in ["read", "kept"] {
+        for (path, expected) in &pages {
+            assert_eq!(&ids(&app.feed(path).await), expected, "{round}: {path}");
+        }
+        for (id, title) in [(one, "One"), (three, "Three")] {
+            let post = app.feed(&format!("/api/posts/{id}")).await;
+            assert_eq!(post["title"], title, "{round}");
+        }
+    }
 }

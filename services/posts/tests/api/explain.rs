@@ -2,7 +2,9 @@
 //! (no sequential scan of posts, no sort of the table), reading only index entries until
 //! the page is found, and then the page's posts by primary key.
 
-use folio_posts::repo::{FEED_PAGE, FEED_PAGE_AFTER, USER_FEED_PAGE, USER_FEED_PAGE_AFTER};
+use folio_posts::repo::{
+    FEED_FIRST_PAGE, FEED_PAGE, FEED_PAGE_AFTER, USER_FEED_PAGE, USER_FEED_PAGE_AFTER,
+};
 use serde_json::Value;
 
 use crate::helpers::spawn_app;
@@ -73,6 +75,7 @@ async fn feeds_walk_their_indexes_on_a_table_of_100k_posts() {
     let pg = app.pg().await;
     let user_id = seed_100k_posts(&pg).await;
 
+    let first = plan_of(&pg, &FEED_FIRST_PAGE.text().replace("$1", "10")).await;
     let feed = plan_of(
         &pg,
         &FEED_PAGE.text().replace("$1", "5000").replace("$2", "10"),
@@ -89,28 +92,32 @@ async fn feeds_walk_their_indexes_on_a_table_of_100k_posts() {
     .await;
 
     let on_posts = |plan: &[(String, String, String)]| -> Vec<(String, String)> {
-        plan.iter()
+        let mut scans: Vec<_> = plan
+            .iter()
             .filter(|(_, rel, _)| rel == "posts")
             .map(|(node, _, index)| (node.clone(), index.clone()))
-            .collect()
+            .collect();
+        scans.sort();
+        scans
     };
-    let on = |node: &str, index: &str| (node.to_owned(), index.to_owned());
+    let on = |node: &str| (node.to_owned(), "posts_date_posted_id_idx".to_owned());
+    assert_eq!(on_posts(&first), [on("Index Scan")], "{first:?}");
+    // The skipped entries walked index-only, then the page read from where they end.
     assert_eq!(
         on_posts(&feed),
-        [
-            on("Index Only Scan", "posts_date_posted_id_idx"),
-            on("Index Scan", "posts_pkey")
-        ],
+        [on("Index Only Scan"), on("Index Scan")],
         "{feed:?}"
     );
 
-    let users_scans: Vec<_> = feed.iter().filter(|(_, rel, _)| rel == "users").collect();
-    assert!(
-        users_scans
-            .iter()
-            .all(|(node, _, index)| node == "Index Scan" && index == "users_pkey"),
-        "authors by primary key: {feed:?}"
-    );
+    for plan in [&first, &feed] {
+        let users_scans: Vec<_> = plan.iter().filter(|(_, rel, _)| rel == "users").collect();
+        assert!(
+            users_scans
+                .iter()
+                .all(|(node, _, index)| node == "Index Scan" && index == "users_pkey"),
+            "authors by primary key: {plan:?}"
+        );
+    }
     // One author's posts: an index scan, or a bitmap scan of the same index when the
     // planner expects few rows; never a scan of the whole table.
     assert!(
@@ -133,13 +140,11 @@ async fn feeds_walk_their_indexes_on_a_table_of_100k_posts() {
     assert_eq!(total, 100_000, "the trigger-kept total matches");
 }
 
-/// Every node of a JSON plan on `index`.
-fn scans_of<'a>(plan: &'a Value, index: &str, out: &mut Vec<&'a Value>) {
-    if plan["Index Name"] == index {
-        out.push(plan);
-    }
+/// Every node of a JSON plan, flattened.
+fn all_nodes<'a>(plan: &'a Value, out: &mut Vec<&'a Value>) {
+    out.push(plan);
     for child in plan["Plans"].as_array().into_iter().flatten() {
-        scans_of(child, index, out);
+        all_nodes(child, out);
     }
 }
 
@@ -156,9 +161,10 @@ async fn a_deep_skip_reads_index_entries_and_only_the_page_s_posts() {
         .replace("$2", "9")
         .replace("$3", "10");
 
-    // (query, feed index, index entries read, posts read by primary key)
+    // (query, feed index, index entries walked, posts read: the page's, and for the public
+    // feed the one after it and the one where its scan stops, both left undetoasted)
     for (sql, feed_index, entries, posts) in [
-        (deep, "posts_date_posted_id_idx", 90_010, 10),
+        (deep, "posts_date_posted_id_idx", 90_001, 12),
         (deep_in_user, "posts_user_id_date_posted_idx", 10, 1),
     ] {
         let row = pg
@@ -167,19 +173,69 @@ async fn a_deep_skip_reads_index_entries_and_only_the_page_s_posts() {
             .unwrap();
         let plan: Value = row.get(0);
         let plan = &plan[0]["Plan"];
-        let (mut walks, mut bodies) = (Vec::new(), Vec::new());
-        scans_of(plan, feed_index, &mut walks);
-        scans_of(plan, "posts_pkey", &mut bodies);
+        let mut nodes = Vec::new();
+        all_nodes(plan, &mut nodes);
+        let of = |node: &str| -> Vec<&Value> {
+            nodes
+                .iter()
+                .copied()
+                .filter(|scan| scan["Index Name"] == feed_index && scan["Node Type"] == node)
+                .collect()
+        };
+        // The page: an index scan, or a bitmap scan when the planner expects few rows.
+        let (walks, mut bodies) = (of("Index Only Scan"), of("Index Scan"));
+        bodies.extend(of("Bitmap Index Scan"));
 
         let rows = |scan: &Value| scan["Actual Rows"].as_i64().unwrap();
-        assert_eq!(walks.len(), 1, "{plan}");
-        assert_eq!(walks[0]["Node Type"], "Index Only Scan", "{plan}");
+        assert_eq!((walks.len(), bodies.len()), (1, 1), "{plan}");
         assert_eq!(rows(walks[0]), entries, "{plan}");
-        assert_eq!(bodies.len(), 1, "{plan}");
         assert_eq!(
             bodies[0]["Actual Loops"].as_i64().unwrap() * rows(bodies[0]),
             posts,
-            "posts read for their bodies: the page's only. {plan}"
+            "posts read: the page's only. {plan}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_named_public_feed_statement_keeps_one_plan_for_every_page() {
+    let app = spawn_app().await;
+    let pg = app.pg().await;
+    seed_100k_posts(&pg).await;
+    for (name, types, sql) in [
+        ("first_page", "int8", FEED_FIRST_PAGE),
+        ("after", "timestamptz, int8, int8", FEED_PAGE_AFTER),
+    ] {
+        pg.batch_execute(&format!("prepare {name}({types}) as {}", sql.text()))
+            .await
+            .unwrap();
+    }
+    // Postgres weighs a generic plan against the custom ones after five executions.
+    for depth in 1..=6 {
+        pg.batch_execute(&format!(
+            "execute first_page({depth}); \
+             execute after(now() - interval '{depth}0000 minutes', {depth}0000, 11)"
+        ))
+        .await
+        .unwrap();
+    }
+
+    for execute in [
+        "first_page(11)",
+        "after(now() - interval '5 minutes', 5, 11)",
+    ] {
+        let plan = plan_json(&pg, &format!("execute {execute}")).await;
+        let mut nodes = Vec::new();
+        all_nodes(&plan, &mut nodes);
+        let run_conditions: Vec<_> = nodes
+            .iter()
+            .filter_map(|node| node["Run Condition"].as_str())
+            .collect();
+        // A generic plan shows the page size as a parameter; a custom one, its value.
+        assert_eq!(run_conditions.len(), 1, "{plan}");
+        assert!(
+            run_conditions[0].ends_with("<= $1)") || run_conditions[0].ends_with("<= $3)"),
+            "{execute}: {run_conditions:?}"
         );
     }
 }
