@@ -5,7 +5,8 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
-from .measure import SERVICES
+from .chart_panels import cached_panel, cold_panel, cost_panel, readers_panel
+from .cpu import SERVICES
 from .report import Run
 
 
@@ -15,7 +16,10 @@ def draw(run: Run, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ((reads, writes), (scaling, memory), bottom) = plt.subplots(3, 2, figsize=(15, 15))
+    fig = plt.figure(figsize=(15, 30))
+    grid = fig.add_gridspec(5, 2, height_ratios=[1, 1, 1, 1, 1.7])
+    reads, writes = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
+    scaling, memory = fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])
     fig.suptitle("Folio on one 2-core machine (wrk, loopback, release builds)", fontsize=14)
 
     names = [p.direct.name.replace("GET ", "") for p in run.reads]
@@ -48,7 +52,7 @@ def draw(run: Run, path: Path) -> None:
     scaling.set_yscale("log")
     scaling.set_xlabel("posts in the table")
     scaling.set_ylabel("p99 latency, ms (64 connections)")
-    scaling.set_title("Feed latency as the table grows")
+    scaling.set_title("Feed latency as the table grows (read through the cache: with a token)")
     scaling.legend(fontsize=8)
     scaling.grid(True, which="both", alpha=0.3)
 
@@ -64,39 +68,16 @@ def draw(run: Run, path: Path) -> None:
     ]
     memory.set_xticks(list(xs), ticks, fontsize=8)
     memory.set_ylabel("MiB")
-    memory.set_title("Memory, start-up to healthy (median of 20), binary size")
+    memory.set_title(f"Memory, start-up to healthy (median of {len(run.starts[SERVICES[0]])}), binary size")
     memory.legend(fontsize=8)
 
-    grid = bottom[0].get_gridspec()
-    for ax in bottom:
-        ax.remove()
     if run.cached is not None:
         cached_panel(fig.add_subplot(grid[2, :]), run)
+    if run.readers:
+        readers_panel(fig.add_subplot(grid[3, 0]), run)
+    if run.cold is not None:
+        cold_panel(fig.add_subplot(grid[3, 1]), run)
+    cost_panel(fig.add_subplot(grid[4, :]), run)
 
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.985))
     fig.savefig(path, dpi=100)
-
-
-def cached_panel(ax, run: Run) -> None:
-    """Issue 16: each read's RPS as a share of its service's /livez, with p99."""
-    cached = run.cached
-    reads = cached.reads
-    names = [f"{r.load.name} ({r.served})" for r in reads]
-    shares = []
-    for r in reads:
-        livez = cached.auth_livez if "profile" in r.load.name else cached.posts_livez
-        shares.append(100 * r.load.rps / livez.rps)
-    ys = range(len(reads))
-    colors = ["tab:blue" if "cache" in r.served else "tab:orange" for r in reads]
-    ax.barh(list(ys), shares, color=colors)
-    for y, (share, r) in enumerate(zip(shares, reads)):
-        ax.text(share, y, f" {r.load.rps:,.0f}/s, p99 {r.load.p99_ms:.1f} ms", va="center", fontsize=8)
-    ax.axvline(100 * run.ceilings.pgbench_tps / cached.posts_livez.rps, color="grey", linestyle="--",
-               label="pgbench -S, as % of posts /livez")
-    ax.axvline(80, color="tab:green", linestyle=":", label="target: cached post 80%, first page 60%")
-    ax.axvline(60, color="tab:green", linestyle=":")
-    ax.set_yticks(list(ys), names, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel(f"% of the service's own /livez (posts {cached.posts_livez.rps:,.0f}/s) in the same run")
-    ax.set_title("Cached reads (blue: from the cache; orange: database) — 64 connections, straight at the service")
-    ax.legend(fontsize=8, loc="lower right")

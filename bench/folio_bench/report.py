@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import os
 import platform
-import statistics
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
-from .cache import P99_TARGET_MS, CachedReads
+from .cache import CachedReads
+from .cold import ColdPath
+from .cost import Instance
 from .load import DURATION, Load
-from .measure import MIXED_SECONDS, SERVICES, Ceilings, Mail, Mixed, Pair, ScalePoint
+from .mail_rate import MailRate
+from .measure import MIXED_SECONDS, SCALE_SECONDS, Ceilings, Mail, Mixed, Pair, ScalePoint
+from .report_cost import cost_section
+from .report_reads import cached_section, readers_section
+from .report_serverless import mail_rate_section, starts_section
 from .seed import POSTS, USERS
-from .tools import ROOT
+from .table import cpu_ms, load_cells, ms, row
+from .tools import QUICK, ROOT
 
 
 @dataclass
@@ -29,6 +35,9 @@ class Run:
     binaries: dict[str, float]
     scaling: list[ScalePoint]
     cached: CachedReads | None = None
+    readers: list[Pair] | None = None
+    cold: ColdPath | None = None
+    mail_rate: MailRate | None = None
 
 
 def first_line(*command: str) -> str:
@@ -48,18 +57,6 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem_gib:.0f} GiB, {platform.system()} {platform.release()}"
 
 
-def row(*cells) -> str:
-    return "| " + " | ".join(str(c) for c in cells) + " |"
-
-
-def ms(value: float) -> str:
-    return f"{value:.2f}" if value < 10 else f"{value:.0f}"
-
-
-def load_cells(load: Load) -> list[str]:
-    return [f"{load.rps:,.0f}", ms(load.p50_ms), ms(load.p99_ms), str(load.errors)]
-
-
 def write_ratio(load: Load, c: Ceilings) -> str:
     if "create" in load.name:
         return f"{load.rps / c.pgbench_tps:.0%} of pgbench"
@@ -68,49 +65,19 @@ def write_ratio(load: Load, c: Ceilings) -> str:
     return "-"
 
 
-def cached_section(cached: CachedReads, c: Ceilings) -> list[str]:
-    """Issue 16's figures: cached and uncached reads against `/livez` and pgbench."""
-    out = [
-        "",
-        "## Cached reads (64 connections, straight at the service)",
-        "",
-        "Anonymous public reads of posts come from its in-process cache (the body and its "
-        "ETag, at most 1 s old); a request with a token reads through to Postgres; a page by "
-        "cursor is never cached. The profile (auth) has an ETag but no cache. `/livez` is "
-        "each service's HTTP stack alone, the ceiling of a read that skips the database; "
-        f"pgbench's select-only rate ({c.pgbench_tps:,.0f} TPS) is the database's. All "
-        "measured in this run.",
-        "",
-        f"- posts `/livez`: **{cached.posts_livez.rps:,.0f} RPS**, p99 "
-        f"{ms(cached.posts_livez.p99_ms)} ms; auth `/livez`: **{cached.auth_livez.rps:,.0f} "
-        f"RPS**, p99 {ms(cached.auth_livez.p99_ms)} ms",
-        "",
-        row("request", "served from", "RPS", "p50 ms", "p99 ms", "errors", "RPS / its /livez",
-            "RPS / pgbench TPS", "target"),
-        row("---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---"),
-    ]
-    for read in cached.reads:
-        livez = cached.auth_livez if "profile" in read.load.name else cached.posts_livez
-        share = read.load.rps / livez.rps
-        target = "-"
-        if read.target is not None:
-            met = share >= read.target and read.load.p99_ms < P99_TARGET_MS
-            target = (f">= {read.target:.0%} of /livez, p99 < {P99_TARGET_MS:.0f} ms: "
-                      f"{'met' if met else 'missed'}")
-        out.append(row(read.load.name, read.served, *load_cells(read.load), f"{share:.0%}",
-                       f"{read.load.rps / c.pgbench_tps:.0%}", target))
-    return out
+def commit() -> str:
+    return first_line("git", "-C", str(ROOT), "rev-parse", "--short", "HEAD")
 
 
-def render(run: Run) -> str:
-    commit = first_line("git", "-C", str(ROOT), "rev-parse", "--short", "HEAD")
+def render(run: Run, shapes: dict[str, Instance], made: datetime) -> str:
     wrk_version = first_line("wrk", "--version").split(" [")[0]
     pg_version = first_line("psql", "--version")
     c = run.ceilings
     out = [
         "# Folio benchmark report",
         "",
-        f"Made by `make bench` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC at commit `{commit}`.",
+        f"Made by `make bench` on {made:%Y-%m-%d %H:%M} UTC at commit `{commit()}`"
+        + (" (quick mode: BENCH_QUICK, short runs, not for quoting)." if QUICK else "."),
         f"Machine: {machine()}. One machine runs everything: the load generator, Postgres "
         f"({pg_version}), Redis, the Caddy gateway and the four release-built services, over "
         f"loopback. Load generator: {wrk_version} (Debian), 2 threads, {DURATION} s per run "
@@ -129,24 +96,34 @@ def render(run: Run) -> str:
         "",
         "## Reads (64 connections)",
         "",
-        "Straight at the service, and through the gateway (Caddy, on the same two cores).",
+        "Straight at the service, and through the gateway (Caddy, on the same two cores), "
+        "anonymous as the public sends them: a URL repeated within a second (the first page, "
+        "the page by `skip`) is served from the read cache, random posts and users mostly "
+        "miss it, a page by cursor never uses it (the next section separates the two). CPU-ms "
+        "per request: the service's own straight at it; the gateway's plus the service's "
+        "through the gateway.",
         "",
-        row("request", "RPS", "p50 ms", "p99 ms", "errors", "RPS via gateway", "p50 ms", "p99 ms",
-            "errors", "direct RPS / pgbench TPS"),
-        row(*["---"] + ["---:"] * 9),
+        row("request", "RPS", "p50 ms", "p99 ms", "errors", "CPU-ms / req", "RPS via gateway", "p50 ms",
+            "p99 ms", "errors", "CPU-ms / req (gateway + service)", "direct RPS / pgbench TPS"),
+        row(*["---"] + ["---:"] * 11),
     ]
     for pair in run.reads:
-        out.append(row(pair.direct.name, *load_cells(pair.direct), *load_cells(pair.gateway),
+        out.append(row(pair.direct.name, *load_cells(pair.direct), cpu_ms(pair.direct.cpu_ms()),
+                       *load_cells(pair.gateway), cpu_ms(pair.gateway.cpu_ms()),
                        f"{pair.direct.rps / c.pgbench_tps:.0%}"))
     if run.cached is not None:
         out += cached_section(run.cached, c)
+    if run.readers:
+        out += readers_section(run.readers)
     out += [
         "",
         "## Writes (through the gateway)",
         "",
-        row("request", "connections", "RPS", "p50 ms", "p99 ms", "errors", "RPS / its ceiling"),
-        row("---", "---:", "---:", "---:", "---:", "---:", "---:"),
-        *(row(w.name, w.connections, *load_cells(w), write_ratio(w, c)) for w in [*run.writes, run.mail.forgot]),
+        row("request", "connections", "RPS", "p50 ms", "p99 ms", "errors", "CPU-ms / req (gateway + service)",
+            "RPS / its ceiling"),
+        row("---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"),
+        *(row(w.name, w.connections, *load_cells(w), cpu_ms(w.cpu_ms()), write_ratio(w, c))
+          for w in [*run.writes, run.mail.forgot]),
         "",
         "Ceilings of writes: a new post is one insert, set against pgbench's select-only TPS "
         "(an upper bound, inserts cost more); forgot-password ends in one XADD, set against "
@@ -158,54 +135,39 @@ def render(run: Run) -> str:
         f"a mail: in the {run.mail.seconds:.0f} s after that run, one mail worker delivered "
         f"**{run.mail.delivered:,} mails** ({run.mail.delivered / run.mail.seconds:,.0f} per "
         "second) to the SMTP sink.",
+    ]
+    if run.mail_rate is not None:
+        out += mail_rate_section(run.mail_rate, run.mail.delivered, run.mail.seconds)
+    out += [
         "",
         f"## Mixed load: 90% reads, 10% writes, 64 connections, {MIXED_SECONDS} s, via the gateway",
         "",
         "Reads: 35% one post, 25% the feed's first page, 15% a user's feed, 15% a profile. "
         "Writes: 7% new posts, 3% edits.",
         "",
-        row("load", "RPS", "p50 ms", "p99 ms", "errors"),
-        row("---", "---:", "---:", "---:", "---:"),
-        row(run.mixed.load.name, *load_cells(run.mixed.load)),
-        "",
-        "## Serverless figures",
-        "",
-        "Start to first healthy `/health` (a database round trip answered): the binary started "
-        "as its container starts it (environment only), 20 times, median (min-max).",
-        "",
-        row("service", "start to healthy ms", "idle RSS MiB", "peak RSS during the mixed load MiB",
-            "peak RSS of the whole run MiB", "release binary MiB"),
+        row("load", "RPS", "p50 ms", "p99 ms", "errors", "CPU-ms / req (gateway + auth + posts)"),
         row("---", "---:", "---:", "---:", "---:", "---:"),
+        row(run.mixed.load.name, *load_cells(run.mixed.load), cpu_ms(run.mixed.load.cpu_ms())),
     ]
-    for name in SERVICES:
-        starts = run.starts[name]
-        out.append(row(
-            name,
-            f"{statistics.median(starts):.0f} ({min(starts):.0f}-{max(starts):.0f})",
-            f"{run.idle_rss[name]:.1f}",
-            f"{run.mixed.peak_rss_mib[name]:.1f}",
-            f"{run.peak_rss[name]:.1f}",
-            f"{run.binaries[name]:.1f}",
-        ))
+    out += starts_section(run)
+    out += cost_section(run, shapes)
     out += [
-        "",
-        f"`migrate` binary: {run.binaries['migrate']:.1f} MiB. The whole run's peak is set by "
-        "the heaviest load each service saw: logins and registrations (Argon2's 19 MiB per "
-        "hashing thread) for auth, 3 MB photo uploads for media (decoded with a bounded "
-        "allocation, one per core). The mixed load uploads nothing: media idles through it.",
         "",
         "## Scaling: the feed as the table grows",
         "",
-        "Straight at posts, 64 connections, 5 s each. A page 90% of the way down by `skip` "
-        "reads every skipped index entry; the same page by `cursor` (the previous page's "
-        "`next_cursor`) enters the index where the page starts.",
+        f"Straight at posts, 64 connections, {SCALE_SECONDS} s each. Every request carries "
+        "the bench user's bearer token, so it reads through the read cache to Postgres: these "
+        "rows are the queries' cost at each size (anonymous, the first page would be a cache "
+        "hit). A page 90% of the way down by `skip` reads every skipped index entry; the same "
+        "page by `cursor` (the previous page's `next_cursor`) enters the index where the page "
+        "starts.",
         "",
-        "Each cell: RPS / p50 ms / p99 ms / errors.",
+        "Each cell: RPS / p50 ms / p99 ms / errors / posts' CPU-ms per request.",
         "",
         row("posts", "first page", "page at 90% by cursor", "same page by skip"),
         row("---:", "---:", "---:", "---:"),
     ]
-    cell = lambda l: f"{l.rps:,.0f} / {ms(l.p50_ms)} / {ms(l.p99_ms)} / {l.errors}"  # noqa: E731
+    cell = lambda l: f"{l.rps:,.0f} / {ms(l.p50_ms)} / {ms(l.p99_ms)} / {l.errors} / {cpu_ms(l.cpu_ms())}"  # noqa: E731
     for p in run.scaling:
         out.append(row(f"{p.posts:,}", cell(p.first_page), cell(p.deep_cursor), cell(p.deep_skip)))
     return "\n".join(out) + "\n"

@@ -26,6 +26,14 @@ UNLIMITED = {
 }
 
 
+# How auth wakes this system's mail worker (a worker without a wake endpoint ignores both;
+# unset, auth would wake the development worker on port 8083).
+MAIL_WAKE = {
+    "MAIL_WAKE_URL": f"http://127.0.0.1:{PORTS['mail']}/internal/wake",
+    "MAIL_WAKE_TOKEN": f"bench-wake-token-{os.getpid()}-0123456789abcdef",
+}
+
+
 def url(service: str, path: str = "") -> str:
     return f"http://127.0.0.1:{PORTS[service]}{path}"
 
@@ -37,6 +45,7 @@ class System:
         self.env = {
             **os.environ,
             **UNLIMITED,
+            **MAIL_WAKE,
             "FOLIO_PROFILE": "release",
             "DATABASE_URL": database_url,
             "FOLIO_STATE_DIR": str(STATE),
@@ -108,9 +117,9 @@ class RssSampler:
         self._thread.join()
 
 
-def http_status(port: int, path: str) -> int | None:
+def http_status(port: int, path: str, timeout: float = 1) -> int | None:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
             s.sendall(f"GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n".encode())
             head = s.recv(16).decode(errors="replace")
             return int(head.split()[1])

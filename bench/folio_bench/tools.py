@@ -11,6 +11,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
+# BENCH_QUICK=1: every load a couple of seconds, fewer sizes and starts, to check the
+# bench itself; its report goes to bench/results/ (untracked), never over bench/report.md.
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0", "false")
+# Where report.md, report.png and cost.json are written.
+OUT = Path(os.environ.get("BENCH_OUT", RESULTS / "quick" if QUICK else BENCH))
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/folio-target"))
 RELEASE = TARGET / "release"
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
