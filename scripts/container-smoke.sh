@@ -135,8 +135,11 @@ start() { # name port podman-run-args...
 }
 
 port=$SMOKE_BASE_PORT
+# Production wants the wake URL on https:// (the token must not cross a network in the
+# clear); nothing here wakes mail through auth (mail's endpoint is checked below), so
+# an https URL no one answers is enough to start auth as production starts it.
 start folio-auth "$port" -e "JWT_PRIVATE_KEY=$jwt_private_key" \
-  -e "MAIL_WAKE_URL=http://127.0.0.1:$((port + 3))/internal/wake"
+  -e "MAIL_WAKE_URL=https://127.0.0.1:$((port + 3))/internal/wake"
 login() {
   curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/api/users/token" \
     --data-urlencode "username=$1" --data-urlencode "password=$2"
