@@ -337,3 +337,18 @@ impl Stream {
         }
     }
 }
+
+/// What auth leaves when Redis is down: a committed outbox row for `job`, older than the
+/// sweep's grace period, so the next sweep takes it.
+pub async fn leave_in_outbox(worker: &TestServer, job: &MailJob) {
+    worker
+        .pg()
+        .await
+        .execute(
+            "insert into mail_outbox (id, payload, created_at) \
+             values ($1, $2, now() - interval '1 minute')",
+            &[&job.id, &serde_json::to_value(job).unwrap()],
+        )
+        .await
+        .unwrap();
+}

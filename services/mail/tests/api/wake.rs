@@ -7,7 +7,8 @@ use folio_shared::queue::{MailJob, MailKind};
 use serde_json::json;
 
 use crate::helpers::{
-    SmtpSink, Stream, WAKE_TOKEN, spawn_worker, statements_run, until_quiet, wake, wake_with,
+    SmtpSink, Stream, WAKE_TOKEN, leave_in_outbox, spawn_worker, statements_run, until_quiet, wake,
+    wake_with,
 };
 
 /// The window of the workers of these tests, in seconds: short, so they go quiet soon.
@@ -100,16 +101,7 @@ async fn a_mail_left_in_the_outbox_while_quiet_is_swept_and_sent_by_the_next_wak
     until_quiet(1).await;
     // Redis was down when auth committed it, and its wake was lost too.
     let job = MailJob::new(MailKind::PasswordChanged, "ann@example.com", "Ann", "");
-    worker
-        .pg()
-        .await
-        .execute(
-            "insert into mail_outbox (id, payload, created_at) \
-             values ($1, $2, now() - interval '1 minute')",
-            &[&job.id, &serde_json::to_value(&job).unwrap()],
-        )
-        .await
-        .unwrap();
+    leave_in_outbox(&worker, &job).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(sink.messages().is_empty(), "a quiet worker sweeps nothing");
 

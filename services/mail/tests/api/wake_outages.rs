@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use folio_shared::queue::{MailJob, MailKind};
 
-use crate::helpers::{PrivateRedis, SmtpSink, Stream, spawn_worker, until_quiet, wake};
+use crate::helpers::{
+    PrivateRedis, SmtpSink, Stream, leave_in_outbox, spawn_worker, until_quiet, wake,
+};
 
 #[tokio::test]
 async fn with_redis_down_at_wake_time_the_mail_goes_out_from_the_outbox_once_redis_is_back() {
@@ -19,16 +21,7 @@ async fn with_redis_down_at_wake_time_the_mail_goes_out_from_the_outbox_once_red
     // What auth leaves when Redis is down: a committed outbox row, older than the
     // sweep's grace period.
     let job = MailJob::new(MailKind::PasswordChanged, "ann@example.com", "Ann", "");
-    worker
-        .pg()
-        .await
-        .execute(
-            "insert into mail_outbox (id, payload, created_at) \
-             values ($1, $2, now() - interval '1 minute')",
-            &[&job.id, &serde_json::to_value(&job).unwrap()],
-        )
-        .await
-        .unwrap();
+    leave_in_outbox(&worker, &job).await;
 
     wake(&worker).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
