@@ -17,7 +17,7 @@ use folio_shared::{
     http::detail_response,
 };
 use poem::{Request, Response, handler, http::StatusCode, web::Data};
-use tokio_postgres::{Row, types::Type};
+use tokio_postgres::types::Type;
 
 use super::{FEED_CACHE, Site, tagged, text};
 use crate::error::PostsError;
@@ -28,46 +28,24 @@ pub const URLS_PER_SITEMAP: i64 = 50_000;
 
 const XML: &str = "application/xml; charset=utf-8";
 
-/// The home page's `lastmod`: the latest change among the 20 newest posts (what the home
-/// page and the site feed show first), read from the top of the feed index.
-macro_rules! home_lastmod {
-    () => {
-        "(select max(coalesce(updated_at, date_posted)) from (\
-           select updated_at, date_posted from posts order by date_posted desc, id desc limit 20\
-         ) newest) as newest"
-    };
-}
-
-/// The whole sitemap when it fits one page (`$1` URLs): the post count, the home page's
-/// `lastmod`, and, only while `posts < $1` (a one-time filter: past it no post is read),
-/// every post oldest first with its last change. No outer `order by`: through the join
-/// with the one totals row the planner would sort all the posts again (on disk past a few
-/// thousand); [`Listing::of`] puts them in order instead, which costs nothing when they
-/// already are.
-const WHOLE_SITEMAP: Sql = Sql::new(
-    concat!(
-        "select t.posts as total, ",
-        home_lastmod!(),
-        ", p.id, p.date_posted, p.lastmod \
-         from post_totals t left join lateral (\
-           select id, date_posted, coalesce(updated_at, date_posted) as lastmod from posts \
-           where t.posts < $1 order by date_posted, id limit $1) p on true"
-    ),
-    &[Type::INT8],
+/// How many posts there are and the home page's `lastmod`: the latest change among the 20
+/// newest posts (what the home page and the site feed show first), read from the top of
+/// the feed index. No parameter and a one-row table, so its plan stays small whatever the
+/// site's size: the sitemap index past one page is this statement alone.
+pub const SITEMAP_TOTALS: Sql = Sql::new(
+    "select t.posts as total, \
+       (select max(coalesce(updated_at, date_posted)) from (\
+          select updated_at, date_posted from posts order by date_posted desc, id desc limit 20\
+        ) newest) as newest \
+     from post_totals t",
+    &[],
 );
 
-/// One page of the paged sitemap: the post count, the home page's `lastmod`, and the posts
-/// after `$1` others (oldest first), `$2` of them, each with its last change (ordered as in
-/// [`WHOLE_SITEMAP`]).
-const SITEMAP_PAGE: Sql = Sql::new(
-    concat!(
-        "select t.posts as total, ",
-        home_lastmod!(),
-        ", p.id, p.date_posted, p.lastmod \
-         from post_totals t left join lateral (\
-           select id, date_posted, coalesce(updated_at, date_posted) as lastmod from posts \
-           order by date_posted, id offset $1 limit $2) p on true"
-    ),
+/// The posts after `$1` others, oldest first, `$2` of them, each with its last change:
+/// one walk of the feed index (backwards), reading each listed post's row.
+pub const SITEMAP_POSTS: Sql = Sql::new(
+    "select id, coalesce(updated_at, date_posted) as lastmod from posts \
+     order by date_posted, id offset $1 limit $2",
     &[Type::INT8, Type::INT8],
 );
 
@@ -78,43 +56,16 @@ pub struct Sitemap {
     per_page: i64,
 }
 
-/// The sitemap's rows: totals from the first, posts from those with an id.
-struct Listing {
-    total: i64,
+/// How many posts there are and when the home page last changed.
+struct Totals {
+    posts: i64,
     newest: Option<DateTime<Utc>>,
-    posts: Vec<ListedPost>,
 }
 
 /// A post as the sitemap lists it.
 struct ListedPost {
-    posted: DateTime<Utc>,
     id: i64,
     lastmod: DateTime<Utc>,
-}
-
-impl Listing {
-    /// The rows' posts oldest first (`date_posted`, then `id`, as the feed index orders
-    /// them).
-    fn of(rows: &[Row]) -> Self {
-        let first = rows.first();
-        let mut posts: Vec<ListedPost> = rows
-            .iter()
-            .filter_map(|r| {
-                Some(ListedPost {
-                    id: r.get::<_, Option<i64>>("id")?,
-                    posted: r.get("date_posted"),
-                    lastmod: r.get("lastmod"),
-                })
-            })
-            .collect();
-        // Linear on rows already in order, as the query returns them.
-        posts.sort_by_key(|post| (post.posted, post.id));
-        Self {
-            total: first.map_or(0, |r| r.get("total")),
-            newest: first.and_then(|r| r.get("newest")),
-            posts,
-        }
-    }
 }
 
 impl Sitemap {
@@ -137,20 +88,43 @@ impl Sitemap {
         &self.site
     }
 
+    async fn totals(&self, conn: &impl Queryable) -> Result<Totals, PostsError> {
+        // V5 creates the one totals row; no row would mean an empty site.
+        let row = conn.query_opt(&SITEMAP_TOTALS, &[]).await?;
+        Ok(Totals {
+            posts: row.as_ref().map_or(0, |r| r.get("total")),
+            newest: row.and_then(|r| r.get("newest")),
+        })
+    }
+
+    async fn posts(
+        &self,
+        conn: &impl Queryable,
+        skip: i64,
+        take: i64,
+    ) -> Result<Vec<ListedPost>, PostsError> {
+        let rows = conn.query(&SITEMAP_POSTS, &[&skip, &take]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| ListedPost {
+                id: r.get("id"),
+                lastmod: r.get("lastmod"),
+            })
+            .collect())
+    }
+
+    /// The home page and every post when they fit one sitemap, else the index of its
+    /// pages (one small read however many posts there are).
     async fn whole(&self) -> Result<Response, PostsError> {
-        let rows = self
-            .db
-            .conn()
-            .await?
-            .query(&WHOLE_SITEMAP, &[&self.per_page])
-            .await?;
-        let listing = Listing::of(&rows);
+        let conn = self.db.conn().await?;
+        let totals = self.totals(&conn).await?;
         // The home page is a URL too.
-        if listing.total < self.per_page {
-            return Ok(tagged(XML, FEED_CACHE, self.urlset(true, &listing)));
+        if totals.posts < self.per_page {
+            let posts = self.posts(&conn, 0, self.per_page - 1).await?;
+            return Ok(tagged(XML, FEED_CACHE, self.urlset(Some(&totals), &posts)));
         }
-        // ceil((total + 1) / per_page): the home page is a URL too.
-        let pages = (listing.total + self.per_page) / self.per_page;
+        // ceil((posts + 1) / per_page): the home page is a URL too.
+        let pages = (totals.posts + self.per_page) / self.per_page;
         let mut xml = String::from(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
              <sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
@@ -165,32 +139,29 @@ impl Sitemap {
 
     /// Page `page` (from 1): the home page and then posts on the first, posts only after.
     async fn page(&self, page: i64) -> Result<Response, PostsError> {
-        let (skip, take) = if page == 1 {
-            (0, self.per_page - 1)
-        } else {
-            let Some(skip) = (page - 1)
-                .checked_mul(self.per_page)
-                .map(|urls_before| urls_before - 1)
-            else {
-                return Ok(no_such_page());
-            };
-            (skip, self.per_page)
+        let conn = self.db.conn().await?;
+        if page == 1 {
+            // Both statements go out at once on the one connection.
+            let (totals, posts) =
+                tokio::try_join!(self.totals(&conn), self.posts(&conn, 0, self.per_page - 1))?;
+            return Ok(tagged(XML, FEED_CACHE, self.urlset(Some(&totals), &posts)));
+        }
+        let Some(skip) = (page - 1)
+            .checked_mul(self.per_page)
+            .map(|urls_before| urls_before - 1)
+        else {
+            return Ok(no_such_page());
         };
-        let rows = self
-            .db
-            .conn()
-            .await?
-            .query(&SITEMAP_PAGE, &[&skip, &take])
-            .await?;
-        let listing = Listing::of(&rows);
-        if page > 1 && listing.posts.is_empty() {
+        let posts = self.posts(&conn, skip, self.per_page).await?;
+        if posts.is_empty() {
             return Ok(no_such_page());
         }
-        Ok(tagged(XML, FEED_CACHE, self.urlset(page == 1, &listing)))
+        Ok(tagged(XML, FEED_CACHE, self.urlset(None, &posts)))
     }
 
-    fn urlset(&self, with_home: bool, listing: &Listing) -> String {
-        let mut xml = String::with_capacity(200 + listing.posts.len() * 120);
+    /// A `urlset` of the posts, after the home page when its totals are given.
+    fn urlset(&self, home: Option<&Totals>, posts: &[ListedPost]) -> String {
+        let mut xml = String::with_capacity(200 + posts.len() * 120);
         xml.push_str(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
              <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
@@ -206,10 +177,10 @@ impl Sitemap {
                 None => writeln!(xml, "  <url><loc>{loc}</loc></url>"),
             };
         };
-        if with_home {
-            url("/", listing.newest);
+        if let Some(totals) = home {
+            url("/", totals.newest);
         }
-        for post in &listing.posts {
+        for post in posts {
             url(&format!("/posts/{}", post.id), Some(post.lastmod));
         }
         xml.push_str("</urlset>\n");

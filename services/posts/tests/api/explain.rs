@@ -2,8 +2,9 @@
 //! (no sequential scan of posts, no sort of the table), reading only index entries until
 //! the page is found, and then the page's posts by primary key.
 
-use folio_posts::repo::{
-    FEED_FIRST_PAGE, FEED_PAGE, FEED_PAGE_AFTER, USER_FEED_PAGE, USER_FEED_PAGE_AFTER,
+use folio_posts::{
+    readers::sitemap::{SITEMAP_POSTS, SITEMAP_TOTALS},
+    repo::{FEED_FIRST_PAGE, FEED_PAGE, FEED_PAGE_AFTER, USER_FEED_PAGE, USER_FEED_PAGE_AFTER},
 };
 use serde_json::Value;
 
@@ -285,4 +286,85 @@ async fn cursor_pages_enter_the_feed_indexes_at_the_cursor() {
             .any(|c| c.contains("user_id =") && c.contains("ROW(date_posted, id) <")),
         "{user_feed:?}"
     );
+}
+
+/// `explain analyze` of a prepared statement's execution: the plan, and whether Postgres
+/// compiled it (JIT).
+async fn run_plan(client: &tokio_postgres::Client, execute: &str) -> (Value, bool) {
+    let row = client
+        .query_one(
+            &format!("explain (analyze, format json) execute {execute}"),
+            &[],
+        )
+        .await
+        .unwrap();
+    let out: Value = row.get(0);
+    (out[0]["Plan"].clone(), out[0].get("JIT").is_some())
+}
+
+/// Rows read from `posts` by every node of a plan.
+fn posts_rows_read(plan: &Value) -> f64 {
+    let mut nodes = Vec::new();
+    all_nodes(plan, &mut nodes);
+    nodes
+        .iter()
+        .filter(|node| node["Relation Name"] == "posts")
+        .map(|node| node["Actual Rows"].as_f64().unwrap_or_default())
+        .sum()
+}
+
+#[tokio::test]
+async fn the_sitemap_index_reads_the_totals_and_the_twenty_newest_posts_of_100k_uncompiled() {
+    let app = spawn_app().await;
+    let pg = app.pg().await;
+    seed_100k_posts(&pg).await;
+    pg.batch_execute(&format!("prepare totals as {}", SITEMAP_TOTALS.text()))
+        .await
+        .unwrap();
+    // Postgres weighs a generic plan against the custom ones after five executions.
+    for _ in 0..6 {
+        pg.batch_execute("execute totals").await.unwrap();
+    }
+
+    let (plan, compiled) = run_plan(&pg, "totals").await;
+
+    assert_eq!(posts_rows_read(&plan), 20.0, "{plan}");
+    // An estimate past `jit_above_cost` once had every index request spend ~100 ms
+    // compiling a plan that then read 20 rows.
+    assert!(!compiled, "{plan}");
+}
+
+#[tokio::test]
+async fn a_sitemap_page_walks_the_feed_index_to_its_posts_without_a_sort() {
+    let app = spawn_app().await;
+    let pg = app.pg().await;
+    seed_100k_posts(&pg).await;
+    pg.batch_execute(&format!(
+        "prepare sitemap_page(int8, int8) as {}",
+        SITEMAP_POSTS.text()
+    ))
+    .await
+    .unwrap();
+    for skip in [0, 49_999, 99_999, 0, 49_999, 10] {
+        pg.batch_execute(&format!("execute sitemap_page({skip}, 50000)"))
+            .await
+            .unwrap();
+    }
+
+    let (plan, compiled) = run_plan(&pg, "sitemap_page(49999, 50000)").await;
+
+    let mut nodes = Vec::new();
+    all_nodes(&plan, &mut nodes);
+    let kinds: Vec<_> = nodes
+        .iter()
+        .filter_map(|n| n["Node Type"].as_str())
+        .collect();
+    assert_eq!(kinds, ["Limit", "Index Scan"], "{plan}");
+    assert_eq!(nodes[1]["Index Name"], "posts_date_posted_id_idx", "{plan}");
+    assert_eq!(
+        posts_rows_read(&plan),
+        99_999.0,
+        "skipped entries and the page: {plan}"
+    );
+    assert!(!compiled, "{plan}");
 }
