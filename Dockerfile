@@ -27,7 +27,9 @@ RUN cargo chef cook --release --locked --recipe-path recipe.json
 
 FROM cooked AS builder
 COPY . .
+# Each package and each binary named: `migrate` is folio-migrate's (migrate/).
 RUN cargo build --release --locked \
+      -p folio-auth -p folio-posts -p folio-media -p folio-mail -p folio-migrate \
       --bin folio-auth --bin folio-posts --bin folio-media --bin folio-mail --bin migrate \
  && mkdir /out \
  && cp target/release/folio-auth target/release/folio-posts target/release/folio-media \

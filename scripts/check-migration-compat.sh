@@ -37,7 +37,7 @@ trap 'rm -rf "$old"' EXIT
 git archive "$base_sha" | tar -x -C "$old"
 
 if grep -q FOLIO_TEST_MIGRATE_BIN "$old/shared/src/test_utils.rs" 2>/dev/null; then
-  cargo build --quiet --locked -p folio-shared --bin migrate
+  cargo build --quiet --locked -p folio-migrate --bin migrate
   export FOLIO_TEST_MIGRATE_BIN="$CARGO_TARGET_DIR/debug/migrate"
   echo "migration-compat: the old suites migrate with this tree's migrate ($FOLIO_TEST_MIGRATE_BIN)"
 else

@@ -4,18 +4,16 @@
 //! # Layout
 //! - [`config`]: typed settings from the environment (`.env` in development only).
 //! - [`db`]: the Postgres pool and the one place statements are prepared or sent unnamed.
-//! - [`migrate`]: the refinery migrations in `migrations/`, applied under an advisory lock.
 //! - [`http`]: security headers, CORS, body limits, JSON errors and 422 validation bodies.
 //! - [`validation`]: field checks that produce FastAPI-shaped 422 details.
 //! - [`health`]: `/health`, `/livez`, `/metrics`, and the `/docs` + `/openapi.json` routes.
 //! - [`jwt`]: Ed25519 keys, JWKS, token signing and verification.
 //! - [`dev_key`]: development keys in files, created once however many services start.
 //! - [`auth`]: the bearer security scheme every service uses, with the token-version check.
-//! - [`users`]: the public user shape (`UserPublic`) and how `image_path` is built.
 //! - [`redis`]: the Redis connection manager with bounded timeouts.
 //! - [`rate_limit`]: fixed-window limits in Redis, answered with 429 + `Retry-After`.
 //! - [`queue`]: the mail job, its sealed link, the producer and consumer of `folio:mail`.
-//! - [`storage`]: the object store holding profile pictures.
+//! - [`storage`]: the media object store (`MEDIA_STORE_URL`), objects by key.
 //! - [`telemetry`]: JSON logs for Cloud Logging and OpenTelemetry tracing.
 //! - [`server`]: binding, serving and draining on SIGTERM/SIGINT.
 //! - `test_utils` (feature `test-utils`): a fresh migrated database per test.
@@ -27,14 +25,12 @@ pub mod dev_key;
 pub mod health;
 pub mod http;
 pub mod jwt;
-pub mod migrate;
 pub mod queue;
 pub mod rate_limit;
 pub mod redis;
 pub mod server;
 pub mod storage;
 pub mod telemetry;
-pub mod users;
 pub mod validation;
 
 #[cfg(feature = "test-utils")]

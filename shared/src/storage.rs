@@ -1,8 +1,9 @@
-//! The object store holding profile pictures, chosen by `MEDIA_STORE_URL` (`s3://`,
-//! `gs://`, `file://`, `memory://`) or by the FastAPI blog's `S3_*` variables.
+//! The object store of Folio's media, chosen by `MEDIA_STORE_URL` (`s3://`, `gs://`,
+//! `file://`, `memory://`) or by the FastAPI blog's `S3_*` variables.
 //!
-//! Media writes pictures; auth deletes a user's picture when the account goes. Both reach
-//! the store through [`MediaStore`] so keys are built one way.
+//! This is the platform half: which store, with which credentials, and reading, writing
+//! and deleting objects by key. Which keys hold profile pictures is a domain rule
+//! (folio-model's `pictures`).
 
 use std::sync::Arc;
 
@@ -15,10 +16,7 @@ use url::Url;
 
 use crate::config::{ConfigError, Settings};
 
-/// Folder of profile pictures inside the store.
-pub const PROFILE_PICS: &str = "profile_pics";
-
-/// The picture store.
+/// The media object store.
 #[derive(Clone, Debug)]
 pub struct MediaStore {
     store: Arc<dyn ObjectStore>,
@@ -87,81 +85,39 @@ impl MediaStore {
         })
     }
 
-    /// The key of a picture file name, refusing names that could escape the folder.
-    pub fn profile_picture_key(image_file: &str) -> Option<Path> {
-        let safe = !image_file.is_empty()
-            && image_file
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-            && !image_file.starts_with('.');
-        safe.then(|| Path::from(format!("{PROFILE_PICS}/{image_file}")))
-    }
-
     /// True when pictures live in a local folder (then the media service serves them).
     pub fn is_local(&self) -> bool {
         self.url.starts_with("file:")
     }
 
-    /// Stores a picture as `image/jpeg` (local folders keep no content type; the media
-    /// service sets it when serving).
-    pub async fn put_profile_picture(
+    /// Stores `bytes` under `key`. `content_type` is kept by buckets (which serve it);
+    /// local folders keep none, and the media service sets it when serving.
+    pub async fn put(
         &self,
-        image_file: &str,
-        jpeg: Vec<u8>,
+        key: &Path,
+        bytes: Vec<u8>,
+        content_type: &'static str,
     ) -> Result<(), object_store::Error> {
-        let key =
-            Self::profile_picture_key(image_file).ok_or_else(|| object_store::Error::Generic {
-                store: "media",
-                source: format!("`{image_file}` is not a picture file name").into(),
-            })?;
         let mut options = PutOptions::default();
         if !self.is_local() {
-            options.attributes = Attributes::from_iter([(Attribute::ContentType, "image/jpeg")]);
+            options.attributes = Attributes::from_iter([(Attribute::ContentType, content_type)]);
         }
         self.store
-            .put_opts(&key, PutPayload::from(jpeg), options)
+            .put_opts(key, PutPayload::from(bytes), options)
             .await?;
         Ok(())
     }
 
-    /// Reads a picture; `None` when the name is not a picture file name.
-    pub async fn get_profile_picture(
-        &self,
-        image_file: &str,
-    ) -> Option<Result<bytes::Bytes, object_store::Error>> {
-        let key = Self::profile_picture_key(image_file)?;
-        Some(async { self.store.get(&key).await?.bytes().await }.await)
+    /// Reads the object under `key`.
+    pub async fn get(&self, key: &Path) -> Result<bytes::Bytes, object_store::Error> {
+        self.store.get(key).await?.bytes().await
     }
 
-    /// Deletes a picture; an already missing object counts as deleted.
-    pub async fn delete_profile_picture(
-        &self,
-        image_file: &str,
-    ) -> Result<(), object_store::Error> {
-        let Some(key) = Self::profile_picture_key(image_file) else {
-            return Ok(());
-        };
-        match self.store.delete(&key).await {
+    /// Deletes the object under `key`; an already missing object counts as deleted.
+    pub async fn delete(&self, key: &Path) -> Result<(), object_store::Error> {
+        match self.store.delete(key).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(err) => Err(err),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn picture_keys_stay_inside_the_folder() {
-        assert_eq!(
-            MediaStore::profile_picture_key("0a1b.jpg")
-                .unwrap()
-                .as_ref(),
-            "profile_pics/0a1b.jpg"
-        );
-        for bad in ["", "../x.jpg", "a/b.jpg", ".hidden", "x\\y.jpg"] {
-            assert!(MediaStore::profile_picture_key(bad).is_none(), "{bad}");
         }
     }
 }

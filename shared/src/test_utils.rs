@@ -71,7 +71,7 @@ impl TestDb {
                 assert!(status.success(), "{bin:?} failed: {status}");
             }
             None => {
-                crate::migrate::run(&url)
+                folio_migrate::run(&url)
                     .await
                     .expect("migrations apply to a fresh database");
             }

@@ -1638,7 +1638,7 @@ export interface components {
         };
         /**
          * Message
-         * @description A confirmation for people.
+         * @description A confirmation for people, the answer of both password endpoints.
          */
         Message: {
             /** @description What happened. */

@@ -1,6 +1,6 @@
 //! What the generated OpenAPI document cannot know (see `folio_shared::http::ApiDocs`):
 //! the error statuses of each operation, from [`AuthError`](crate::error::AuthError), and
-//! the field checks of `users::check_*` and `password_change::check_new_password`.
+//! the field checks of [`crate::rules`].
 
 use folio_shared::http::{ApiDocs, FieldRules, OperationErrors};
 

@@ -1,12 +1,14 @@
-//! The one error type of the auth service: each variant knows its status and `detail`.
+//! The one error type of the auth service. Each variant's `#[error]` text is the `detail`
+//! it answers with, and [`AuthError::status`] states each status once.
 
 use folio_shared::{
     db::DbError,
     http::{database_error_response, detail_response, unexpected_error_response},
-    rate_limit::too_many_requests,
+    rate_limit::{Refused, too_many_requests},
     validation::ValidationErrors,
 };
 use poem::{Response, error::ResponseError, http::StatusCode};
+use poem_openapi::{ApiResponse, registry::MetaResponses};
 
 /// Everything an auth endpoint can answer besides success.
 #[derive(Debug, thiserror::Error)]
@@ -15,43 +17,44 @@ pub enum AuthError {
     #[error(transparent)]
     Validation(#[from] ValidationErrors),
     /// 400: another account has this username (any letter case).
-    #[error("username taken")]
+    #[error("Username already exists")]
     UsernameTaken,
     /// 400 on registration: another account has this email (any letter case).
-    #[error("email taken")]
+    #[error("Email already exists")]
     EmailTaken,
     /// 400 on a profile update: another account has this email. The FastAPI blog words
     /// this clash differently from registration's, and its frontends show the text.
-    #[error("email already registered")]
+    #[error("Email already registered")]
     EmailRegistered,
     /// 401: unknown email or wrong password (the same answer for both).
-    #[error("incorrect email or password")]
+    #[error("Incorrect email or password")]
     IncorrectCredentials,
     /// 400: the current password given to change it (or the email) is wrong.
-    #[error("current password incorrect")]
+    #[error("Current password is incorrect")]
     CurrentPasswordIncorrect,
     /// 400: an email change without the current password.
-    #[error("current password required")]
+    #[error("Current password is required to change email")]
     CurrentPasswordRequired,
     /// 400: the reset token is unknown, used or expired.
-    #[error("invalid or expired reset token")]
+    #[error("Invalid or expired reset token")]
     InvalidResetToken,
     /// 404: no user with this id.
-    #[error("user not found")]
+    #[error("User not found")]
     UserNotFound,
     /// 403: updating someone else's account.
-    #[error("not authorized to update this user")]
+    #[error("Not authorized to update this user")]
     NotAuthorizedToUpdate,
     /// 403: deleting someone else's account.
-    #[error("not authorized to delete this user")]
+    #[error("Not authorized to delete this user")]
     NotAuthorizedToDelete,
-    /// 429: too many attempts; retry after the given seconds.
-    #[error("rate limited")]
+    /// 429 with `Retry-After`: too many attempts; retry after the given seconds. The
+    /// answer is folio-shared's, the same for every service (`too_many_requests`).
+    #[error("Too many requests. Try again in {0} seconds.")]
     RateLimited(u64),
-    /// 503 when the database is unreachable, else 500.
+    /// 503 when the database is unreachable, else 500 (the cause logged, never sent).
     #[error(transparent)]
     Database(#[from] DbError),
-    /// 500: a bug or an unexpected failure.
+    /// 500: a bug or an unexpected failure (the cause chain logged, never sent).
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -76,6 +79,12 @@ impl AuthError {
     }
 }
 
+impl From<Refused> for AuthError {
+    fn from(refused: Refused) -> Self {
+        AuthError::RateLimited(refused.retry_after_secs)
+    }
+}
+
 impl ResponseError for AuthError {
     fn status(&self) -> StatusCode {
         use AuthError::*;
@@ -96,33 +105,63 @@ impl ResponseError for AuthError {
         }
     }
 
+    /// The `{"detail"}` of [`Self::status`]; validation, 429 and 5xx answers come from
+    /// folio-shared, which adds their headers and logs a 5xx's cause once.
     fn as_response(&self) -> Response {
-        use AuthError::*;
-        let detail = |status, text: &str| detail_response(status, text);
         match self {
-            Validation(errors) => errors.as_response(),
-            UsernameTaken => detail(StatusCode::BAD_REQUEST, "Username already exists"),
-            EmailTaken => detail(StatusCode::BAD_REQUEST, "Email already exists"),
-            EmailRegistered => detail(StatusCode::BAD_REQUEST, "Email already registered"),
-            IncorrectCredentials => detail(StatusCode::UNAUTHORIZED, "Incorrect email or password"),
-            CurrentPasswordIncorrect => {
-                detail(StatusCode::BAD_REQUEST, "Current password is incorrect")
-            }
-            CurrentPasswordRequired => detail(
-                StatusCode::BAD_REQUEST,
-                "Current password is required to change email",
-            ),
-            InvalidResetToken => detail(StatusCode::BAD_REQUEST, "Invalid or expired reset token"),
-            UserNotFound => detail(StatusCode::NOT_FOUND, "User not found"),
-            NotAuthorizedToUpdate => {
-                detail(StatusCode::FORBIDDEN, "Not authorized to update this user")
-            }
-            NotAuthorizedToDelete => {
-                detail(StatusCode::FORBIDDEN, "Not authorized to delete this user")
-            }
-            RateLimited(retry_after) => too_many_requests(*retry_after),
-            Database(err) => database_error_response(err),
-            Internal(err) => unexpected_error_response(err),
+            AuthError::Validation(errors) => errors.as_response(),
+            AuthError::RateLimited(retry_after) => too_many_requests(*retry_after),
+            AuthError::Database(err) => database_error_response(err),
+            AuthError::Internal(err) => unexpected_error_response(err),
+            client_error => detail_response(self.status(), &client_error.to_string()),
         }
+    }
+}
+
+/// Lets an operation return `Result<XxxResponse, AuthError>` so that `?` converts every
+/// error. The error statuses are documented per operation in [`crate::docs`], so this adds
+/// none to the generated document.
+impl ApiResponse for AuthError {
+    fn meta() -> MetaResponses {
+        MetaResponses { responses: vec![] }
+    }
+
+    fn register(_registry: &mut poem_openapi::registry::Registry) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_answer_sends_its_error_text_as_the_detail() {
+        use AuthError::*;
+        for error in [
+            UsernameTaken,
+            EmailTaken,
+            EmailRegistered,
+            IncorrectCredentials,
+            CurrentPasswordIncorrect,
+            CurrentPasswordRequired,
+            InvalidResetToken,
+            UserNotFound,
+            NotAuthorizedToUpdate,
+            NotAuthorizedToDelete,
+            RateLimited(7),
+        ] {
+            let response = error.as_response();
+            assert_eq!(response.status(), error.status(), "{error}");
+            let body = response.into_body().into_string().await.unwrap();
+            let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(body, serde_json::json!({ "detail": error.to_string() }));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_5xx_never_shows_its_cause() {
+        let error = AuthError::Internal(anyhow::anyhow!("the secret cause"));
+        assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = error.as_response().into_body().into_string().await.unwrap();
+        assert!(!body.contains("secret"), "{body}");
     }
 }

@@ -1,28 +1,39 @@
 //! `folio-auth`: accounts, login, access tokens, profiles, password change and reset.
 //!
 //! # Layout
-//! - [`startup`]: `Application::build(Settings)`, used by `main` and the tests.
-//! - [`users`]: register, me, public profile, update, delete.
-//! - [`username`]: the rules of a username (NFC, no hidden or line-breaking characters).
-//! - [`tokens`]: login (OAuth2 password form) and the JWKS.
-//! - [`password_change`]: change the password while logged in.
-//! - [`password_reset`]: forgot-password (token + mail job) and reset-password.
-//! - [`mail_wake`]: wakes the mail worker when a mail was queued.
-//! - [`passwords`]: Argon2id hashing off the runtime.
-//! - [`legacy_hashes`]: whether FastAPI blog hashes remain (the unknown-email cost).
-//! - [`repo`]: users-table SQL shared by the endpoints.
-//! - [`error`]: the service's one error enum.
-//! - [`docs`]: the errors and field checks its OpenAPI document adds.
+//! - [`startup`]: `Application::build(Settings)`, used by `main` and the tests; it gives
+//!   each endpoint type what it uses.
+//! - Endpoints: [`users`] (register, me, public profile, update, delete) with
+//!   [`email_change`], [`tokens`]
+//!   (login, the JWKS), [`password_change`], [`password_reset`] (forgot, reset).
+//! - Collaborators: [`limits`] (rate limits and the client address), [`token_issuer`],
+//!   [`current_password`] (the throttled check), [`password_replacement`] (a new password
+//!   and its mail, for change and reset), [`mail`] (publish outbox jobs, wake the worker),
+//!   [`mail_wake`], [`passwords`] (Argon2id off the runtime), [`legacy_hashes`] (whether
+//!   FastAPI blog hashes remain: the unknown-email cost).
+//! - Data and rules: [`repo`] (users-table SQL shared by the endpoints), [`reset_tokens`],
+//!   [`rules`] (field checks of several endpoints), [`username`].
+//! - [`error`]: the service's one error enum; [`docs`]: the errors and field checks its
+//!   OpenAPI document adds.
 
+pub mod argon2id;
+pub mod current_password;
 pub mod docs;
+pub mod email_change;
 pub mod error;
 pub mod legacy_hashes;
+pub mod limits;
+pub mod mail;
 pub mod mail_wake;
 pub mod password_change;
+pub mod password_replacement;
 pub mod password_reset;
 pub mod passwords;
 pub mod repo;
+pub mod reset_tokens;
+pub mod rules;
 pub mod startup;
+pub mod token_issuer;
 pub mod tokens;
 pub mod username;
 pub mod users;

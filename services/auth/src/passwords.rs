@@ -3,31 +3,26 @@
 //! instead of starving every other request. Queued hashes whose request has gone away
 //! are skipped.
 //!
-//! Each thread keeps one Argon2 matrix (19 MiB; 64 MiB once a legacy hash was checked)
-//! and reuses it. Allocating a matrix per hash, as `Argon2::hash_password` does, let glibc
-//! keep freed matrices in one arena per thread that ever hashed: measured under a login
-//! flood, 500 MiB of RSS for two hashes at a time.
-//!
-//! New hashes use the `argon2` defaults (m=19456, t=2, p=1). Hashes with other parameters,
-//! such as the FastAPI blog's (m=65536, t=3, p=4), verify and are flagged for re-hashing.
+//! The hashing itself, in matrices each thread reuses, is [`crate::argon2id`]. New hashes
+//! use the `argon2` defaults (m=19456, t=2, p=1). Hashes with other parameters, such as
+//! the FastAPI blog's (m=65536, t=3, p=4), verify and are flagged for re-hashing.
 
-use std::sync::{
-    Arc, Mutex,
-    atomic::{AtomicBool, AtomicU64, Ordering},
-    mpsc,
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        mpsc,
+    },
+    time::Instant,
 };
 
-use std::cell::RefCell;
+use anyhow::Context;
+use argon2::PasswordHash;
 
-use argon2::{
-    Algorithm, Argon2, Block, Params, PasswordHash, Version,
-    password_hash::phc::{Output, ParamsString, Salt},
-};
-use aws_lc_rs::{
-    constant_time::verify_slices_are_equal,
-    rand::{SecureRandom, SystemRandom},
-};
+use crate::argon2id::{hash_now, matches, uses_current_params};
+
 use tokio::sync::oneshot;
+use tracing::Instrument;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -104,7 +99,7 @@ impl Passwords {
 
     /// A new PHC string for `password`.
     pub async fn hash(&self, password: String) -> anyhow::Result<String> {
-        self.run(move || hash_now(&password)).await?
+        self.run("hash", move || hash_now(&password)).await?
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when `stored` is
@@ -117,7 +112,7 @@ impl Passwords {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.dummy_hash().to_owned());
         let verifications = self.verifications.clone();
-        self.run(move || {
+        self.run("verify", move || {
             let Ok(parsed) = PasswordHash::new(&stored) else {
                 // An unreadable stored hash can never match; say so rather than fail.
                 return Ok(Verdict::Mismatch);
@@ -141,21 +136,33 @@ impl Passwords {
         self.verifications.load(Ordering::Relaxed)
     }
 
+    /// Runs `work` on a hashing thread. Traced as an `argon2` span (`op`, and
+    /// `queue_wait_ms`: how long the job waited for a thread) with the work itself as its
+    /// child `argon2.compute`, so a slow login shows whether it queued or hashed. `DEBUG`,
+    /// like the other choke-point spans (docs/operations.md): unless `RUST_LOG` enables
+    /// them they cost a cached check each and nothing is recorded.
     async fn run<T: Send + 'static>(
         &self,
+        op: &'static str,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> anyhow::Result<T> {
+        let span = tracing::debug_span!("argon2", op, queue_wait_ms = tracing::field::Empty);
+        let on_thread = span.clone();
+        let queued_at = Instant::now();
         let (done, result) = oneshot::channel();
         self.jobs
             .send(Box::new(move || {
+                on_thread.record("queue_wait_ms", queued_at.elapsed().as_millis() as u64);
                 // The request went away while queued (client gone, timed out): skip it.
                 if done.is_closed() {
                     return;
                 }
-                let _ = done.send(work());
+                let hashing = tracing::debug_span!(parent: &on_thread, "argon2.compute");
+                let _ = done.send(hashing.in_scope(work));
             }))
-            .map_err(|_| anyhow::anyhow!("the hashing threads are gone"))?;
-        Ok(result.await?)
+            .ok()
+            .context("the hashing threads are gone")?;
+        Ok(result.instrument(span).await?)
     }
 }
 
@@ -183,95 +190,10 @@ fn lower_thread_priority() {
     }
 }
 
-thread_local! {
-    /// This thread's Argon2 matrix, reused by every hash it computes.
-    static MATRIX: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Argon2 over `password` and `salt` into `out`, in this thread's reused matrix.
-fn argon2_into(
-    argon2: &Argon2<'_>,
-    params: &Params,
-    password: &[u8],
-    salt: &[u8],
-    out: &mut [u8],
-) -> argon2::Result<()> {
-    MATRIX.with_borrow_mut(|matrix| {
-        if matrix.len() < params.block_count() {
-            matrix.resize(params.block_count(), Block::default());
-        }
-        argon2.hash_password_into_with_memory(
-            password,
-            salt,
-            out,
-            &mut matrix[..params.block_count()],
-        )
-    })
-}
-
-/// A new PHC string for `password` with the current parameters and a random salt.
-fn hash_now(password: &str) -> anyhow::Result<String> {
-    let params = Params::default();
-    let mut salt = [0u8; 16];
-    SystemRandom::new()
-        .fill(&mut salt)
-        .map_err(|_| anyhow::anyhow!("no system randomness"))?;
-    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-    argon2_into(&argon2, &params, password.as_bytes(), &salt, &mut out)
-        .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
-    let phc = PasswordHash {
-        algorithm: Algorithm::Argon2id.ident(),
-        version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(&params)
-            .map_err(|e| anyhow::anyhow!("argon2 params: {e}"))?,
-        salt: Some(Salt::new(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?),
-        hash: Some(Output::new(&out).map_err(|e| anyhow::anyhow!("output: {e}"))?),
-    };
-    Ok(phc.to_string())
-}
-
-/// True when `password` produces `stored`'s hash under `stored`'s own parameters.
-fn matches(password: &str, stored: &PasswordHash) -> bool {
-    let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
-        return false;
-    };
-    let Ok(algorithm) = Algorithm::try_from(stored.algorithm.as_str()) else {
-        return false;
-    };
-    let version = match stored.version.map(Version::try_from) {
-        None => Version::default(),
-        Some(Ok(version)) => version,
-        Some(Err(_)) => return false,
-    };
-    let Ok(params) = Params::try_from(stored) else {
-        return false;
-    };
-    let mut out = vec![0u8; expected.len()];
-    let argon2 = Argon2::new(algorithm, version, params.clone());
-    argon2_into(
-        &argon2,
-        &params,
-        password.as_bytes(),
-        salt.as_ref(),
-        &mut out,
-    )
-    .is_ok()
-        && verify_slices_are_equal(&out, expected.as_bytes()).is_ok()
-}
-
-fn uses_current_params(hash: &PasswordHash) -> bool {
-    let current = Params::default();
-    hash.algorithm == Algorithm::Argon2id.ident()
-        && Params::try_from(hash).is_ok_and(|p| {
-            p.m_cost() == current.m_cost()
-                && p.t_cost() == current.t_cost()
-                && p.p_cost() == current.p_cost()
-        })
-}
-
 #[cfg(test)]
 mod tests {
+    use argon2::{Algorithm, Argon2, Params};
+
     use super::*;
 
     /// A hash made the way the FastAPI blog made them (pwdlib's Argon2 defaults).
@@ -282,21 +204,6 @@ mod tests {
             .hash_password(password.as_bytes())
             .unwrap()
             .to_string()
-    }
-
-    #[test]
-    fn our_hashes_verify_with_the_argon2_crate_and_its_hashes_with_ours() {
-        use argon2::{PasswordHasher, PasswordVerifier};
-        let ours = hash_now("s3cret words").unwrap();
-        let parsed = PasswordHash::new(&ours).unwrap();
-        assert!(
-            Argon2::default()
-                .verify_password(b"s3cret words", &parsed)
-                .is_ok()
-        );
-        let theirs = Argon2::default().hash_password(b"s3cret words").unwrap();
-        assert!(matches("s3cret words", &theirs));
-        assert!(!matches("other words", &theirs));
     }
 
     #[tokio::test]

@@ -1,13 +1,7 @@
 //! Login (the OAuth2 password form of the FastAPI blog) and the JWKS other services and
 //! clients verify tokens with.
 
-use std::{sync::Arc, time::Duration};
-
-use folio_shared::{
-    jwt::{AUDIENCE, Claims, ISSUER},
-    rate_limit::{Attempt, Decision, FailureLimit, client_ip},
-    validation::Validator,
-};
+use folio_shared::{db::Db, jwt::PublicKeys, rate_limit::FailureLimit, validation::Validator};
 use poem::Request;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
@@ -16,21 +10,35 @@ use poem_openapi::{
 
 use crate::{
     error::AuthError,
-    passwords::Verdict,
+    limits::{HOUR, MINUTE, RateLimits},
+    passwords::{Passwords, Verdict},
     repo::{Credentials, credentials_by_email, upgrade_hash},
-    startup::AppState,
+    token_issuer::TokenIssuer,
 };
 
-/// Login and key endpoints.
-pub struct TokensApi {
-    state: Arc<AppState>,
+/// How many logins are let through.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    /// Login attempts per minute per client; failed logins per minute per account and client.
+    pub per_minute: u32,
+    /// Failed logins per hour on one account, from every client together (a backstop).
+    pub failures_per_account_per_hour: u32,
 }
 
-impl TokensApi {
-    /// The endpoints over shared state.
-    pub fn new(state: Arc<AppState>) -> Self {
-        Self { state }
-    }
+/// Login and key endpoints, built field by field in `startup`.
+pub struct TokensApi {
+    /// Postgres.
+    pub db: Db,
+    /// Verifies passwords (and hashes legacy ones anew).
+    pub passwords: Passwords,
+    /// Keeps the login limits.
+    pub limits: RateLimits,
+    /// How many logins are let through.
+    pub login_limits: LoginLimits,
+    /// Signs the access tokens.
+    pub issuer: TokenIssuer,
+    /// Served as the JWKS.
+    pub public_keys: PublicKeys,
 }
 
 /// OAuth2 password form: `username` carries the email.
@@ -69,56 +77,6 @@ enum JwksResponse {
     ),
 }
 
-/// The window of the per-minute limits.
-pub const MINUTE: Duration = Duration::from_secs(60);
-/// The window of the account-wide backstops and the mail cap.
-pub const HOUR: Duration = Duration::from_secs(3600);
-
-impl AppState {
-    /// Signs an access token for `user_id` at `token_version`.
-    pub fn issue_access_token(&self, user_id: i64, token_version: i32) -> String {
-        let now = chrono::Utc::now();
-        self.signing_key.sign(&Claims {
-            sub: user_id.to_string(),
-            iat: now.timestamp(),
-            exp: (now + self.access_ttl).timestamp(),
-            iss: ISSUER.to_owned(),
-            aud: AUDIENCE.to_owned(),
-            ver: token_version,
-        })
-    }
-
-    /// Counts a hit on each `(scope, key)` per minute; the first limit reached answers 429.
-    pub async fn enforce_limits(&self, hits: &[(&str, &str)], limit: u32) -> Result<(), AuthError> {
-        for (scope, key) in hits {
-            self.enforce_limit(scope, key, limit, MINUTE).await?;
-        }
-        Ok(())
-    }
-
-    /// Counts a hit on `scope`/`key`; 429 past `limit` per `window`.
-    pub async fn enforce_limit(
-        &self,
-        scope: &str,
-        key: &str,
-        limit: u32,
-        window: Duration,
-    ) -> Result<(), AuthError> {
-        match self.limiter.hit(scope, key, limit, window).await {
-            Decision::Allowed => Ok(()),
-            Decision::Limited { retry_after_secs } => Err(AuthError::RateLimited(retry_after_secs)),
-        }
-    }
-
-    /// Admits an attempt that may fail under `limits`, or answers 429 when one is full.
-    pub async fn begin_attempt(&self, limits: &[FailureLimit<'_>]) -> Result<Attempt, AuthError> {
-        self.limiter
-            .attempt(limits)
-            .await
-            .map_err(|refused| AuthError::RateLimited(refused.retry_after_secs))
-    }
-}
-
 impl TokensApi {
     /// The account behind `email` if `password` is its password, with the verdict.
     async fn check_credentials(
@@ -126,15 +84,38 @@ impl TokensApi {
         email: &str,
         password: String,
     ) -> Result<(Credentials, Verdict), AuthError> {
-        let conn = self.state.db.conn().await?;
+        let conn = self.db.conn().await?;
         let account = credentials_by_email(&conn, email).await?;
         // Release the connection while hashing: the pool is smaller than a login flood.
         drop(conn);
         let stored = account.as_ref().map(|a| a.password_hash.clone());
-        let verdict = self.state.passwords.verify(password, stored).await?;
+        let verdict = self.passwords.verify(password, stored).await?;
         match (verdict, account) {
             (Verdict::Mismatch, _) | (_, None) => Err(AuthError::IncorrectCredentials),
             (verdict, Some(account)) => Ok((account, verdict)),
+        }
+    }
+
+    /// Replaces a verified legacy hash with `new_hash`. The password is right either way:
+    /// a failed upgrade (or one that lost a race with a password change) is only logged,
+    /// and retried at the next login.
+    async fn upgrade_legacy_hash(&self, account: &Credentials, new_hash: &str) {
+        let upgraded = match self.db.conn().await {
+            Ok(conn) => upgrade_hash(&conn, account.id, &account.password_hash, new_hash).await,
+            Err(err) => Err(err),
+        };
+        match upgraded {
+            Ok(()) => {
+                tracing::info!(
+                    user_id = account.id,
+                    "password hash upgraded to current parameters"
+                );
+                // Perhaps the last legacy hash: unknown emails may get cheap again.
+                crate::legacy_hashes::refresh(self.db.clone(), self.passwords.clone());
+            }
+            Err(err) => {
+                tracing::warn!(user_id = account.id, error = %err, "password hash upgrade failed; will retry at next login")
+            }
         }
     }
 }
@@ -149,7 +130,11 @@ enum Tags {
 impl TokensApi {
     /// Log in with email (as `username`) and password; returns a bearer token.
     #[oai(path = "/api/users/token", method = "post")]
-    async fn login(&self, req: &Request, form: Form<LoginForm>) -> poem::Result<LoginResponse> {
+    async fn login(
+        &self,
+        req: &Request,
+        form: Form<LoginForm>,
+    ) -> Result<LoginResponse, AuthError> {
         let LoginForm {
             username: email,
             password,
@@ -158,29 +143,26 @@ impl TokensApi {
         // Any text goes (the FastAPI blog's form takes it), but Postgres cannot hold a NUL.
         Validator::new()
             .length("username", &email, 0, None)
-            .finish()
-            .map_err(AuthError::from)?;
-        let ip = client_ip(req, self.state.trusted_proxy_hops);
-        self.state
-            .enforce_limits(&[("login-ip", &ip)], self.state.login_limit)
-            .await?;
+            .finish()?;
+        let per_minute = self.login_limits.per_minute;
+        let ip = self.limits.per_client(req, "login-ip", per_minute).await?;
         // Only failures count against an account, and each client's apart: whoever guesses
         // cannot keep the owner, signing in from elsewhere, out. The account-wide backstop
         // is high; it only caps guessing spread over many addresses.
         let account_and_client = format!("{ip} {email}");
         let attempt = self
-            .state
+            .limits
             .begin_attempt(&[
                 FailureLimit {
                     scope: "login-account-client",
                     key: &account_and_client,
-                    limit: self.state.login_limit,
+                    limit: per_minute,
                     window: MINUTE,
                 },
                 FailureLimit {
                     scope: "login-account",
                     key: &email,
-                    limit: self.state.account_limit_per_hour,
+                    limit: self.login_limits.failures_per_account_per_hour,
                     window: HOUR,
                 },
             ])
@@ -192,35 +174,10 @@ impl TokensApi {
         }
         let (account, verdict) = checked?;
         if let Verdict::MatchRehashed(new_hash) = verdict {
-            // Upgrade the legacy hash. The password is right either way: a failed upgrade
-            // (or one that lost a race with a password change) must not fail the login.
-            let upgraded = match self.state.db.conn().await {
-                Ok(conn) => {
-                    upgrade_hash(&conn, account.id, &account.password_hash, &new_hash).await
-                }
-                Err(err) => Err(err),
-            };
-            match upgraded {
-                Ok(()) => {
-                    tracing::info!(
-                        user_id = account.id,
-                        "password hash upgraded to current parameters"
-                    );
-                    // Perhaps the last legacy hash: unknown emails may get cheap again.
-                    crate::legacy_hashes::refresh(
-                        self.state.db.clone(),
-                        self.state.passwords.clone(),
-                    );
-                }
-                Err(err) => {
-                    tracing::warn!(user_id = account.id, error = %err, "password hash upgrade failed; will retry at next login")
-                }
-            }
+            self.upgrade_legacy_hash(&account, &new_hash).await;
         }
         Ok(LoginResponse::Ok(Json(Token {
-            access_token: self
-                .state
-                .issue_access_token(account.id, account.token_version),
+            access_token: self.issuer.issue(account.id, account.token_version),
             token_type: "bearer".to_owned(),
         })))
     }
@@ -229,7 +186,7 @@ impl TokensApi {
     #[oai(path = "/.well-known/jwks.json", method = "get")]
     async fn jwks(&self) -> JwksResponse {
         JwksResponse::Ok(
-            Json(self.state.public_keys.jwks()),
+            Json(self.public_keys.jwks()),
             "public, max-age=300".to_owned(),
         )
     }

@@ -3,16 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use folio_shared::{
-    queue::{Delivery, MailJob},
-    server::ShutdownSignal,
-    telemetry::continue_trace,
-};
+use folio_shared::{queue::MailJob, server::ShutdownSignal, telemetry::continue_trace};
 use lettre::Message;
 use redis::RedisResult;
 use tracing::Instrument;
 
-use crate::{backoff::retry_delay, smtp::SendError, worker::Worker};
+use crate::{backoff::retry_delay, consumer::Delivery, smtp::SendError, worker::Worker};
 
 /// After SIGTERM, the send in hand gets this long before it is abandoned (unacknowledged,
 /// so another worker sends it); within Cloud Run's 10 s with room for the rest.

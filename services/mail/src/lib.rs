@@ -7,6 +7,8 @@
 //!   `/livez`, the wake, and the two background workers.
 //! - [`activity`]: the active window: the worker works after a wake, then goes quiet.
 //! - [`wake`]: `POST /internal/wake`, the bearer-token wake auth sends.
+//! - [`consumer`]: the worker's handle on the stream: the group, pending entries,
+//!   reclaiming, acknowledging, dead letters and the send-once marker.
 //! - [`worker`]: the consumer loop, one step at a time: pending first, then new, reclaim.
 //! - [`handling`]: one delivery: send once, then ack, retry or dead-letter.
 //! - [`backoff`]: waits between tries.
@@ -19,6 +21,7 @@
 
 pub mod activity;
 mod backoff;
+pub mod consumer;
 pub mod handling;
 pub mod message;
 pub mod outbox;

@@ -3,7 +3,8 @@
 //! message around them. A reset link arrives sealed and is opened here, only to render
 //! the mail (`folio_shared::queue::cipher`).
 
-use folio_shared::queue::{JobCipher, MailJob, MailKind};
+use anyhow::Context;
+use folio_shared::queue::{CipherError, JobCipher, MailJob, MailKind};
 use lettre::{
     Message,
     message::{Mailbox, MultiPart},
@@ -23,10 +24,28 @@ pub struct Templates {
     cipher: JobCipher,
 }
 
-/// Why a job cannot become a message; never worth a retry.
+/// Why a job cannot become a message; never worth a retry. The text is the dead letter's
+/// reason: it never holds the link.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct RenderError(pub String);
+pub enum RenderError {
+    /// The sealed reset link did not open (altered, moved, or another key's).
+    #[error("reset link: {0}")]
+    Link(#[from] CipherError),
+    /// A template failed to render (named by the error, `password_reset.txt`...).
+    #[error("template {}: {}", .0.name().unwrap_or("(unnamed)"), .0)]
+    Template(#[from] minijinja::Error),
+    /// The recipient is no address.
+    #[error("recipient `{to}` is not an address: {source}")]
+    Recipient {
+        /// The address as queued.
+        to: String,
+        /// What lettre found wrong with it.
+        source: lettre::address::AddressError,
+    },
+    /// The MIME message could not be built.
+    #[error("message: {0}")]
+    Message(#[from] lettre::error::Error),
+}
 
 impl Templates {
     /// Loads the templates; `from` is `MAIL_FROM`; `cipher` opens the sealed reset links.
@@ -68,7 +87,7 @@ impl Templates {
         }
         let from = from
             .parse()
-            .map_err(|e| anyhow::anyhow!("MAIL_FROM `{from}` is not an address: {e}"))?;
+            .with_context(|| format!("MAIL_FROM `{from}` is not an address"))?;
         Ok(Self {
             env,
             from: Mailbox::new(Some(SENDER_NAME.to_owned()), from),
@@ -87,9 +106,7 @@ impl Templates {
             MailKind::EmailChanged => ("email_changed", "Your Folio email address was changed"),
         };
         let link = match job.kind {
-            MailKind::PasswordReset => job
-                .open_link(&self.cipher)
-                .map_err(|e| RenderError(format!("reset link: {e}")))?,
+            MailKind::PasswordReset => job.open_link(&self.cipher)?,
             MailKind::PasswordChanged | MailKind::EmailChanged => String::new(),
         };
         let ctx = context! {
@@ -102,13 +119,13 @@ impl Templates {
             self.env
                 .get_template(&format!("{name}.{ext}"))
                 .and_then(|t| t.render(&ctx))
-                .map_err(|e| RenderError(format!("template {name}.{ext}: {e}")))
         };
-        let to: Mailbox = job
-            .to
-            .parse()
-            .map_err(|e| RenderError(format!("recipient `{}` is not an address: {e}", job.to)))?;
-        Message::builder()
+        // lettre's error does not say which address: the one place context is added.
+        let to: Mailbox = job.to.parse().map_err(|source| RenderError::Recipient {
+            to: job.to.clone(),
+            source,
+        })?;
+        Ok(Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(subject)
@@ -116,8 +133,7 @@ impl Templates {
             .multipart(MultiPart::alternative_plain_html(
                 render("txt")?,
                 render("html")?,
-            ))
-            .map_err(|e| RenderError(format!("message: {e}")))
+            ))?)
     }
 }
 
@@ -195,8 +211,8 @@ mod tests {
 
         for job in [sealed_elsewhere, in_clear] {
             let err = templates().render(&job).unwrap_err();
-            assert!(err.0.starts_with("reset link: "), "{err}");
-            assert!(!err.0.contains("token"), "{err}");
+            assert!(err.to_string().starts_with("reset link: "), "{err}");
+            assert!(!err.to_string().contains("token"), "{err}");
         }
     }
 

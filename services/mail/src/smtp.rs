@@ -26,6 +26,7 @@ use lettre::{
     },
 };
 use secrecy::ExposeSecret;
+use tracing::Instrument;
 
 use crate::socket::{ImplicitTls, dial};
 
@@ -60,7 +61,8 @@ fn is_configuration_refusal(err: &lettre::transport::smtp::Error) -> bool {
 }
 
 /// What a failed transaction (`MAIL`, `RCPT`, `DATA`) means for the mail. A refusal of
-/// our credentials or TLS policy (a `530` to `MAIL FROM`) is an outage, as in [`unreachable`].
+/// our credentials or TLS policy (a `530` to `MAIL FROM`) is an outage, as a failure to
+/// open the session is ([`ConnectError`]).
 fn classify(err: lettre::transport::smtp::Error) -> SendError {
     if err.is_permanent() && is_configuration_refusal(&err) {
         SendError::Unreachable(err.to_string())
@@ -73,12 +75,30 @@ fn classify(err: lettre::transport::smtp::Error) -> SendError {
     }
 }
 
-/// Failing to open a session (greeting, `EHLO`, `STARTTLS`, `AUTH`: a refusal of our
-/// credentials or TLS policy included) is about the server or our configuration, never
-/// the mail: treated as an outage (wait and retry) rather than dead-lettering the whole
-/// queue over one wrong password.
-fn unreachable(err: impl std::fmt::Display) -> SendError {
-    SendError::Unreachable(err.to_string())
+/// A failed transaction is judged by its reply ([`classify`]).
+impl From<lettre::transport::smtp::Error> for SendError {
+    fn from(err: lettre::transport::smtp::Error) -> Self {
+        classify(err)
+    }
+}
+
+/// Failing to open a session: the socket, or the greeting, `EHLO`, `STARTTLS` or `AUTH`
+/// (a refusal of our credentials or TLS policy included).
+#[derive(Debug, thiserror::Error)]
+enum ConnectError {
+    #[error(transparent)]
+    Socket(#[from] std::io::Error),
+    #[error(transparent)]
+    Session(#[from] lettre::transport::smtp::Error),
+}
+
+/// A session that cannot be opened is about the server or our configuration, never the
+/// mail: treated as an outage (wait and retry) rather than dead-lettering the whole queue
+/// over one wrong password.
+impl From<ConnectError> for SendError {
+    fn from(err: ConnectError) -> Self {
+        SendError::Unreachable(err.to_string())
+    }
 }
 
 /// How the session is secured.
@@ -168,7 +188,10 @@ impl Mailer {
 
     async fn transact(&mut self, message: &Message) -> Result<(), SendError> {
         let mut conn = self.connection().await?;
-        let sent = conn.send(message.envelope(), &message.formatted()).await;
+        let sent = conn
+            .send(message.envelope(), &message.formatted())
+            .instrument(tracing::info_span!("smtp_send"))
+            .await;
         // lettre closes the session on any error; a refused mail leaves it usable.
         if !conn.has_broken() {
             self.idle = Some(Idle {
@@ -176,45 +199,43 @@ impl Mailer {
                 since: Instant::now(),
             });
         }
-        sent.map(|_| ()).map_err(classify)
+        sent?;
+        Ok(())
     }
 
     /// The open connection if it is still good, else a new one.
-    async fn connection(&mut self) -> Result<AsyncSmtpConnection, SendError> {
+    async fn connection(&mut self) -> Result<AsyncSmtpConnection, ConnectError> {
         if let Some(mut idle) = self.idle.take() {
             let age = idle.since.elapsed();
             if age < REUSE_UNCHECKED || (age < IDLE_LIMIT && idle.conn.test_connected().await) {
                 return Ok(idle.conn);
             }
         }
-        self.connect().await
+        let server = &*self.server;
+        self.connect()
+            .instrument(
+                tracing::info_span!("smtp_connect", host = %server.host, port = server.port),
+            )
+            .await
     }
 
-    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+    async fn connect(&self) -> Result<AsyncSmtpConnection, ConnectError> {
         let server = &*self.server;
         let mut conn = match &server.security {
             Security::Implicit(tls) => {
-                let stream = tls.dial(server.port).await.map_err(unreachable)?;
-                AsyncSmtpConnection::connect_with_transport(Box::new(stream), &server.hello)
-                    .await
-                    .map_err(unreachable)?
+                let stream = tls.dial(server.port).await?;
+                AsyncSmtpConnection::connect_with_transport(Box::new(stream), &server.hello).await?
             }
             Security::Plain | Security::StartTls(_) => {
-                let stream = dial(&server.host, server.port).await.map_err(unreachable)?;
-                AsyncSmtpConnection::connect_with_transport(Box::new(stream), &server.hello)
-                    .await
-                    .map_err(unreachable)?
+                let stream = dial(&server.host, server.port).await?;
+                AsyncSmtpConnection::connect_with_transport(Box::new(stream), &server.hello).await?
             }
         };
         if let Security::StartTls(tls) = &server.security {
-            conn.starttls(tls.clone(), &server.hello)
-                .await
-                .map_err(unreachable)?;
+            conn.starttls(tls.clone(), &server.hello).await?;
         }
         if let Some(credentials) = &server.credentials {
-            conn.auth(DEFAULT_MECHANISMS, credentials)
-                .await
-                .map_err(unreachable)?;
+            conn.auth(DEFAULT_MECHANISMS, credentials).await?;
         }
         Ok(conn)
     }

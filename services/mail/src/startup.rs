@@ -13,15 +13,15 @@ use folio_shared::{
     db::Db,
     health::{DatabaseProbe, HealthApi, RedisProbe, with_docs},
     http::{ApiDocs, HttpOptions, wrap_api},
-    queue::{JobCipher, MailConsumer, MailQueue},
+    queue::{JobCipher, MailQueue},
     server::{App, BoundListener, OpenApiDocument, openapi_spec},
 };
 use poem::EndpointExt;
 use poem_openapi::OpenApiService;
 
 use crate::{
-    activity::Activity, message::Templates, outbox::Outbox, smtp::Mailer, sweep::OutboxSweep,
-    wake::WakeApi, worker::Worker,
+    activity::Activity, consumer::MailConsumer, message::Templates, outbox::Outbox, smtp::Mailer,
+    sweep::OutboxSweep, wake::WakeApi, worker::Worker,
 };
 
 /// The endpoints: one type for serving them (`build`) and describing them (`openapi`;

@@ -23,15 +23,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use folio_shared::{
-    queue::{Delivery, MailConsumer},
-    server::ShutdownSignal,
-};
+use folio_shared::server::ShutdownSignal;
 use redis::{RedisResult, aio::MultiplexedConnection};
 
 use crate::{
     activity::Activity,
     backoff::Backoff,
+    consumer::{Delivery, MailConsumer},
     handling::{Handled, Retry},
     message::Templates,
     outbox::Outbox,

@@ -1,7 +1,8 @@
 //! `GET /media/profile_pics/{file}`: pictures served by the media service itself when the
 //! store is a local folder (development). In production a bucket or CDN serves them.
 
-use folio_shared::{http::detail_response, storage::MediaStore};
+use folio_model::pictures::PictureStore;
+use folio_shared::http::detail_response;
 use poem::{
     Response,
     http::{StatusCode, header},
@@ -13,7 +14,7 @@ const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
 
 /// Serves one stored picture; names that could leave the folder are simply not found.
 #[poem::handler]
-pub async fn serve_picture(Path(file): Path<String>, store: Data<&MediaStore>) -> Response {
+pub async fn serve_picture(Path(file): Path<String>, store: Data<&PictureStore>) -> Response {
     match store.get_profile_picture(&file).await {
         Some(Ok(bytes)) => Response::builder()
             .content_type("image/jpeg")

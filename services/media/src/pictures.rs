@@ -7,22 +7,27 @@
 
 use std::sync::Arc;
 
+use anyhow::Context;
+
+use folio_model::{
+    pictures::PictureStore,
+    users::{ImageUrls, UserPrivate, UserRow, find_user},
+};
 use folio_shared::{
     auth::BearerAuth,
     db::{Db, Queryable, Sql},
-    storage::MediaStore,
-    users::{ImageUrls, UserPrivate, UserRow, find_user},
 };
 use poem_openapi::{ApiResponse, OpenApi, param::Path, payload::Json};
 use tokio::sync::Semaphore;
 use tokio_postgres::types::Type;
+use tracing::Instrument;
 
 use crate::{error::MediaError, processing, upload::PictureUpload};
 
 /// Picture endpoints.
 pub struct PicturesApi {
     db: Db,
-    store: MediaStore,
+    store: PictureStore,
     urls: ImageUrls,
     max_bytes: usize,
     too_large: String,
@@ -36,7 +41,7 @@ pub struct PicturesApi {
 
 impl PicturesApi {
     /// The endpoints over the pool and the store; uploads up to `max_bytes`.
-    pub fn new(db: Db, store: MediaStore, urls: ImageUrls, max_bytes: usize) -> Self {
+    pub fn new(db: Db, store: PictureStore, urls: ImageUrls, max_bytes: usize) -> Self {
         let cpus = std::thread::available_parallelism().map_or(2, usize::from);
         Self {
             db,
@@ -123,27 +128,33 @@ impl PicturesApi {
             return Err(MediaError::NotAuthorized);
         }
         // Wait a little for a place (bursts queue) but never let buffered uploads pile up.
+        // Running out of time here means every place is taken (a 503); a timeout elsewhere
+        // means something else, so it converts here, not by a `From`.
         let _in_flight =
             tokio::time::timeout(UPLOAD_QUEUE_WAIT, self.uploads.clone().acquire_owned())
                 .await
                 .map_err(|_| MediaError::Busy)?
-                .map_err(anyhow::Error::from)?;
+                .context("the upload places were closed")?;
         let bytes = upload.read_file(self.max_bytes, &self.too_large).await?;
         let permit = self
             .decoders
             .clone()
             .acquire_owned()
             .await
-            .map_err(anyhow::Error::from)?;
+            .context("the decoder places were closed")?;
+        // The blocking thread does not inherit the request's span: carried over by hand.
+        let span = tracing::Span::current();
         let jpeg = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            processing::to_avatar(&bytes)
+            span.in_scope(|| processing::to_avatar(&bytes))
         })
         .await
-        .map_err(anyhow::Error::from)?
-        .map_err(|refused| MediaError::InvalidImage(refused.0))?;
+        .context("decoding the picture panicked")??;
         let file = format!("{}.jpg", uuid::Uuid::new_v4().simple());
-        self.store.put_profile_picture(&file, jpeg).await?;
+        self.store
+            .put_profile_picture(&file, jpeg)
+            .instrument(tracing::info_span!("put_picture", image_file = %file))
+            .await?;
         let (user, previous) = match self.set_picture(id, Some(&file)).await {
             Ok(done) => done,
             Err(err) => {

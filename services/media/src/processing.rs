@@ -82,8 +82,28 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
 #[error("{0}")]
 pub struct Refused(pub String);
 
-/// The stored picture for an upload.
+impl From<image::ImageError> for Refused {
+    fn from(err: image::ImageError) -> Self {
+        Refused(err.to_string())
+    }
+}
+
+/// The stored picture for an upload. Each stage is a span of its own: decoding dominates
+/// for large photos, resizing for huge canvases, so a slow upload's trace says which.
 pub fn to_avatar(bytes: &[u8]) -> Result<Vec<u8>, Refused> {
+    let (picture, orientation) =
+        tracing::info_span!("decode_image", bytes = bytes.len()).in_scope(|| decode(bytes))?;
+    let square = tracing::info_span!(
+        "resize_image",
+        width = picture.width(),
+        height = picture.height()
+    )
+    .in_scope(|| to_square(&picture, orientation));
+    tracing::info_span!("encode_jpeg").in_scope(|| encode(&square))
+}
+
+/// The picture in `bytes` and how it is to be turned, within [`MAX_SIDE`] and [`MAX_ALLOC`].
+fn decode(bytes: &[u8]) -> Result<(DynamicImage, Orientation), Refused> {
     let format = sniff(bytes).ok_or_else(|| Refused("not a JPEG, PNG, GIF or WebP file".into()))?;
     if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
         // The JPEG decoder pads a cut-off scan with grey rather than failing.
@@ -95,8 +115,7 @@ pub fn to_avatar(bytes: &[u8]) -> Result<Vec<u8>, Refused> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
-    let refused = |e: image::ImageError| Refused(e.to_string());
-    let mut decoder = reader.into_decoder().map_err(refused)?;
+    let mut decoder = reader.into_decoder()?;
     // `into_decoder` checks the sides only; the buffer the decode needs is checked here.
     if decoder.total_bytes() > MAX_ALLOC {
         return Err(Refused(format!(
@@ -105,7 +124,11 @@ pub fn to_avatar(bytes: &[u8]) -> Result<Vec<u8>, Refused> {
         )));
     }
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let picture = DynamicImage::from_decoder(decoder).map_err(refused)?;
+    Ok((DynamicImage::from_decoder(decoder)?, orientation))
+}
+
+/// The centred square of `picture`, [`AVATAR_SIDE`] wide, upright.
+fn to_square(picture: &DynamicImage, orientation: Orientation) -> image::RgbImage {
     // Crop the centred square at source size, then shrink it: scaling first to cover the
     // square would blow a 1x12000 strip up to 300x3600000 pixels.
     let (width, height) = (picture.width(), picture.height());
@@ -115,11 +138,13 @@ pub fn to_avatar(bytes: &[u8]) -> Result<Vec<u8>, Refused> {
         .resize_exact(AVATAR_SIDE, AVATAR_SIDE, FilterType::Lanczos3);
     // Turning commutes with a centred square crop: do it on the small picture.
     square.apply_orientation(orientation);
-    let square = square.to_rgb8();
+    square.to_rgb8()
+}
+
+/// `square` as a JPEG of [`JPEG_QUALITY`], without metadata.
+fn encode(square: &image::RgbImage) -> Result<Vec<u8>, Refused> {
     let mut jpeg = Vec::with_capacity(32 * 1024);
-    JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)
-        .encode_image(&square)
-        .map_err(refused)?;
+    JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY).encode_image(square)?;
     Ok(jpeg)
 }
 

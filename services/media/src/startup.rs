@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use folio_model::{pictures::PictureStore, users::ImageUrls};
 use folio_shared::{
     auth::TokenVerifier,
     config::Settings,
@@ -10,8 +11,6 @@ use folio_shared::{
     http::{HttpOptions, wrap_api},
     jwt::Keys,
     server::{App, BoundListener, OpenApiDocument, openapi_spec},
-    storage::MediaStore,
-    users::ImageUrls,
 };
 use poem::{EndpointExt, Route, get};
 use poem_openapi::OpenApiService;
@@ -40,7 +39,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
         let keys = Keys::from_settings(&settings, false)?;
         let db = Db::from_settings(&settings)?;
-        let store = MediaStore::from_settings(&settings)?;
+        let store = PictureStore::from_settings(&settings)?;
         let max_bytes = usize::try_from(settings.max_upload_size_bytes)?;
         let verifier = Arc::new(TokenVerifier::new(keys.public, db.clone()));
         let api: OpenApiService<Endpoints, ()> = OpenApiService::new(

@@ -49,6 +49,8 @@ impl Pace {
         let earned =
             Duration::from_secs_f64(self.received as f64 / MIN_UPLOAD_BYTES_PER_SEC as f64);
         let allowance = (UPLOAD_GRACE + earned).saturating_sub(self.started.elapsed());
+        // Running out of time here is the 408; a `From<Elapsed>` would make every other
+        // timeout one too.
         tokio::time::timeout(allowance, step)
             .await
             .map_err(|_| MediaError::TooSlow)
@@ -142,6 +144,7 @@ impl PictureUpload {
                 return Err(file_error("Send exactly one file", "value_error"));
             }
             let mut data = Vec::new();
+            // multer's size errors become the 413 naming the configured limit.
             while let Some(chunk) = pace.within(field.chunk()).await?.map_err(classify)? {
                 pace.received += chunk.len() as u64;
                 data.extend_from_slice(&chunk);

@@ -17,7 +17,7 @@ use std::{
 
 use folio_shared::http::Representation;
 use moka::{Expiry, future::Cache};
-use poem::{FromRequest, Request, RequestBody, error::ResponseError, http::header};
+use poem::{FromRequest, Request, RequestBody, http::header};
 
 use crate::error::PostsError;
 
@@ -112,7 +112,7 @@ enum Unkept {
     /// Too long to keep ([`MAX_ENTRY_BYTES`]), served anyway.
     TooLong(Representation),
     /// The read failed: every waiter answers with it.
-    Failed(PostsError),
+    Failed(Arc<PostsError>),
 }
 
 /// The cache of public reads (cheap to clone: clones share it).
@@ -149,7 +149,7 @@ impl ReadCache {
         key: ReadKey,
         reader: Reader,
         load: F,
-    ) -> poem::Result<Representation>
+    ) -> Result<Representation, PostsError>
     where
         F: Future<Output = Result<Representation, PostsError>>,
     {
@@ -169,7 +169,7 @@ impl ReadCache {
             .entries
             .try_get_with(key, async {
                 let read_at = Instant::now();
-                let representation = load.await.map_err(Unkept::Failed)?;
+                let representation = load.await.map_err(|err| Unkept::Failed(Arc::new(err)))?;
                 if !keepable(&representation) {
                     return Err(Unkept::TooLong(representation));
                 }
@@ -182,11 +182,13 @@ impl ReadCache {
         match found {
             Ok(entry) => Ok(entry.representation),
             Err(unkept) => match Arc::try_unwrap(unkept) {
-                Ok(Unkept::Failed(err)) => Err(err.into()),
+                Ok(Unkept::Failed(err)) => {
+                    Err(Arc::try_unwrap(err).unwrap_or_else(PostsError::Shared))
+                }
                 Ok(Unkept::TooLong(representation)) => Ok(representation),
                 // Waiters that shared the load get the same answer.
                 Err(shared) => match &*shared {
-                    Unkept::Failed(err) => Err(poem::Error::from_response(err.as_response())),
+                    Unkept::Failed(err) => Err(PostsError::Shared(err.clone())),
                     Unkept::TooLong(representation) => Ok(representation.clone()),
                 },
             },

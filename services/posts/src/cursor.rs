@@ -32,8 +32,9 @@ impl FromStr for FeedCursor {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let (micros, id) = text.split_once('_').ok_or(InvalidCursor)?;
-        let micros: i64 = micros.parse().map_err(|_| InvalidCursor)?;
-        let id: i64 = id.parse().map_err(|_| InvalidCursor)?;
+        let (Ok(micros), Ok(id)) = (micros.parse::<i64>(), id.parse::<i64>()) else {
+            return Err(InvalidCursor);
+        };
         let date_posted = DateTime::from_timestamp_micros(micros)
             // Postgres refuses timestamps far outside these years with an error, not a
             // match; no post is dated there.

@@ -1,4 +1,8 @@
-//! The one error type of the posts service: each variant knows its status and `detail`.
+//! The one error type of the posts service. A variant's `#[error]` text is the `detail` it
+//! sends and [`ResponseError::status`] states its status; only validation (FastAPI's list),
+//! the rate limit (its `Retry-After`) and failures (logged, generic body) render otherwise.
+
+use std::sync::Arc;
 
 use folio_shared::{
     auth::INVALID_CREDENTIALS,
@@ -16,23 +20,23 @@ pub enum PostsError {
     #[error(transparent)]
     Validation(#[from] ValidationErrors),
     /// 404: no post with this id.
-    #[error("post not found")]
+    #[error("Post not found")]
     PostNotFound,
     /// 404: no user with this id.
-    #[error("user not found")]
+    #[error("User not found")]
     UserNotFound,
     /// 403: editing someone else's post.
-    #[error("not authorized to update this post")]
+    #[error("Not authorized to update this post")]
     NotAuthorizedToUpdate,
     /// 403: deleting someone else's post.
-    #[error("not authorized to delete this post")]
+    #[error("Not authorized to delete this post")]
     NotAuthorizedToDelete,
     /// 429: the author wrote `POST_RATE_LIMIT_PER_MINUTE` posts this minute; retry after
-    /// this many seconds.
-    #[error("too many posts")]
+    /// this many seconds (the text is `folio_shared::rate_limit::too_many_requests`'s).
+    #[error("Too many requests. Try again in {0} seconds.")]
     RateLimited(u64),
     /// 401: the author vanished between the token check and the write.
-    #[error("author no longer exists")]
+    #[error("{}", INVALID_CREDENTIALS)]
     AuthorGone,
     /// 503 when the database is unreachable, else 500.
     #[error(transparent)]
@@ -40,6 +44,10 @@ pub enum PostsError {
     /// 500: a bug or an unexpected failure.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+    /// One failure answered to every request that waited on the same read (see
+    /// [`crate::cache`]): each answers as the first did.
+    #[error(transparent)]
+    Shared(Arc<PostsError>),
 }
 
 impl From<DbError> for PostsError {
@@ -64,6 +72,7 @@ impl ResponseError for PostsError {
             RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Database(err) if err.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             Database(_) | Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Shared(err) => err.status(),
         }
     }
 
@@ -71,18 +80,48 @@ impl ResponseError for PostsError {
         use PostsError::*;
         match self {
             Validation(errors) => errors.as_response(),
-            PostNotFound => detail_response(StatusCode::NOT_FOUND, "Post not found"),
-            UserNotFound => detail_response(StatusCode::NOT_FOUND, "User not found"),
-            NotAuthorizedToUpdate => {
-                detail_response(StatusCode::FORBIDDEN, "Not authorized to update this post")
-            }
-            NotAuthorizedToDelete => {
-                detail_response(StatusCode::FORBIDDEN, "Not authorized to delete this post")
-            }
-            AuthorGone => detail_response(StatusCode::UNAUTHORIZED, INVALID_CREDENTIALS),
             RateLimited(retry_after) => too_many_requests(*retry_after),
+            // Logged here, once per answer, with the cause; the body stays generic.
             Database(err) => database_error_response(err),
             Internal(err) => unexpected_error_response(err),
+            Shared(err) => err.as_response(),
+            PostNotFound
+            | UserNotFound
+            | NotAuthorizedToUpdate
+            | NotAuthorizedToDelete
+            | AuthorGone => detail_response(self.status(), &self.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn detail_of(err: &PostsError) -> serde_json::Value {
+        let body = err.as_response().into_body().into_bytes().await.unwrap();
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap()["detail"].clone()
+    }
+
+    #[tokio::test]
+    async fn the_detail_sent_is_the_error_text() {
+        for err in [
+            PostsError::PostNotFound,
+            PostsError::UserNotFound,
+            PostsError::NotAuthorizedToUpdate,
+            PostsError::NotAuthorizedToDelete,
+            PostsError::RateLimited(7),
+            PostsError::AuthorGone,
+        ] {
+            assert_eq!(detail_of(&err).await, err.to_string(), "{err:?}");
+            assert_eq!(err.as_response().status(), err.status(), "{err:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_shared_failure_answers_as_the_first() {
+        let err = PostsError::Shared(Arc::new(PostsError::PostNotFound));
+        assert_eq!(err.status(), StatusCode::NOT_FOUND);
+        assert_eq!(detail_of(&err).await, "Post not found");
     }
 }

@@ -12,10 +12,10 @@
 //! Pages by `skip` are served from the [`ReadCache`] to anonymous readers; pages by
 //! `cursor` always read the database.
 
+use folio_model::users::ImageUrls;
 use folio_shared::{
     db::Db,
     http::{Representation, TaggedJson},
-    users::ImageUrls,
     validation::ValidationErrors,
 };
 use poem_openapi::{
@@ -27,7 +27,7 @@ use crate::{
     cache::{ReadCache, ReadKey, Reader},
     cursor::FeedCursor,
     error::PostsError,
-    model::{PaginatedPostsResponse, post_from_row, representation},
+    model::{PaginatedPostsResponse, PostResponse, representation},
     repo::{self, FeedPage, PageStart},
 };
 
@@ -63,36 +63,39 @@ impl FeedsApi {
         cursor: Option<&str>,
     ) -> Result<Page, PostsError> {
         let (skip, limit) = (skip.unwrap_or(0), limit.unwrap_or(self.default_limit));
-        let query = |name: &str| vec!["query".to_owned(), name.to_owned()];
-        if skip < 0 {
-            return Err(ValidationErrors::single(
-                query("skip"),
+        let invalid = |name: &str, msg: &str, kind: &str| {
+            ValidationErrors::single(vec!["query".to_owned(), name.to_owned()], msg, kind)
+        };
+        let out_of_range = if skip < 0 {
+            Some((
+                "skip",
                 "Input should be greater than or equal to 0",
                 "greater_than_equal",
-            )
-            .into());
-        }
-        if limit < 1 {
-            return Err(ValidationErrors::single(
-                query("limit"),
+            ))
+        } else if limit < 1 {
+            Some((
+                "limit",
                 "Input should be greater than or equal to 1",
                 "greater_than_equal",
-            )
-            .into());
-        }
-        if limit > MAX_LIMIT {
-            return Err(ValidationErrors::single(
-                query("limit"),
+            ))
+        } else if limit > MAX_LIMIT {
+            Some((
+                "limit",
                 "Input should be less than or equal to 100",
                 "less_than_equal",
-            )
-            .into());
+            ))
+        } else {
+            None
+        };
+        if let Some((name, msg, kind)) = out_of_range {
+            return Err(invalid(name, msg, kind).into());
         }
         let start = match cursor {
             None => PageStart::Skip(skip),
-            Some(text) => PageStart::After(text.parse::<FeedCursor>().map_err(|_| {
-                ValidationErrors::single(query("cursor"), "Invalid cursor", "value_error")
-            })?),
+            Some(text) => PageStart::After(
+                text.parse::<FeedCursor>()
+                    .map_err(|_| invalid("cursor", "Invalid cursor", "value_error"))?,
+            ),
         };
         Ok(Page { start, skip, limit })
     }
@@ -108,16 +111,15 @@ impl FeedsApi {
     fn respond(&self, page: FeedPage, request: Page) -> Result<Representation, PostsError> {
         let Page { start, skip, limit } = request;
         let posts: Vec<_> = page
-            .rows
-            .iter()
+            .posts()
             .take(limit as usize)
-            .map(|row| post_from_row(row, &self.urls))
+            .map(|row| PostResponse::from_row(row, &self.urls))
             .collect();
         let has_more = match start {
             PageStart::Skip(_) => skip.saturating_add(posts.len() as i64) < page.total,
             // The index gave more rows than are shown: the look-ahead row, or posts past
             // the byte bound.
-            PageStart::After(_) => page.rows.len() > posts.len() || page.more_read,
+            PageStart::After(_) => page.read() > posts.len() || page.more_read,
         };
         let next_cursor = posts.last().filter(|_| has_more).map(|last| {
             FeedCursor {
@@ -136,20 +138,39 @@ impl FeedsApi {
         })
     }
 
-    /// A page of the public feed as sent, from the database.
-    async fn load_feed(&self, page: Page) -> Result<Representation, PostsError> {
+    /// A page of everyone's posts, or of `user`'s, as sent, from the database.
+    async fn load(&self, user: Option<i64>, page: Page) -> Result<Representation, PostsError> {
         let conn = self.db.conn().await?;
-        let rows = repo::feed_page(&conn, page.start, Self::rows_to_read(&page)).await?;
-        self.respond(rows, page)
+        let rows = Self::rows_to_read(&page);
+        let found = match user {
+            None => repo::feed_page(&conn, page.start, rows).await?,
+            Some(user) => repo::user_feed_page(&conn, user, page.start, rows)
+                .await?
+                .ok_or(PostsError::UserNotFound)?,
+        };
+        self.respond(found, page)
     }
 
-    /// A page of `user`'s posts as sent, from the database.
-    async fn load_user_feed(&self, user: i64, page: Page) -> Result<Representation, PostsError> {
-        let conn = self.db.conn().await?;
-        let rows = repo::user_feed_page(&conn, user, page.start, Self::rows_to_read(&page))
-            .await?
-            .ok_or(PostsError::UserNotFound)?;
-        self.respond(rows, page)
+    /// A page of everyone's posts, or of `user`'s: by `skip`, kept bytes for an anonymous
+    /// reader when fresh; by `cursor`, always from the database.
+    async fn read(
+        &self,
+        user: Option<i64>,
+        page: Page,
+        reader: Reader,
+    ) -> Result<FeedResponse, PostsError> {
+        let limit = page.limit;
+        let key = match (page.start, user) {
+            (PageStart::After(_), _) => None,
+            (PageStart::Skip(skip), None) => Some(ReadKey::Feed { skip, limit }),
+            (PageStart::Skip(skip), Some(user)) => Some(ReadKey::UserFeed { user, skip, limit }),
+        };
+        let load = self.load(user, page);
+        let body = match key {
+            Some(key) => self.cache.read(key, reader, load).await?,
+            None => load.await?,
+        };
+        Ok(FeedResponse::Ok(TaggedJson::new(body)))
     }
 }
 
@@ -192,18 +213,7 @@ impl FeedsApi {
         reader: Reader,
     ) -> poem::Result<FeedResponse> {
         let page = self.page_bounds(skip.0, limit.0, cursor.0.as_deref())?;
-        let load = self.load_feed(page);
-        let body = match page.start {
-            PageStart::Skip(skip) => {
-                let key = ReadKey::Feed {
-                    skip,
-                    limit: page.limit,
-                };
-                self.cache.read(key, reader, load).await?
-            }
-            PageStart::After(_) => load.await?,
-        };
-        Ok(FeedResponse::Ok(TaggedJson::new(body)))
+        Ok(self.read(None, page, reader).await?)
     }
 
     /// One user's posts, newest first (`cursor` as in the public feed).
@@ -217,18 +227,6 @@ impl FeedsApi {
         reader: Reader,
     ) -> poem::Result<FeedResponse> {
         let page = self.page_bounds(skip.0, limit.0, cursor.0.as_deref())?;
-        let load = self.load_user_feed(id.0, page);
-        let body = match page.start {
-            PageStart::Skip(skip) => {
-                let key = ReadKey::UserFeed {
-                    user: id.0,
-                    skip,
-                    limit: page.limit,
-                };
-                self.cache.read(key, reader, load).await?
-            }
-            PageStart::After(_) => load.await?,
-        };
-        Ok(FeedResponse::Ok(TaggedJson::new(body)))
+        Ok(self.read(Some(id.0), page, reader).await?)
     }
 }

@@ -10,8 +10,8 @@
 //! - [`readers`]: the HTML pages of posts and users, Atom feeds, the sitemap.
 //! - [`limits`]: how many posts a user may write a minute.
 //! - [`cursor`]: keyset positions, so deep pages cost what the first one does.
-//! - [`model`]: the response shapes and how a row becomes one.
-//! - [`repo`]: the SQL, one round trip per request.
+//! - [`model`]: the response shapes and how a [`repo::PostRow`] becomes one.
+//! - [`repo`]: the SQL, one round trip per request, and the typed rows it gives.
 //! - [`error`]: the service's one error enum.
 //! - [`docs`]: the errors and input checks its OpenAPI document adds.
 

@@ -1,20 +1,18 @@
-//! What the posts endpoints return, and how a row becomes it.
+//! What the posts endpoints return, and how a [`PostRow`] becomes it.
 //!
 //! The shapes derive `Object` for the OpenAPI document and `Serialize` for the bytes
 //! sent: poem-openapi's `Json` builds a `serde_json::Value` tree first, and profiling put
 //! ~30% of the feed's service time in allocating and freeing it. The fields serialise
 //! exactly as `ToJSON` would (a test compares the two).
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
-use folio_shared::{
-    http::Representation,
-    users::{ImageUrls, UserPublic},
-};
+use folio_model::users::{ImageUrls, UserPublic};
+use folio_shared::http::Representation;
 use poem_openapi::Object;
 use serde::{Serialize, Serializer, ser::SerializeStruct};
-use tokio_postgres::Row;
 
-use crate::error::PostsError;
+use crate::{error::PostsError, repo::PostRow};
 
 /// A post with its author.
 #[derive(Debug, Clone, Object, Serialize)]
@@ -53,23 +51,32 @@ pub struct PaginatedPostsResponse {
     pub next_cursor: Option<String>,
 }
 
-/// Reads a post and its author from the columns every posts query selects:
-/// `id, title, content, user_id, date_posted, username, image_file`.
-pub fn post_from_row(row: &Row, urls: &ImageUrls) -> PostResponse {
-    let user_id: i64 = row.get("user_id");
-    PostResponse {
-        id: row.get("id"),
-        title: row.get("title"),
-        content: row.get("content"),
-        user_id,
-        date_posted: row.get("date_posted"),
-        author: urls.public_user(user_id, row.get("username"), row.get("image_file")),
+impl PostResponse {
+    /// The post of `row` as sent, its author's picture resolved by `urls`.
+    pub fn from_row(row: PostRow, urls: &ImageUrls) -> Self {
+        let PostRow {
+            id,
+            title,
+            content,
+            user_id,
+            date_posted,
+            username,
+            image_file,
+        } = row;
+        Self {
+            id,
+            title,
+            content,
+            user_id,
+            date_posted,
+            author: urls.public_user(user_id, username, image_file),
+        }
     }
 }
 
 /// `value` as the JSON bytes sent, with their `ETag`.
 pub fn representation<T: Serialize>(value: &T) -> Result<Representation, PostsError> {
-    Representation::json(value).map_err(|err| PostsError::Internal(err.into()))
+    Ok(Representation::json(value).context("writing a response as JSON")?)
 }
 
 /// As poem-openapi writes a date: `2026-01-01T00:00:00.123456+00:00`.

@@ -1,11 +1,11 @@
 //! One post: create, read, replace (PUT), edit (PATCH), delete. Writes need the author's
 //! token; a missing post answers 404 before an ownership 403.
 
+use folio_model::users::ImageUrls;
 use folio_shared::{
     auth::BearerAuth,
-    db::Db,
+    db::{Db, Queryable},
     http::{Representation, TaggedJson},
-    users::ImageUrls,
     validation::{StrictString, Validator},
 };
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
@@ -14,7 +14,7 @@ use crate::{
     cache::{ReadCache, ReadKey, Reader},
     error::PostsError,
     limits::PostingLimit,
-    model::{PostResponse, post_from_row, representation},
+    model::{PostResponse, representation},
     repo,
 };
 
@@ -111,6 +111,43 @@ enum Tags {
 }
 
 impl PostsApi {
+    /// Writes `auth`'s post, within their posting limit.
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        PostCreate { title, content }: PostCreate,
+    ) -> Result<CreatePostResponse, PostsError> {
+        check_post(Some(&title), Some(&content))?;
+        // Counted after validation: a refused body writes nothing, so it spends no budget.
+        self.limit.check(auth.0.id).await?;
+        let conn = self.db.conn().await?;
+        let row = repo::insert_post(&conn, auth.0.id, &title, &content)
+            .await?
+            .ok_or(PostsError::AuthorGone)?;
+        let post = PostResponse::from_row(row, &self.urls);
+        self.cache.forget_all();
+        tracing::info!(post_id = post.id, user_id = auth.0.id, "post created");
+        Ok(CreatePostResponse::Created(Json(post)))
+    }
+
+    /// A post as sent: kept bytes for an anonymous reader, else from the database.
+    async fn read(&self, id: i64, reader: Reader) -> Result<GetPostResponse, PostsError> {
+        let post = self
+            .cache
+            .read(ReadKey::Post(id), reader, self.load_post(id))
+            .await?;
+        Ok(GetPostResponse::Ok(TaggedJson::new(post)))
+    }
+
+    /// A post as sent, from the database.
+    async fn load_post(&self, id: i64) -> Result<Representation, PostsError> {
+        let conn = self.db.conn().await?;
+        let row = repo::find_post(&conn, id)
+            .await?
+            .ok_or(PostsError::PostNotFound)?;
+        representation(&PostResponse::from_row(row, &self.urls))
+    }
+
     /// Applies an owner's change, telling a missing post (404) from someone else's (403).
     async fn update(
         &self,
@@ -124,24 +161,32 @@ impl PostsApi {
         match repo::update_own_post(&conn, id, author, title, content).await? {
             Some(row) => {
                 self.cache.forget_all();
-                Ok(UpdatePostResponse::Ok(Json(post_from_row(
-                    &row, &self.urls,
-                ))))
+                let post = PostResponse::from_row(row, &self.urls);
+                Ok(UpdatePostResponse::Ok(Json(post)))
             }
-            None => match repo::author_of(&conn, id).await? {
-                None => Err(PostsError::PostNotFound),
-                Some(_) => Err(PostsError::NotAuthorizedToUpdate),
-            },
+            None => Err(refusal(&conn, id, PostsError::NotAuthorizedToUpdate).await),
         }
     }
 
-    /// A post as sent, from the database.
-    async fn load_post(&self, id: i64) -> Result<Representation, PostsError> {
+    /// Deletes an owner's post, telling a missing post (404) from someone else's (403).
+    async fn delete(&self, id: i64, author: i64) -> Result<DeletePostResponse, PostsError> {
         let conn = self.db.conn().await?;
-        let row = repo::find_post(&conn, id)
-            .await?
-            .ok_or(PostsError::PostNotFound)?;
-        representation(&post_from_row(&row, &self.urls))
+        if !repo::delete_own_post(&conn, id, author).await? {
+            return Err(refusal(&conn, id, PostsError::NotAuthorizedToDelete).await);
+        }
+        self.cache.forget_all();
+        tracing::info!(post_id = id, user_id = author, "post deleted");
+        Ok(DeletePostResponse::Deleted)
+    }
+}
+
+/// Why an owner-only write changed nothing: no such post (404, checked first), else
+/// `not_owner` (403), or the failure that kept us from telling.
+async fn refusal(conn: &impl Queryable, id: i64, not_owner: PostsError) -> PostsError {
+    match repo::author_of(conn, id).await {
+        Ok(None) => PostsError::PostNotFound,
+        Ok(Some(_)) => not_owner,
+        Err(err) => err.into(),
     }
 }
 
@@ -154,29 +199,13 @@ impl PostsApi {
         auth: BearerAuth,
         body: Json<PostCreate>,
     ) -> poem::Result<CreatePostResponse> {
-        let PostCreate { title, content } = body.0;
-        check_post(Some(&title), Some(&content))?;
-        // Counted after validation: a refused body writes nothing, so it spends no budget.
-        self.limit.check(auth.0.id).await?;
-        let conn = self.db.conn().await.map_err(PostsError::from)?;
-        let row = repo::insert_post(&conn, auth.0.id, &title, &content)
-            .await
-            .map_err(PostsError::from)?
-            .ok_or(PostsError::AuthorGone)?;
-        let post = post_from_row(&row, &self.urls);
-        self.cache.forget_all();
-        tracing::info!(post_id = post.id, user_id = auth.0.id, "post created");
-        Ok(CreatePostResponse::Created(Json(post)))
+        Ok(self.create(auth, body.0).await?)
     }
 
     /// Read a post.
     #[oai(path = "/api/posts/:id", method = "get")]
     async fn get_post(&self, id: Path<i64>, reader: Reader) -> poem::Result<GetPostResponse> {
-        let post = self
-            .cache
-            .read(ReadKey::Post(id.0), reader, self.load_post(id.0))
-            .await?;
-        Ok(GetPostResponse::Ok(TaggedJson::new(post)))
+        Ok(self.read(id.0, reader).await?)
     }
 
     /// Replace your post's title and content.
@@ -214,22 +243,6 @@ impl PostsApi {
         id: Path<i64>,
         auth: BearerAuth,
     ) -> poem::Result<DeletePostResponse> {
-        let conn = self.db.conn().await.map_err(PostsError::from)?;
-        if repo::delete_own_post(&conn, id.0, auth.0.id)
-            .await
-            .map_err(PostsError::from)?
-        {
-            self.cache.forget_all();
-            tracing::info!(post_id = id.0, user_id = auth.0.id, "post deleted");
-            return Ok(DeletePostResponse::Deleted);
-        }
-        Err(match repo::author_of(&conn, id.0)
-            .await
-            .map_err(PostsError::from)?
-        {
-            None => PostsError::PostNotFound,
-            Some(_) => PostsError::NotAuthorizedToDelete,
-        }
-        .into())
+        Ok(self.delete(id.0, auth.0.id).await?)
     }
 }

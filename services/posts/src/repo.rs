@@ -1,10 +1,11 @@
-//! The SQL of the posts service: every request is one round trip, and every read walks an
-//! index in feed order (`posts_date_posted_id_idx`, `posts_user_id_date_posted_idx`) so
-//! nothing is sorted at query time. Totals come from the trigger-kept `post_totals` and
-//! `post_counts` rows (migration V5), read in the same statement as the page, so `total`
-//! and the page always agree. Authors are looked up per post by primary key (a lateral
-//! subquery the planner cannot flatten): as a plain join, a stale row estimate made it
-//! hash the whole users table on every feed request.
+//! The SQL of the posts service, returning typed rows ([`PostRow`], [`FeedPage`]); the
+//! statements of one post are in `repo/post.rs`, the feeds' here. Every request is one
+//! round trip, and every read walks an index in feed order (`posts_date_posted_id_idx`,
+//! `posts_user_id_date_posted_idx`) so nothing is sorted at query time. Totals come from
+//! the trigger-kept `post_totals` and `post_counts` rows (migration V5), read in the same
+//! statement as the page, so `total` and the page always agree. Authors are looked up per
+//! post by primary key (a lateral subquery the planner cannot flatten): as a plain join, a
+//! stale row estimate made it hash the whole users table on every feed request.
 //!
 //! A page starts at the top of the feed, right after a cursor's post (keyset: the index is
 //! entered there, so every page costs the same), or after `skip` posts (the FastAPI
@@ -39,6 +40,10 @@ use folio_shared::db::{DbError, Queryable, Sql};
 use tokio_postgres::{Row, types::Type};
 
 use crate::cursor::FeedCursor;
+
+mod post;
+
+pub use post::{PostRow, author_of, delete_own_post, find_post, insert_post, update_own_post};
 
 /// Bytes of `content` a feed page holds before it stops adding posts (the `1000000` in
 /// each feed statement).
@@ -209,51 +214,28 @@ pub enum PageStart {
     After(FeedCursor),
 }
 
-const POST_BY_ID: Sql = Sql::new(
-    "select p.id, p.title, p.content, p.user_id, p.date_posted, u.username, u.image_file
-     from posts p join users u on u.id = p.user_id
-     where p.id = $1",
-    &[Type::INT8],
-);
-
-const INSERT_POST: Sql = Sql::new(
-    "with p as (
-       insert into posts (title, content, user_id) values ($1, $2, $3)
-       returning id, title, content, user_id, date_posted
-     )
-     select p.id, p.title, p.content, p.user_id, p.date_posted, u.username, u.image_file
-     from p join users u on u.id = p.user_id",
-    &[Type::VARCHAR, Type::TEXT, Type::INT8],
-);
-
-// Owner-only by construction: the row changes only if `user_id` matches.
-const UPDATE_OWN_POST: Sql = Sql::new(
-    "with p as (
-       update posts set title = coalesce($3, title), content = coalesce($4, content)
-       where id = $1 and user_id = $2
-       returning id, title, content, user_id, date_posted
-     )
-     select p.id, p.title, p.content, p.user_id, p.date_posted, u.username, u.image_file
-     from p join users u on u.id = p.user_id",
-    &[Type::INT8, Type::INT8, Type::VARCHAR, Type::TEXT],
-);
-
-const DELETE_OWN_POST: Sql = Sql::new(
-    "delete from posts where id = $1 and user_id = $2",
-    &[Type::INT8, Type::INT8],
-);
-
-const AUTHOR_OF_POST: Sql = Sql::new("select user_id from posts where id = $1", &[Type::INT8]);
-
-/// A page of a feed: the total and the rows of the page (possibly none).
+/// A page of a feed: the total and the posts of the page (possibly none).
 pub struct FeedPage {
     /// Posts in the whole feed.
     pub total: i64,
     /// The feed index gave a post after the page's last row (read, not shown): a cursor
     /// page's look-ahead past its last row, or a post the byte bound dropped.
     pub more_read: bool,
-    /// The page's rows, newest first.
-    pub rows: Vec<Row>,
+    /// The page's rows, newest first; read as [`PostRow`]s only for the posts shown, so a
+    /// look-ahead row is never copied out.
+    rows: Vec<Row>,
+}
+
+impl FeedPage {
+    /// How many posts the statement gave (the look-ahead row included).
+    pub fn read(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The posts, newest first.
+    pub fn posts(&self) -> impl Iterator<Item = PostRow> + '_ {
+        self.rows.iter().map(PostRow::from)
+    }
 }
 
 fn into_page(rows: Vec<Row>) -> FeedPage {
@@ -310,47 +292,6 @@ pub async fn user_feed_page(
         .first()
         .is_some_and(|r| r.get::<_, bool>("user_exists"));
     Ok(exists.then(|| into_page(rows)))
-}
-
-/// One post with its author.
-pub async fn find_post(db: &impl Queryable, id: i64) -> Result<Option<Row>, DbError> {
-    db.query_opt(&POST_BY_ID, &[&id]).await
-}
-
-/// Inserts a post and returns it with its author.
-pub async fn insert_post(
-    db: &impl Queryable,
-    author: i64,
-    title: &str,
-    content: &str,
-) -> Result<Option<Row>, DbError> {
-    db.query_opt(&INSERT_POST, &[&title, &content, &author])
-        .await
-}
-
-/// Changes the given fields of `id` if `author` owns it; `None` otherwise.
-pub async fn update_own_post(
-    db: &impl Queryable,
-    id: i64,
-    author: i64,
-    title: Option<&str>,
-    content: Option<&str>,
-) -> Result<Option<Row>, DbError> {
-    db.query_opt(&UPDATE_OWN_POST, &[&id, &author, &title, &content])
-        .await
-}
-
-/// Deletes `id` if `author` owns it; false otherwise.
-pub async fn delete_own_post(db: &impl Queryable, id: i64, author: i64) -> Result<bool, DbError> {
-    Ok(db.execute(&DELETE_OWN_POST, &[&id, &author]).await? == 1)
-}
-
-/// The author of `id`, if the post exists (tells 404 from 403 after a refused write).
-pub async fn author_of(db: &impl Queryable, id: i64) -> Result<Option<i64>, DbError> {
-    Ok(db
-        .query_opt(&AUTHOR_OF_POST, &[&id])
-        .await?
-        .map(|r| r.get("user_id")))
 }
 
 #[cfg(test)]

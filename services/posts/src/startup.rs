@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use folio_model::users::ImageUrls;
 use folio_shared::{
     auth::TokenVerifier,
     config::Settings,
@@ -11,7 +12,6 @@ use folio_shared::{
     jwt::Keys,
     rate_limit::RateLimiter,
     server::{App, BoundListener, OpenApiDocument, openapi_spec},
-    users::ImageUrls,
 };
 use poem::EndpointExt;
 use poem_openapi::OpenApiService;

@@ -7,6 +7,8 @@
 //!   pooler and PgBouncer >= 1.21 support them in transaction mode);
 //! - `Unnamed`: the unnamed statement with the types given up front, one round trip, no
 //!   server-side state between transactions (works behind any PgBouncer).
+//!
+//! Every statement and every wait for a connection is a (`DEBUG`) span: see `trace.rs`.
 
 use std::{
     str::FromStr,
@@ -26,10 +28,12 @@ use tokio_postgres::{
     config::SslMode,
     types::{ToSql, Type},
 };
+use tracing::Instrument;
 
 use crate::config::Settings;
 
 mod error;
+mod trace;
 
 pub use error::DbError;
 
@@ -38,12 +42,26 @@ pub use error::DbError;
 pub struct Sql {
     text: &'static str,
     types: &'static [Type],
+    name: Option<&'static str>,
 }
 
 impl Sql {
     /// Declares a statement; `types` lists the type of each `$n` parameter in order.
     pub const fn new(text: &'static str, types: &'static [Type]) -> Self {
-        Self { text, types }
+        Self {
+            text,
+            types,
+            name: None,
+        }
+    }
+
+    /// Names the statement in its span, for statements the derived label ("select
+    /// posts") does not tell apart.
+    pub const fn named(self, name: &'static str) -> Self {
+        Self {
+            name: Some(name),
+            ..self
+        }
     }
 
     /// The statement text.
@@ -129,7 +147,7 @@ impl Db {
     /// Takes a connection from the pool.
     pub async fn conn(&self) -> Result<DbConn, DbError> {
         Ok(DbConn {
-            client: self.pool.get().await?,
+            client: self.pool.get().instrument(trace::checkout()).await?,
             mode: self.mode,
             statements: self.statements.clone(),
         })
@@ -186,7 +204,11 @@ impl DbConn {
     /// Starts a transaction; it rolls back when dropped without [`DbTx::commit`].
     pub async fn transaction(&mut self) -> Result<DbTx<'_>, DbError> {
         Ok(DbTx {
-            tx: self.client.transaction().await?,
+            tx: self
+                .client
+                .transaction()
+                .instrument(trace::transaction("begin", self.mode))
+                .await?,
             mode: self.mode,
             statements: self.statements.clone(),
         })
@@ -203,7 +225,8 @@ pub struct DbTx<'a> {
 impl DbTx<'_> {
     /// Commits the transaction.
     pub async fn commit(self) -> Result<(), DbError> {
-        Ok(self.tx.commit().await?)
+        let span = trace::transaction("commit", self.mode);
+        Ok(self.tx.commit().instrument(span).await?)
     }
 }
 
@@ -331,32 +354,39 @@ unnamed_statements!(
     deadpool_postgres::Transaction<'_>
 );
 
-/// Cuts a statement off at [`QUERY_TIMEOUT`].
-async fn bounded<T>(work: impl Future<Output = Result<T, DbError>>) -> Result<T, DbError> {
+/// Counts a statement, cuts it off at [`QUERY_TIMEOUT`] and runs it in its span.
+async fn run<T>(
+    statements: &AtomicU64,
+    mode: StatementMode,
+    sql: &Sql,
+    work: impl Future<Output = Result<T, DbError>>,
+) -> Result<T, DbError> {
+    statements.fetch_add(1, Ordering::Relaxed);
     tokio::time::timeout(QUERY_TIMEOUT, work)
+        .instrument(trace::statement(sql, mode))
         .await
         .unwrap_or(Err(DbError::Timeout))
 }
 
 impl Queryable for DbConn {
     async fn query(&self, sql: &Sql, params: Params<'_>) -> Result<Vec<Row>, DbError> {
-        self.statements.fetch_add(1, Ordering::Relaxed);
-        bounded(run_query(&self.client, self.mode, sql, params)).await
+        let work = run_query(&self.client, self.mode, sql, params);
+        run(&self.statements, self.mode, sql, work).await
     }
     async fn execute(&self, sql: &Sql, params: Params<'_>) -> Result<u64, DbError> {
-        self.statements.fetch_add(1, Ordering::Relaxed);
-        bounded(run_execute(&self.client, self.mode, sql, params)).await
+        let work = run_execute(&self.client, self.mode, sql, params);
+        run(&self.statements, self.mode, sql, work).await
     }
 }
 
 impl Queryable for DbTx<'_> {
     async fn query(&self, sql: &Sql, params: Params<'_>) -> Result<Vec<Row>, DbError> {
-        self.statements.fetch_add(1, Ordering::Relaxed);
-        bounded(run_query(&self.tx, self.mode, sql, params)).await
+        let work = run_query(&self.tx, self.mode, sql, params);
+        run(&self.statements, self.mode, sql, work).await
     }
     async fn execute(&self, sql: &Sql, params: Params<'_>) -> Result<u64, DbError> {
-        self.statements.fetch_add(1, Ordering::Relaxed);
-        bounded(run_execute(&self.tx, self.mode, sql, params)).await
+        let work = run_execute(&self.tx, self.mode, sql, params);
+        run(&self.statements, self.mode, sql, work).await
     }
 }
 

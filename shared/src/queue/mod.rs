@@ -5,19 +5,17 @@
 //!   change that causes it ([`insert_outbox`]), then after commit [`MailQueue::publish`]
 //!   `XADD`s it and marks the row queued. If Redis is down the row stays unqueued and the
 //!   mail worker's sweep queues it later.
-//! - [`consumer`]: the mail worker's side: consumer group `mailers`, pending entries,
-//!   reclaiming, acknowledging (which deletes the entry), dead letters (which keep no
-//!   secret) and the send-once marker.
+//! - The consuming side (consumer group `mailers`, reclaiming, dead letters, the send-once
+//!   marker) has one user and lives with it: `folio-mail`'s `consumer` module. What both
+//!   sides write with ([`stream_key`], [`xadd`]) stays here.
 //! - [`cipher`]: the job's secret part (the reset link) is sealed before the job is
 //!   written anywhere; only auth and the mail worker hold the key.
 
 pub mod cipher;
-pub mod consumer;
 pub mod producer;
 
 pub use self::{
     cipher::{CipherError, JobCipher},
-    consumer::{Delivery, MailConsumer},
     producer::{MailQueue, PublishError, insert_outbox},
 };
 
@@ -28,9 +26,6 @@ use uuid::Uuid;
 /// How long stream entries are kept (`XADD MINID ~`): far beyond any retry, bounded memory.
 pub const STREAM_RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
-/// The consumer group of the mail workers.
-pub const GROUP: &str = "mailers";
-
 /// The job stream of a key prefix (`folio:mail`).
 pub fn stream_key(prefix: &str) -> String {
     format!("{prefix}:mail")
@@ -39,7 +34,7 @@ pub fn stream_key(prefix: &str) -> String {
 /// `XADD stream MINID ~ <a week ago> * field value...`: every write trims by age, never
 /// by count, so a backlog of undelivered jobs is never cut off (a count limit would drop
 /// pending entries whose outbox rows are already marked queued).
-pub(crate) fn xadd(stream: &str, fields: &[(&str, String)]) -> redis::Cmd {
+pub fn xadd(stream: &str, fields: &[(&str, String)]) -> redis::Cmd {
     let oldest = chrono::Utc::now() - STREAM_RETENTION;
     let mut cmd = redis::cmd("XADD");
     cmd.arg(stream)
@@ -51,11 +46,6 @@ pub(crate) fn xadd(stream: &str, fields: &[(&str, String)]) -> redis::Cmd {
         cmd.arg(*field).arg(value);
     }
     cmd
-}
-
-/// Where jobs that will never be sent go, with the reason (`folio:mail:dead`).
-pub fn dead_letter_key(prefix: &str) -> String {
-    format!("{prefix}:mail:dead")
 }
 
 /// What a mail is about.

@@ -2,6 +2,7 @@
 
 use redis::aio::ConnectionManager;
 use tokio_postgres::types::Type;
+use tracing::Instrument;
 
 use super::{MailJob, stream_key, xadd};
 use crate::{
@@ -54,10 +55,20 @@ impl MailQueue {
         }
     }
 
-    /// `XADD`s `job` and returns the entry id.
+    /// `XADD`s `job` and returns the entry id, in a `DEBUG` span (dropped by the default
+    /// filter, like the database's: `RUST_LOG=info,folio=debug` shows it).
     pub async fn enqueue(&self, job: &MailJob) -> redis::RedisResult<String> {
+        let span = tracing::debug_span!(
+            "redis.publish",
+            otel.name = "XADD mail",
+            otel.kind = "producer",
+            db.system.name = "redis",
+            messaging.destination.name = %self.stream,
+        );
         let mut conn = self.redis.clone();
-        bounded(xadd(&self.stream, &job.to_fields()).query_async(&mut conn)).await
+        bounded(xadd(&self.stream, &job.to_fields()).query_async(&mut conn))
+            .instrument(span)
+            .await
     }
 
     /// When the stream's oldest entry was added (ms since the epoch, Redis' clock), or

@@ -78,3 +78,24 @@ async fn an_unreachable_database_is_reported_as_unavailable_quickly() {
 
     assert!(err.is_unavailable());
 }
+
+#[tokio::test]
+async fn a_statement_the_server_cancels_is_an_outage_not_a_bug() {
+    let db = TestDb::create().await;
+    let pool = Db::connect_lazy(db.url(), 1, StatementMode::Prepared).unwrap();
+    let mut conn = pool.conn().await.unwrap();
+    let tx = conn.transaction().await.unwrap();
+    tx.execute(&Sql::new("set local statement_timeout = '50ms'", &[]), &[])
+        .await
+        .unwrap();
+
+    let err = tx
+        .query(&Sql::new("select pg_sleep(5)", &[]), &[])
+        .await
+        .unwrap_err();
+
+    assert!(
+        err.is_unavailable(),
+        "a cancelled statement answers 503: {err}"
+    );
+}

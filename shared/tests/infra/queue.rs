@@ -1,6 +1,6 @@
 use folio_shared::{
     db::{Db, StatementMode},
-    queue::{MailJob, MailKind, MailQueue, insert_outbox},
+    queue::{MailJob, MailKind, MailQueue, insert_outbox, stream_key},
     test_utils::{RedisPrefix, TestDb, redis_url},
 };
 
@@ -14,6 +14,32 @@ async fn unqueued_outbox_rows(db: &TestDb) -> i64 {
         .await
         .unwrap();
     row.get(0)
+}
+
+/// The jobs on the mail stream under `prefix`, oldest first, read on a connection of
+/// `client`'s own (as the mail worker reads them).
+pub(crate) async fn jobs_on_stream(client: &redis::Client, prefix: &str) -> Vec<MailJob> {
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+        .arg(stream_key(prefix))
+        .arg("-")
+        .arg("+")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    entries
+        .ids
+        .iter()
+        .map(|entry| {
+            MailJob::from_fields(|k| {
+                entry
+                    .map
+                    .get(k)
+                    .map(|v| redis::from_redis_value::<String>(v.clone()).unwrap())
+            })
+            .unwrap()
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -37,23 +63,9 @@ async fn publishing_an_outbox_job_adds_it_to_the_stream_and_marks_the_row() {
     queue.publish(&pool, &job).await.unwrap();
 
     let client = redis::Client::open(redis_url()).unwrap();
-    let mut redis_conn = client.get_multiplexed_async_connection().await.unwrap();
-    let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
-        .arg(format!("{}:mail", prefix.name()))
-        .arg("-")
-        .arg("+")
-        .query_async(&mut redis_conn)
-        .await
-        .unwrap();
-    assert_eq!(entries.ids.len(), 1);
-    let fields = &entries.ids[0].map;
-    let back = MailJob::from_fields(|k| {
-        fields
-            .get(k)
-            .map(|v| redis::from_redis_value::<String>(v.clone()).unwrap())
-    })
-    .unwrap();
-    assert_eq!(back.id, job.id);
+    let on_stream = jobs_on_stream(&client, prefix.name()).await;
+    assert_eq!(on_stream.len(), 1);
+    assert_eq!(on_stream[0].id, job.id);
     assert_eq!(unqueued_outbox_rows(&db).await, 0);
 }
 

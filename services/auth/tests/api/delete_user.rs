@@ -1,6 +1,6 @@
 use reqwest::StatusCode;
 
-use crate::helpers::{assert_detail, spawn_app};
+use crate::helpers::{assert_detail, assert_token_refused, spawn_app};
 
 #[tokio::test]
 async fn deleting_yourself_removes_posts_reset_tokens_and_the_picture_object() {
@@ -16,12 +16,8 @@ async fn deleting_yourself_removes_posts_reset_tokens_and_the_picture_object() {
         .await
         .unwrap();
     }
-    pg.execute(
-        "insert into password_reset_tokens (user_id, token_hash, expires_at) values ($1, repeat('a', 64), now() + interval '1 hour')",
-        &[&ann.id],
-    )
-    .await
-    .unwrap();
+    app.insert_reset_token(ann.id, "ann's link", "now() + interval '1 hour'")
+        .await;
     pg.execute(
         "update users set image_file = 'feedface.jpg' where id = $1",
         &[&ann.id],
@@ -39,9 +35,7 @@ async fn deleting_yourself_removes_posts_reset_tokens_and_the_picture_object() {
     std::fs::create_dir_all(picture.parent().unwrap()).unwrap();
     std::fs::write(&picture, b"jpeg bytes").unwrap();
 
-    let response = app
-        .delete(&format!("/api/users/{}", ann.id), &ann.token)
-        .await;
+    let response = app.delete_user(ann.id, &ann.token).await;
 
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(
@@ -78,15 +72,9 @@ async fn the_token_of_a_deleted_user_is_401() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;
 
-    app.delete(&format!("/api/users/{}", ann.id), &ann.token)
-        .await;
+    app.delete_user(ann.id, &ann.token).await;
 
-    assert_detail(
-        app.get("/api/users/me", Some(&ann.token)).await,
-        StatusCode::UNAUTHORIZED,
-        "Could not validate credentials",
-    )
-    .await;
+    assert_token_refused(app.me(&ann.token).await).await;
 }
 
 #[tokio::test]
@@ -95,18 +83,14 @@ async fn deleting_someone_else_is_403_and_an_unknown_user_404() {
     let ann = app.user("ann").await;
     let bob = app.user("bob").await;
 
+    let answer = app.delete_user(bob.id, &ann.token).await;
     assert_detail(
-        app.delete(&format!("/api/users/{}", bob.id), &ann.token)
-            .await,
+        answer,
         StatusCode::FORBIDDEN,
         "Not authorized to delete this user",
     )
     .await;
-    assert_detail(
-        app.delete("/api/users/999999", &ann.token).await,
-        StatusCode::NOT_FOUND,
-        "User not found",
-    )
-    .await;
+    let answer = app.delete_user(999999, &ann.token).await;
+    assert_detail(answer, StatusCode::NOT_FOUND, "User not found").await;
     assert_eq!(app.count("select count(*) from users").await, 2);
 }

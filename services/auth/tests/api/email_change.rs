@@ -1,32 +1,19 @@
 //! `PATCH /api/users/{id}` with a new email: the current password is required, the old
 //! address is told, and links mailed to it stop working.
 
-use reqwest::{Method, Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    PASSWORD, TestApp, TestUser, assert_detail, assert_invalid, assert_limited, spawn_app,
-    spawn_app_with,
+    NOT_AN_EMAIL, PASSWORD, TestApp, TestUser, assert_detail, assert_invalid, assert_limited,
+    assert_wrong_current_password, spawn_app, spawn_app_with,
 };
 
-async fn update(app: &TestApp, user: &TestUser, body: Value) -> Response {
-    app.send_json(
-        Method::PATCH,
-        &format!("/api/users/{}", user.id),
-        Some(&user.token),
-        body,
-    )
-    .await
-}
-
 async fn email_of(app: &TestApp, user: &TestUser) -> String {
-    let me: Value = app
-        .get("/api/users/me", Some(&user.token))
-        .await
-        .json()
-        .await
-        .unwrap();
-    me["email"].as_str().unwrap().to_owned()
+    app.me_json(user).await["email"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -39,8 +26,9 @@ async fn an_email_change_without_the_current_password_is_400_and_changes_nothing
         json!({"email": "new@example.com", "current_password": null}),
         json!({"email": "new@example.com", "current_password": ""}),
     ] {
+        let answer = app.update(&ann, body).await;
         assert_detail(
-            update(&app, &ann, body).await,
+            answer,
             StatusCode::BAD_REQUEST,
             "Current password is required to change email",
         )
@@ -56,19 +44,11 @@ async fn an_email_change_with_a_wrong_password_is_400_and_changes_nothing() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;
 
-    let response = update(
-        &app,
-        &ann,
-        json!({"email": "new@example.com", "current_password": "not it at all"}),
-    )
-    .await;
+    let response = app
+        .change_email(&ann, "new@example.com", "not it at all")
+        .await;
 
-    assert_detail(
-        response,
-        StatusCode::BAD_REQUEST,
-        "Current password is incorrect",
-    )
-    .await;
+    assert_wrong_current_password(response).await;
     assert_eq!(email_of(&app, &ann).await, "ann@example.com");
     assert_eq!(app.count("select count(*) from mail_outbox").await, 0);
 }
@@ -80,7 +60,7 @@ async fn wrong_passwords_on_email_changes_count_with_the_password_change_failure
     let wrong = json!({"email": "new@example.com", "current_password": "not it at all"});
     // One wrong guess here, one on the password endpoint: the limit of two is full.
     assert_eq!(
-        update(&app, &ann, wrong.clone()).await.status(),
+        app.update(&ann, wrong.clone()).await.status(),
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
@@ -90,16 +70,11 @@ async fn wrong_passwords_on_email_changes_count_with_the_password_change_failure
         StatusCode::BAD_REQUEST
     );
 
-    let right = update(
-        &app,
-        &ann,
-        json!({"email": "new@example.com", "current_password": PASSWORD}),
-    )
-    .await;
+    let right = app.change_email(&ann, "new@example.com", PASSWORD).await;
 
     assert_limited(right, 60).await;
     assert_eq!(email_of(&app, &ann).await, "ann@example.com");
-    let rename = update(&app, &ann, json!({"username": "annie"})).await;
+    let rename = app.update(&ann, json!({"username": "annie"})).await;
     assert_eq!(
         rename.status(),
         StatusCode::OK,
@@ -114,9 +89,8 @@ async fn the_checks_of_an_email_change_come_before_its_password() {
     let bob = app.user("bob").await;
 
     let others = app
-        .send_json(
-            Method::PATCH,
-            &format!("/api/users/{}", bob.id),
+        .patch_user(
+            bob.id,
             Some(&ann.token),
             json!({"email": "new@example.com"}),
         )
@@ -127,21 +101,12 @@ async fn the_checks_of_an_email_change_come_before_its_password() {
         "Not authorized to update this user",
     )
     .await;
-    assert_invalid(
-        update(&app, &ann, json!({"email": "nope"})).await,
-        &["body", "email"],
-        "value is not a valid email address: An email address must have an @-sign.",
-    )
-    .await;
+    let answer = app.update(&ann, json!({"email": "nope"})).await;
+    assert_invalid(answer, &["body", "email"], NOT_AN_EMAIL).await;
+    let answer = app.update(&ann, json!({"email": "BOB@example.com"})).await;
+    assert_detail(answer, StatusCode::BAD_REQUEST, "Email already registered").await;
     assert_detail(
-        update(&app, &ann, json!({"email": "BOB@example.com"})).await,
-        StatusCode::BAD_REQUEST,
-        "Email already registered",
-    )
-    .await;
-    assert_detail(
-        update(
-            &app,
+        app.update(
             &ann,
             json!({"username": "bob", "email": "new@example.com", "current_password": "wrong one"}),
         )
@@ -158,14 +123,11 @@ async fn a_username_change_or_the_same_email_needs_no_password_and_sends_no_mail
     let app = spawn_app().await;
     let ann = app.user("ann").await;
 
-    let rename = update(&app, &ann, json!({"username": "Annie"})).await;
+    let rename = app.update(&ann, json!({"username": "Annie"})).await;
     assert_eq!(rename.status(), StatusCode::OK);
-    let same = update(
-        &app,
-        &ann,
-        json!({"username": "Ann", "email": "ANN@example.com"}),
-    )
-    .await;
+    let same = app
+        .update(&ann, json!({"username": "Ann", "email": "ANN@example.com"}))
+        .await;
 
     assert_eq!(same.status(), StatusCode::OK);
     let body: Value = same.json().await.unwrap();
@@ -181,15 +143,9 @@ async fn an_email_change_tells_the_old_address_and_voids_its_reset_links() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;
     app.forgot_from("203.0.113.1", &ann.email).await;
-    let old_link = app.mail_jobs().await[0]["link"].clone();
-    let old_token = old_link.split("token=").nth(1).unwrap();
+    let old_token = app.mailed_token().await;
 
-    let response = update(
-        &app,
-        &ann,
-        json!({"email": "New@Example.com", "current_password": PASSWORD}),
-    )
-    .await;
+    let response = app.change_email(&ann, "New@Example.com", PASSWORD).await;
 
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
@@ -205,14 +161,9 @@ async fn an_email_change_tells_the_old_address_and_voids_its_reset_links() {
     assert_eq!(jobs[1]["to"], "ann@example.com");
     assert_eq!(jobs[1]["username"], "ann");
     assert_eq!(jobs[1]["link"], "");
+    let answer = app.reset_password(&old_token, "taken over").await;
     assert_detail(
-        app.send_json(
-            Method::POST,
-            "/api/users/reset-password",
-            None,
-            json!({"token": old_token, "new_password": "taken over"}),
-        )
-        .await,
+        answer,
         StatusCode::BAD_REQUEST,
         "Invalid or expired reset token",
     )
@@ -236,12 +187,7 @@ async fn an_email_change_whose_notice_cannot_be_queued_changes_nothing() {
         .await
         .unwrap();
 
-    let response = update(
-        &app,
-        &ann,
-        json!({"email": "new@example.com", "current_password": PASSWORD}),
-    )
-    .await;
+    let response = app.change_email(&ann, "new@example.com", PASSWORD).await;
 
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(email_of(&app, &ann).await, "ann@example.com");

@@ -4,18 +4,13 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, assert_detail, claims, spawn_app};
+use crate::helpers::{TestApp, assert_token_refused, claims, spawn_app};
 
 async fn assert_refused(app: &TestApp, token: &str, case: &str) {
-    let response = app.get("/api/users/me", Some(token)).await;
+    let response = app.me(token).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{case}");
     assert_eq!(response.headers()["www-authenticate"], "Bearer", "{case}");
-    assert_detail(
-        response,
-        StatusCode::UNAUTHORIZED,
-        "Could not validate credentials",
-    )
-    .await;
+    assert_token_refused(response).await;
 }
 
 fn kid_of(token: &str) -> String {
@@ -27,9 +22,7 @@ async fn a_properly_signed_token_is_accepted_as_the_baseline() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;
 
-    let response = app
-        .get("/api/users/me", Some(&app.sign(&claims(ann.id))))
-        .await;
+    let response = app.me(&app.sign(&claims(ann.id))).await;
 
     assert_eq!(response.status(), StatusCode::OK);
 }

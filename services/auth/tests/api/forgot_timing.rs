@@ -3,16 +3,6 @@
 
 use crate::helpers::{TestApp, spawn_app};
 
-async fn forgot(app: &TestApp, email: &str) {
-    app.send_json(
-        reqwest::Method::POST,
-        "/api/users/forgot-password",
-        None,
-        serde_json::json!({"email": email}),
-    )
-    .await;
-}
-
 /// Statements the auth service has run, from its `/metrics`.
 async fn statements_run(app: &TestApp) -> u64 {
     let text = app.get("/metrics", None).await.text().await.unwrap();
@@ -28,11 +18,11 @@ async fn forgot_password_does_the_same_database_work_for_an_unknown_email() {
     app.user("ann").await;
 
     let before = statements_run(&app).await;
-    forgot(&app, "nobody@example.com").await;
+    app.forgot_password("nobody@example.com").await;
     let unknown = statements_run(&app).await - before;
 
     let before = statements_run(&app).await;
-    forgot(&app, "ann@example.com").await;
+    app.forgot_password("ann@example.com").await;
     // After the answer, the job is queued and its outbox row marked: one more statement
     // that no client waits for.
     for _ in 0..100 {

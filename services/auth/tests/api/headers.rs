@@ -1,7 +1,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, assert_detail, spawn_app, spawn_app_with};
 
 fn assert_security_headers(response: &reqwest::Response, case: &str) {
     let headers = response.headers();
@@ -98,22 +98,16 @@ async fn api_json_is_not_cached_and_unknown_routes_answer_json() {
     let not_found = app.get("/no/such/route", None).await;
     assert_eq!(not_found.status(), StatusCode::NOT_FOUND);
     assert_eq!(not_found.headers()["cache-control"], "no-store");
-    assert_eq!(
-        not_found.json::<serde_json::Value>().await.unwrap(),
-        json!({"detail": "Not Found"})
-    );
+    assert_detail(not_found, StatusCode::NOT_FOUND, "Not Found").await;
     let method = app
         .client
         .put(app.url("/api/users/1"))
         .send()
         .await
         .unwrap();
-    assert_eq!(method.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(method.headers()["allow"], "DELETE, GET, HEAD, PATCH");
-    assert_eq!(
-        method.json::<serde_json::Value>().await.unwrap(),
-        json!({"detail": "Method Not Allowed"})
-    );
+    let detail = "Method Not Allowed";
+    assert_detail(method, StatusCode::METHOD_NOT_ALLOWED, detail).await;
 }
 
 #[tokio::test]
@@ -146,23 +140,15 @@ async fn cors_answers_allowed_origins_only() {
     let app = spawn_app_with(&[("ALLOWED_ORIGINS", "https://blog.example.com")]).await;
 
     let allowed = app
-        .client
-        .get(app.url("/health"))
-        .header("origin", "https://blog.example.com")
-        .send()
-        .await
-        .unwrap();
+        .get_with_header("/health", "origin", "https://blog.example.com")
+        .await;
     assert_eq!(
         allowed.headers()["access-control-allow-origin"],
         "https://blog.example.com"
     );
     let foreign = app
-        .client
-        .get(app.url("/health"))
-        .header("origin", "https://evil.example")
-        .send()
-        .await
-        .unwrap();
+        .get_with_header("/health", "origin", "https://evil.example")
+        .await;
     assert_eq!(foreign.status(), StatusCode::OK);
     assert!(
         foreign

@@ -8,8 +8,9 @@ use folio_shared::{
     queue::{JobCipher, MailJob},
     test_utils::{TestServer, redis_url},
 };
-use reqwest::{Response, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
+use sha2::Digest;
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -47,33 +48,42 @@ pub struct TestUser {
 
 impl TestApp {
     pub async fn register(&self, username: &str, email: &str, password: &str) -> Response {
-        self.client
-            .post(self.url("/api/users"))
-            .json(&json!({"username": username, "email": email, "password": password}))
-            .send()
-            .await
-            .unwrap()
+        let body = json!({"username": username, "email": email, "password": password});
+        self.post_json("/api/users", body).await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.client
-            .post(self.url("/api/users/token"))
-            .form(&[("username", email), ("password", password)])
-            .send()
-            .await
-            .unwrap()
+        self.login_as_client(None, email, password).await
     }
 
     /// Logs in as the client at `address`: the test app trusts one proxy hop
     /// (`TRUSTED_PROXY_HOPS` = 1), so the last `X-Forwarded-For` entry is the client.
     pub async fn login_from(&self, address: &str, email: &str, password: &str) -> Response {
-        self.client
-            .post(self.url("/api/users/token"))
-            .header("x-forwarded-for", address)
-            .form(&[("username", email), ("password", password)])
-            .send()
-            .await
-            .unwrap()
+        self.login_as_client(Some(address), email, password).await
+    }
+
+    /// The status of a login as the client at `address` (see `login_from`).
+    pub async fn login_status_from(
+        &self,
+        address: &str,
+        email: &str,
+        password: &str,
+    ) -> StatusCode {
+        self.login_from(address, email, password).await.status()
+    }
+
+    async fn login_as_client(
+        &self,
+        address: Option<&str>,
+        email: &str,
+        password: &str,
+    ) -> Response {
+        let mut request = self.client.post(self.url("/api/users/token"));
+        if let Some(address) = address {
+            request = request.header("x-forwarded-for", address);
+        }
+        let form = [("username", email), ("password", password)];
+        request.form(&form).send().await.unwrap()
     }
 
     /// Asks for a reset link for `email` as the client at `address` (see `login_from`).
@@ -87,14 +97,100 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn change_password(&self, token: &str, current: &str, new: &str) -> Response {
-        self.client
-            .patch(self.url("/api/users/me/password"))
-            .bearer_auth(token)
-            .json(&json!({"current_password": current, "new_password": new}))
-            .send()
+    /// `POST /api/users/forgot-password` for `email`.
+    pub async fn forgot_password(&self, email: &str) -> Response {
+        self.post_json("/api/users/forgot-password", json!({ "email": email }))
             .await
-            .unwrap()
+    }
+
+    /// `POST /api/users/reset-password` with `token`.
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> Response {
+        let body = json!({"token": token, "new_password": new_password});
+        self.post_json("/api/users/reset-password", body).await
+    }
+
+    /// Asks for a reset link for `email` and returns the token it mails.
+    pub async fn reset_token_for(&self, email: &str) -> String {
+        let asked = self.forgot_password(email).await;
+        assert_eq!(asked.status(), StatusCode::ACCEPTED);
+        self.mailed_token().await
+    }
+
+    /// `PATCH` of `user`'s own email, confirmed with `current_password`.
+    pub async fn change_email(&self, user: &TestUser, email: &str, current: &str) -> Response {
+        let body = json!({"email": email, "current_password": current});
+        self.update(user, body).await
+    }
+
+    /// The token in the link of the newest reset mail on the stream.
+    pub async fn mailed_token(&self) -> String {
+        let jobs = self.mail_jobs().await;
+        let link = &jobs.last().expect("a mail job was queued")["link"];
+        link.split("token=").nth(1).unwrap().to_owned()
+    }
+
+    /// Stores a reset token for `user_id` directly, expiring at the SQL time `expires`.
+    pub async fn insert_reset_token(&self, user_id: i64, token: &str, expires: &str) {
+        let sql = format!(
+            "insert into password_reset_tokens (user_id, token_hash, expires_at) \
+             values ($1, $2, {expires})"
+        );
+        let hash = hex::encode(sha2::Sha256::digest(token.as_bytes()));
+        self.pg()
+            .await
+            .execute(&sql, &[&user_id, &hash])
+            .await
+            .unwrap();
+    }
+
+    /// `PATCH /api/users/me/password` with `token`.
+    pub async fn change_password(&self, token: &str, current: &str, new: &str) -> Response {
+        let body = json!({"current_password": current, "new_password": new});
+        self.send_json(Method::PATCH, "/api/users/me/password", Some(token), body)
+            .await
+    }
+
+    /// `PATCH /api/users/{id}` with `token` (none: anonymous).
+    pub async fn patch_user(&self, id: i64, token: Option<&str>, body: Value) -> Response {
+        self.send_json(Method::PATCH, &format!("/api/users/{id}"), token, body)
+            .await
+    }
+
+    /// `PATCH` of `user`'s own account.
+    pub async fn update(&self, user: &TestUser, body: Value) -> Response {
+        self.patch_user(user.id, Some(&user.token), body).await
+    }
+
+    /// `DELETE /api/users/{id}` with `token`.
+    pub async fn delete_user(&self, id: i64, token: &str) -> Response {
+        self.delete(&format!("/api/users/{id}"), token).await
+    }
+
+    /// `GET /api/users/{id}`, anonymously.
+    pub async fn profile(&self, id: i64) -> Response {
+        self.get(&format!("/api/users/{id}"), None).await
+    }
+
+    /// `GET /api/users/me` with `token`.
+    pub async fn me(&self, token: &str) -> Response {
+        self.get("/api/users/me", Some(token)).await
+    }
+
+    /// The body of `GET /api/users/me` for `user`.
+    pub async fn me_json(&self, user: &TestUser) -> Value {
+        let response = self.me(&user.token).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    /// The stored password hash of the only user.
+    pub async fn password_hash(&self) -> String {
+        self.text("select password_hash from users").await
+    }
+
+    /// The text in the first column of the one row `sql` returns.
+    pub async fn text(&self, sql: &str) -> String {
+        self.pg().await.query_one(sql, &[]).await.unwrap().get(0)
     }
 
     /// Registers `username` (email `<username>@example.com`) and logs in.
@@ -118,12 +214,23 @@ impl TestApp {
             .to_owned()
     }
 
+    /// `GET` of `path`, anonymously, with the header `name: value`.
+    pub async fn get_with_header(&self, path: &str, name: &str, value: &str) -> Response {
+        let request = self.client.get(self.url(path)).header(name, value);
+        request.send().await.unwrap()
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
         let mut request = self.client.get(self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
         request.send().await.unwrap()
+    }
+
+    /// `POST` of a JSON body, anonymously.
+    pub async fn post_json(&self, path: &str, body: Value) -> Response {
+        self.send_json(Method::POST, path, None, body).await
     }
 
     pub async fn send_json(
@@ -217,11 +324,47 @@ pub fn claims(user_id: i64) -> Claims {
     folio_shared::test_utils::valid_claims(user_id)
 }
 
-/// Asserts status and `{"detail": detail}`.
-pub async fn assert_detail(response: Response, status: StatusCode, detail: &str) {
+/// Asserts status and the whole JSON body.
+pub async fn assert_body(response: Response, status: StatusCode, expected: Value) {
     assert_eq!(response.status(), status, "unexpected status");
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body, json!({ "detail": detail }));
+    assert_eq!(body, expected);
+}
+
+/// Asserts status and `{"detail": detail}`.
+pub async fn assert_detail(response: Response, status: StatusCode, detail: &str) {
+    assert_body(response, status, json!({ "detail": detail })).await;
+}
+
+/// The 422 `msg` of a malformed email.
+pub const NOT_AN_EMAIL: &str =
+    "value is not a valid email address: An email address must have an @-sign.";
+
+/// The 422 `msg` of a password under 8 characters.
+pub const TOO_SHORT: &str = "String should have at least 8 characters";
+
+/// Asserts the clean 503 of a database outage, with `Retry-After`.
+pub async fn assert_unavailable(response: Response) {
+    assert_eq!(response.headers()["retry-after"], "1");
+    let detail = "Service temporarily unavailable";
+    assert_detail(response, StatusCode::SERVICE_UNAVAILABLE, detail).await;
+}
+
+/// Asserts the 401 of a token that no longer (or never did) open the account.
+pub async fn assert_token_refused(response: Response) {
+    let detail = "Could not validate credentials";
+    assert_detail(response, StatusCode::UNAUTHORIZED, detail).await;
+}
+
+/// Asserts the 400 of a wrong current password (password or email change).
+pub async fn assert_wrong_current_password(response: Response) {
+    let detail = "Current password is incorrect";
+    assert_detail(response, StatusCode::BAD_REQUEST, detail).await;
+}
+
+/// Asserts status and `{"message": message}`.
+pub async fn assert_message(response: Response, status: StatusCode, message: &str) {
+    assert_body(response, status, json!({ "message": message })).await;
 }
 
 /// Asserts a 429 with `Retry-After` of at most `window_secs` and the detail naming it.
@@ -242,9 +385,15 @@ pub async fn assert_limited(response: Response, window_secs: u64) {
 
 /// Asserts a 422 whose first error is at `loc` with `msg`.
 pub async fn assert_invalid(response: Response, loc: &[&str], msg: &str) {
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_invalid_case(response, loc, msg, "").await;
+}
+
+/// [`assert_invalid`] for one `case` of a table, named in a failure.
+pub async fn assert_invalid_case(response: Response, loc: &[&str], msg: &str, case: &str) {
+    let status = response.status();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{case}");
     let body: Value = response.json().await.unwrap();
     let first = &body["detail"][0];
-    assert_eq!(first["loc"], json!(loc), "{body}");
-    assert_eq!(first["msg"], msg, "{body}");
+    assert_eq!(first["loc"], json!(loc), "{case}: {body}");
+    assert_eq!(first["msg"], msg, "{case}: {body}");
 }

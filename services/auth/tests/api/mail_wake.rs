@@ -15,10 +15,9 @@ use poem::{
     post,
     web::Data,
 };
-use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, TestUser, assert_message, spawn_app_with};
 
 const TOKEN: &str = "wake-token-of-the-auth-tests";
 const FORGOT_MESSAGE: &str =
@@ -74,28 +73,23 @@ async fn auth_waking(url: &str) -> TestApp {
     spawn_app_with(&[("MAIL_WAKE_URL", url), ("MAIL_WAKE_TOKEN", TOKEN)]).await
 }
 
+/// Auth waking a stand-in worker, with ann registered.
+async fn ann_and_a_listening_worker() -> (WakeListener, TestApp, TestUser) {
+    let worker = WakeListener::start().await;
+    let app = auth_waking(&worker.url).await;
+    let ann = app.user("ann").await;
+    (worker, app, ann)
+}
+
 /// Asks for a reset link and checks the usual answer.
 async fn forgot(app: &TestApp, email: &str) {
-    let response = app
-        .send_json(
-            Method::POST,
-            "/api/users/forgot-password",
-            None,
-            json!({"email": email}),
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 202);
-    assert_eq!(
-        response.json::<serde_json::Value>().await.unwrap(),
-        json!({"message": FORGOT_MESSAGE})
-    );
+    let response = app.forgot_password(email).await;
+    assert_message(response, reqwest::StatusCode::ACCEPTED, FORGOT_MESSAGE).await;
 }
 
 #[tokio::test]
 async fn forgot_password_wakes_the_mail_worker_for_a_known_and_an_unknown_email() {
-    let worker = WakeListener::start().await;
-    let app = auth_waking(&worker.url).await;
-    app.user("ann").await;
+    let (worker, app, _) = ann_and_a_listening_worker().await;
 
     forgot(&app, "ann@example.com").await;
     assert_eq!(worker.wakes(), [format!("Bearer {TOKEN}")], "a known email");
@@ -112,25 +106,11 @@ async fn forgot_password_wakes_the_mail_worker_for_a_known_and_an_unknown_email(
 
 #[tokio::test]
 async fn reset_password_wakes_the_worker_for_the_password_changed_mail() {
-    let worker = WakeListener::start().await;
-    let app = auth_waking(&worker.url).await;
-    app.user("ann").await;
+    let (worker, app, _) = ann_and_a_listening_worker().await;
     forgot(&app, "ann@example.com").await;
-    let jobs = app.mail_jobs().await;
-    let token = jobs.last().unwrap()["link"]
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .to_owned();
+    let token = app.mailed_token().await;
 
-    let reset = app
-        .send_json(
-            Method::POST,
-            "/api/users/reset-password",
-            None,
-            json!({"token": token, "new_password": "a new password"}),
-        )
-        .await;
+    let reset = app.reset_password(&token, "a new password").await;
 
     assert_eq!(reset.status().as_u16(), 200);
     assert_eq!(
@@ -184,9 +164,7 @@ async fn forgot_password_answers_as_usual_when_the_worker_never_acknowledges_the
 
 #[tokio::test]
 async fn a_password_change_and_an_email_change_wake_the_worker_for_their_notices() {
-    let worker = WakeListener::start().await;
-    let app = auth_waking(&worker.url).await;
-    let ann = app.user("ann").await;
+    let (worker, app, ann) = ann_and_a_listening_worker().await;
 
     let changed = app
         .change_password(&ann.token, PASSWORD, "a new password")
@@ -197,9 +175,8 @@ async fn a_password_change_and_an_email_change_wake_the_worker_for_their_notices
     // A password change ends the sessions it did not come from: log in again.
     let token = app.token(&ann.email, "a new password").await;
     let moved = app
-        .send_json(
-            Method::PATCH,
-            &format!("/api/users/{}", ann.id),
+        .patch_user(
+            ann.id,
             Some(&token),
             json!({"email": "ann.new@example.com", "current_password": "a new password"}),
         )

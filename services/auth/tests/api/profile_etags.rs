@@ -26,13 +26,7 @@ async fn a_profile_is_304_while_unchanged_and_200_once_renamed_or_given_a_pictur
     assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
     assert_eq!(header(&app.get(&path, None).await, ETAG), tag);
 
-    let held = app
-        .client
-        .get(app.url(&path))
-        .header("if-none-match", &tag)
-        .send()
-        .await
-        .unwrap();
+    let held = app.get_with_header(&path, "if-none-match", &tag).await;
     assert_eq!(held.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(header(&held, ETAG), tag);
     assert_eq!(header(&held, CACHE_CONTROL), "no-cache");
@@ -44,13 +38,8 @@ async fn a_profile_is_304_while_unchanged_and_200_once_renamed_or_given_a_pictur
         "update users set image_file = 'new.jpg' where id = $1",
     ] {
         app.pg().await.execute(change, &[&ann.id]).await.unwrap();
-        let response = app
-            .client
-            .get(app.url(&path))
-            .header("if-none-match", seen.join(", "))
-            .send()
-            .await
-            .unwrap();
+        let held = seen.join(", ");
+        let response = app.get_with_header(&path, "if-none-match", &held).await;
         assert_eq!(response.status(), StatusCode::OK, "{change}");
         let tag = header(&response, ETAG).to_owned();
         assert!(!seen.contains(&tag), "{change}");
@@ -69,12 +58,8 @@ async fn private_and_missing_profiles_carry_no_etag_and_stay_no_store() {
     assert!(me.headers().get(ETAG).is_none());
     assert_eq!(header(&me, CACHE_CONTROL), "no-store");
     let missing = app
-        .client
-        .get(app.url("/api/users/999999"))
-        .header("if-none-match", "*")
-        .send()
-        .await
-        .unwrap();
+        .get_with_header("/api/users/999999", "if-none-match", "*")
+        .await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert!(missing.headers().get(ETAG).is_none());
     assert_eq!(header(&missing, CACHE_CONTROL), "no-store");

@@ -1,5 +1,4 @@
-use reqwest::{Method, StatusCode};
-use serde_json::json;
+use reqwest::StatusCode;
 
 use crate::helpers::{PASSWORD, assert_limited, spawn_app, spawn_app_with};
 
@@ -21,38 +20,17 @@ async fn login_attempts_past_the_limit_get_429_with_retry_after() {
 }
 
 #[tokio::test]
-async fn forgot_password_past_the_limit_gets_429() {
+async fn forgot_and_reset_password_past_their_limits_get_429() {
     let app = spawn_app_with(&[("PASSWORD_RESET_RATE_LIMIT_PER_MINUTE", "2")]).await;
-    let forgot = || {
-        app.send_json(
-            Method::POST,
-            "/api/users/forgot-password",
-            None,
-            json!({"email": "x@example.com"}),
-        )
-    };
+    let forgot = || app.forgot_password("x@example.com");
+    let reset = || app.reset_password("guess", "long enough");
 
-    assert_eq!(forgot().await.status(), StatusCode::ACCEPTED);
-    assert_eq!(forgot().await.status(), StatusCode::ACCEPTED);
+    for _ in 0..2 {
+        assert_eq!(forgot().await.status(), StatusCode::ACCEPTED);
+        assert_eq!(reset().await.status(), StatusCode::BAD_REQUEST);
+    }
 
     assert_limited(forgot().await, 60).await;
-}
-
-#[tokio::test]
-async fn reset_password_past_the_limit_gets_429() {
-    let app = spawn_app_with(&[("PASSWORD_RESET_RATE_LIMIT_PER_MINUTE", "2")]).await;
-    let reset = || {
-        app.send_json(
-            Method::POST,
-            "/api/users/reset-password",
-            None,
-            json!({"token": "guess", "new_password": "long enough"}),
-        )
-    };
-
-    assert_eq!(reset().await.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(reset().await.status(), StatusCode::BAD_REQUEST);
-
     assert_limited(reset().await, 60).await;
 }
 
@@ -124,14 +102,7 @@ async fn reset_mails_stop_at_the_cap_and_the_last_link_mailed_keeps_working() {
     assert_eq!(owner.status(), StatusCode::ACCEPTED);
     assert_eq!(app.mail_jobs().await.len(), 5, "no sixth mail");
     let token = mailed[4]["link"].split("token=").nth(1).unwrap();
-    let reset = app
-        .send_json(
-            Method::POST,
-            "/api/users/reset-password",
-            None,
-            json!({"token": token, "new_password": "a brand new secret"}),
-        )
-        .await;
+    let reset = app.reset_password(token, "a brand new secret").await;
     assert_eq!(
         reset.status(),
         StatusCode::OK,

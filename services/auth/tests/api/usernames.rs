@@ -1,6 +1,6 @@
 //! Usernames are stored in NFC and carry no hidden or line-breaking characters.
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, assert_detail, assert_invalid, spawn_app};
@@ -16,12 +16,8 @@ async fn a_username_with_a_line_break_or_hidden_character_is_422_and_nothing_is_
         "evil\u{202e}gpj.exe",
         "a\u{2028}b",
     ] {
-        assert_invalid(
-            app.register(name, "ann@example.com", PASSWORD).await,
-            &["body", "username"],
-            FORBIDDEN,
-        )
-        .await;
+        let answer = app.register(name, "ann@example.com", PASSWORD).await;
+        assert_invalid(answer, &["body", "username"], FORBIDDEN).await;
     }
     assert_eq!(app.count("select count(*) from users").await, 0);
 }
@@ -37,41 +33,20 @@ async fn two_spellings_of_the_same_name_are_one_username() {
     assert_eq!(created.status(), StatusCode::CREATED);
     let body: Value = created.json().await.unwrap();
     assert_eq!(body["username"], "Zoë", "stored composed");
-    assert_detail(
-        app.register("ZOË", "other@example.com", PASSWORD).await,
-        StatusCode::BAD_REQUEST,
-        "Username already exists",
-    )
-    .await;
+    let answer = app.register("ZOË", "other@example.com", PASSWORD).await;
+    assert_detail(answer, StatusCode::BAD_REQUEST, "Username already exists").await;
 }
 
 #[tokio::test]
 async fn a_rename_follows_the_same_rules() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;
-    let path = format!("/api/users/{}", ann.id);
 
-    let hidden = app
-        .client
-        .request(Method::PATCH, app.url(&path))
-        .bearer_auth(&ann.token)
-        .json(&json!({"username": "ann\u{feff}"}))
-        .send()
-        .await
-        .unwrap();
+    let hidden = app.update(&ann, json!({"username": "ann\u{feff}"})).await;
     assert_invalid(hidden, &["body", "username"], FORBIDDEN).await;
 
-    let renamed: Value = app
-        .client
-        .request(Method::PATCH, app.url(&path))
-        .bearer_auth(&ann.token)
-        .json(&json!({"username": "Jose\u{0301}"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let renamed = app.update(&ann, json!({"username": "Jose\u{0301}"})).await;
+    let renamed: Value = renamed.json().await.unwrap();
     assert_eq!(renamed["username"], "José");
 }
 
@@ -88,10 +63,6 @@ async fn a_name_adopted_in_decomposed_form_cannot_be_registered_again_composed()
         .await
         .unwrap();
 
-    assert_detail(
-        app.register("Zoë", "new@example.com", PASSWORD).await,
-        StatusCode::BAD_REQUEST,
-        "Username already exists",
-    )
-    .await;
+    let answer = app.register("Zoë", "new@example.com", PASSWORD).await;
+    assert_detail(answer, StatusCode::BAD_REQUEST, "Username already exists").await;
 }

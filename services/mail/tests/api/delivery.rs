@@ -1,25 +1,19 @@
 use std::{collections::HashSet, time::Duration};
 
-use folio_shared::queue::{GROUP, MailKind, stream_key};
+use folio_mail::consumer::GROUP;
+use folio_shared::queue::{MailKind, stream_key};
 use redis::AsyncCommands;
 
-use crate::helpers::{SmtpSink, Stream, spawn_worker};
-
-fn message_id(mail: &str) -> String {
-    mail.lines()
-        .find_map(|l| l.strip_prefix("Message-ID: "))
-        .expect("a Message-ID header")
-        .trim()
-        .to_owned()
-}
+use crate::helpers::{
+    SmtpSink, Stream, message_id, spawn_app, spawn_app_with_smtp_down, spawn_worker,
+};
 
 #[tokio::test]
 async fn a_queued_job_is_sent_once_with_both_parts_and_acknowledged() {
-    let sink = SmtpSink::start();
-    let worker = spawn_worker(&sink, &[]).await;
-    let stream = Stream::of(&worker);
+    let app = spawn_app(&[]).await;
+    let (sink, stream) = (&app.sink, &app.stream);
 
-    let job = stream
+    let job = app
         .enqueue(MailKind::PasswordChanged, "ann@example.com")
         .await;
 
@@ -35,27 +29,25 @@ async fn a_queued_job_is_sent_once_with_both_parts_and_acknowledged() {
 
 #[tokio::test]
 async fn with_smtp_down_the_mail_waits_and_arrives_once_when_it_returns() {
-    let mut sink = SmtpSink::start();
-    sink.stop();
-    let worker = spawn_worker(&sink, &[]).await;
-    let stream = Stream::of(&worker);
-    stream
-        .enqueue(MailKind::PasswordChanged, "ann@example.com")
+    let mut app = spawn_app_with_smtp_down(&[]).await;
+    app.enqueue(MailKind::PasswordChanged, "ann@example.com")
         .await;
 
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert!(sink.messages().is_empty());
-    assert_eq!(stream.pending().await, 1, "held, not acknowledged");
-    sink.resume();
+    assert!(app.sink.messages().is_empty());
+    assert_eq!(app.stream.pending().await, 1, "held, not acknowledged");
+    app.sink.resume();
 
-    sink.wait_for(1, Duration::from_secs(15)).await;
+    app.assert_delivered_once_despite_the_outage().await;
+}
+
+/// Waits for the mails of `jobs` (their Message-IDs), checks each came and none twice,
+/// and that every entry was acknowledged.
+async fn assert_each_sent_once(sink: &SmtpSink, stream: &Stream, jobs: Vec<String>) {
+    let mails = sink.wait_for(jobs.len(), Duration::from_secs(15)).await;
+    let sent: HashSet<String> = mails.iter().map(|m| message_id(m)).collect();
+    assert_eq!(sent, jobs.into_iter().collect(), "every job, none twice");
     stream.wait_until_settled(Duration::from_secs(5)).await;
-    assert!(
-        stream.dead_letters().await.is_empty(),
-        "an outage costs no attempt"
-    );
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(sink.messages().len(), 1);
 }
 
 #[tokio::test]
@@ -66,21 +58,9 @@ async fn two_workers_on_one_stream_send_each_job_once() {
     let _second = spawn_worker(&sink, &[("REDIS_KEY_PREFIX", &prefix)]).await;
     let stream = Stream::of(&first);
 
-    let mut jobs = HashSet::new();
-    for i in 0..12 {
-        jobs.insert(format!(
-            "<{}@folio>",
-            stream
-                .enqueue(MailKind::PasswordChanged, &format!("user{i}@example.com"))
-                .await
-                .id
-        ));
-    }
+    let jobs = stream.enqueue_notices(12).await;
 
-    let mails = sink.wait_for(12, Duration::from_secs(15)).await;
-    let sent: HashSet<String> = mails.iter().map(|m| message_id(m)).collect();
-    assert_eq!(sent, jobs, "every job, none twice");
-    stream.wait_until_settled(Duration::from_secs(5)).await;
+    assert_each_sent_once(&sink, &stream, jobs).await;
 }
 
 #[tokio::test]
@@ -89,18 +69,9 @@ async fn one_process_reads_with_mail_concurrency_consumers_and_sends_each_job_on
     let worker = spawn_worker(&sink, &[("MAIL_CONCURRENCY", "3")]).await;
     let stream = Stream::of(&worker);
 
-    let mut jobs = HashSet::new();
-    for i in 0..12 {
-        let job = stream
-            .enqueue(MailKind::PasswordChanged, &format!("user{i}@example.com"))
-            .await;
-        jobs.insert(format!("<{}@folio>", job.id));
-    }
+    let jobs = stream.enqueue_notices(12).await;
 
-    let mails = sink.wait_for(12, Duration::from_secs(15)).await;
-    let sent: HashSet<String> = mails.iter().map(|m| message_id(m)).collect();
-    assert_eq!(sent, jobs, "every job, none twice");
-    stream.wait_until_settled(Duration::from_secs(5)).await;
+    assert_each_sent_once(&sink, &stream, jobs).await;
     let consumers: Vec<redis::Value> = redis::cmd("XINFO")
         .arg("CONSUMERS")
         .arg(stream_key(&stream.prefix))

@@ -2,11 +2,11 @@ use std::time::Duration;
 
 use folio_shared::test_utils::TestServer;
 use reqwest::StatusCode;
-use serde_json::json;
 
-use crate::helpers::{JOB_KEY, SmtpSink, Stream, spawn_worker};
-
-const PASSWORD: &str = "correct horse battery";
+use crate::{
+    auth_app::{AuthApp, PASSWORD, spawn_auth},
+    helpers::{SmtpSink, Stream, spawn_worker},
+};
 
 /// The reset link of a mail (from its plain-text part).
 fn reset_link(mail: &str) -> String {
@@ -17,17 +17,11 @@ fn reset_link(mail: &str) -> String {
         .to_owned()
 }
 
-/// Auth, sealing reset links with the key the workers of these tests open them with.
-async fn spawn_auth(overrides: &[(&str, &str)]) -> TestServer {
-    let mut pairs = vec![("MAIL_JOB_KEY", JOB_KEY.as_str())];
-    pairs.extend_from_slice(overrides);
-    TestServer::spawn(&pairs, folio_auth::startup::Application::build).await
-}
-
+/// Auth and a worker on one database and stream.
 async fn auth_with_worker(
     sink: &SmtpSink,
     auth_overrides: &[(&str, &str)],
-) -> (TestServer, TestServer) {
+) -> (AuthApp, TestServer) {
     let auth = spawn_auth(auth_overrides).await;
     let db_url = auth.database_url();
     let prefix = auth.settings.redis_key_prefix.clone();
@@ -39,45 +33,13 @@ async fn auth_with_worker(
     (auth, worker)
 }
 
-async fn register(auth: &TestServer) {
-    let created = auth
-        .client
-        .post(auth.url("/api/users"))
-        .json(&json!({"username": "ann", "email": "ann@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), StatusCode::CREATED);
-}
-
-async fn login(auth: &TestServer, password: &str) -> StatusCode {
-    auth.client
-        .post(auth.url("/api/users/token"))
-        .form(&[("username", "ann@example.com"), ("password", password)])
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
-
-async fn forgot(auth: &TestServer) {
-    let response = auth
-        .client
-        .post(auth.url("/api/users/forgot-password"))
-        .json(&json!({"email": "ann@example.com"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
-}
-
 #[tokio::test]
 async fn forgot_password_mails_a_link_that_resets_the_password_and_the_change_is_mailed() {
     let sink = SmtpSink::start();
     let (auth, _worker) = auth_with_worker(&sink, &[]).await;
-    register(&auth).await;
+    auth.register("ann").await;
 
-    forgot(&auth).await;
+    auth.forgot_password("ann").await;
 
     let mail = sink.wait_for(1, Duration::from_secs(10)).await.remove(0);
     assert!(mail.contains("X-Envelope-To: ann@example.com"));
@@ -86,16 +48,13 @@ async fn forgot_password_mails_a_link_that_resets_the_password_and_the_change_is
     assert!(mail.contains("expires in 60 minutes"));
     let link = reset_link(&mail);
     let token = link.split("token=").nth(1).unwrap();
-    let reset = auth
-        .client
-        .post(auth.url("/api/users/reset-password"))
-        .json(&json!({"token": token, "new_password": "a new password"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reset.status(), StatusCode::OK);
-    assert_eq!(login(&auth, "a new password").await, StatusCode::OK);
-    assert_eq!(login(&auth, PASSWORD).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        auth.reset_password(token, "a new password").await,
+        StatusCode::OK
+    );
+    let login = |password| auth.login("ann", password);
+    assert_eq!(login("a new password").await.status(), StatusCode::OK);
+    assert_eq!(login(PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
     let changed = sink.wait_for(2, Duration::from_secs(10)).await.remove(1);
     assert!(changed.contains("Subject: Your Folio password was changed"));
 }
@@ -105,8 +64,8 @@ async fn a_reset_requested_while_redis_was_down_is_mailed_by_the_outbox_sweep() 
     let sink = SmtpSink::start();
     let (auth, worker) = {
         let auth = spawn_auth(&[("REDIS_URL", "redis://127.0.0.1:1")]).await;
-        register(&auth).await;
-        forgot(&auth).await;
+        auth.register("ann").await;
+        auth.forgot_password("ann").await;
         // Stranded for longer than the sweep's 30 s grace period.
         auth.pg()
             .await
@@ -159,8 +118,8 @@ async fn raw_stream_values(stream: &Stream) -> Vec<String> {
 async fn the_reset_link_rests_sealed_in_the_outbox_and_the_stream_and_arrives_in_clear() {
     let sink = SmtpSink::start();
     let auth = spawn_auth(&[]).await;
-    register(&auth).await;
-    forgot(&auth).await;
+    auth.register("ann").await;
+    auth.forgot_password("ann").await;
     let stream = Stream::of(&auth);
     // Queued in the background: wait for the entry, before any worker takes it.
     let mut at_rest = Vec::new();
@@ -199,52 +158,21 @@ async fn the_reset_link_rests_sealed_in_the_outbox_and_the_stream_and_arrives_in
             "the link rests in clear: {value}"
         );
     }
-    let reset = auth
-        .client
-        .post(auth.url("/api/users/reset-password"))
-        .json(&json!({"token": token, "new_password": "a new password"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reset.status(), StatusCode::OK, "the mailed link works");
+    assert_eq!(
+        auth.reset_password(token, "a new password").await,
+        StatusCode::OK,
+        "the mailed link works"
+    );
 }
 
 #[tokio::test]
 async fn an_email_change_is_mailed_to_the_old_address_only() {
     let sink = SmtpSink::start();
     let (auth, _worker) = auth_with_worker(&sink, &[]).await;
-    register(&auth).await;
-    let token: serde_json::Value = auth
-        .client
-        .post(auth.url("/api/users/token"))
-        .form(&[("username", "ann@example.com"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let me: serde_json::Value = auth
-        .client
-        .get(auth.url("/api/users/me"))
-        .bearer_auth(token["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    auth.register("ann").await;
+    let changed = auth.change_email("ann", "new@example.com").await;
 
-    let changed = auth
-        .client
-        .patch(auth.url(&format!("/api/users/{}", me["id"])))
-        .bearer_auth(token["access_token"].as_str().unwrap())
-        .json(&json!({"email": "new@example.com", "current_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-
-    assert_eq!(changed.status(), StatusCode::OK);
+    assert_eq!(changed, StatusCode::OK);
     let mail = sink.wait_for(1, Duration::from_secs(10)).await.remove(0);
     assert!(mail.contains("X-Envelope-To: ann@example.com"), "{mail}");
     assert!(mail.contains("Subject: Your Folio email address was changed"));

@@ -4,54 +4,43 @@ use folio_shared::queue::{MailKind, stream_key};
 use redis::AsyncCommands;
 use serde_json::{Value, json};
 
-use crate::helpers::{SmtpSink, Stream, spawn_worker};
+use folio_mail::{handling::Handled, worker::Step};
 
-async fn wait_for_dead_letters(stream: &Stream, n: usize) -> Vec<redis::streams::StreamId> {
-    for _ in 0..200 {
-        let dead = stream.dead_letters().await;
-        if dead.len() >= n {
-            return dead;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no dead letter arrived");
-}
+use crate::{
+    helpers::{SmtpSink, spawn_app, spawn_worker},
+    stepping::step_app,
+};
 
 #[tokio::test]
 async fn a_permanently_rejected_recipient_goes_to_the_dead_letters_after_one_try() {
-    let sink = SmtpSink::start();
-    let worker = spawn_worker(&sink, &[]).await;
-    let stream = Stream::of(&worker);
+    let mut app = step_app().await;
 
-    let job = stream
-        .enqueue(MailKind::PasswordChanged, "reject-me@example.com")
+    let (job, dead) = app
+        .dead_letter_of(MailKind::PasswordChanged, "reject-me@example.com")
         .await;
 
-    let dead = wait_for_dead_letters(&stream, 1).await;
-    assert_eq!(dead[0].get::<String>("id"), Some(job.id.to_string()));
+    assert_eq!(dead.get::<String>("id"), Some(job.id.to_string()));
     assert_eq!(
-        dead[0].get::<String>("attempts").as_deref(),
+        dead.get::<String>("attempts").as_deref(),
         Some("1"),
         "no retry storm"
     );
-    assert!(dead[0].get::<String>("reason").unwrap().contains("550"));
-    stream.wait_until_settled(Duration::from_secs(5)).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(stream.dead_letters().await.len(), 1);
-    assert!(sink.messages().is_empty());
+    assert!(dead.get::<String>("reason").unwrap().contains("550"));
+    assert_eq!(app.stream.pending().await, 0);
+    assert_eq!(app.worker.step().await, Step::Read(0), "nothing comes back");
+    assert_eq!(app.stream.dead_letters().await.len(), 1);
+    assert!(app.sink.messages().is_empty());
 }
 
 #[tokio::test]
 async fn a_deferred_mail_is_retried_then_dead_lettered_after_max_attempts() {
-    let sink = SmtpSink::start();
-    let worker = spawn_worker(&sink, &[("MAIL_MAX_ATTEMPTS", "2")]).await;
-    let stream = Stream::of(&worker);
+    let app = spawn_app(&[("MAIL_MAX_ATTEMPTS", "2")]).await;
+    let stream = &app.stream;
 
-    stream
-        .enqueue(MailKind::PasswordChanged, "defer-me@example.com")
+    app.enqueue(MailKind::PasswordChanged, "defer-me@example.com")
         .await;
 
-    let dead = wait_for_dead_letters(&stream, 1).await;
+    let dead = stream.wait_for_dead_letters(1).await;
     assert_eq!(dead[0].get::<String>("attempts").as_deref(), Some("2"));
     assert!(dead[0].get::<String>("reason").unwrap().contains("451"));
     stream.wait_until_settled(Duration::from_secs(5)).await;
@@ -59,25 +48,34 @@ async fn a_deferred_mail_is_retried_then_dead_lettered_after_max_attempts() {
 
 #[tokio::test]
 async fn a_malformed_entry_is_dead_lettered_and_the_next_job_still_sent() {
-    let sink = SmtpSink::start();
-    let worker = spawn_worker(&sink, &[]).await;
-    let stream = Stream::of(&worker);
-    let mut conn = stream.conn().await;
-    let _: String = conn
+    let mut app = step_app().await;
+    let _: String = app
+        .stream
+        .conn()
+        .await
         .xadd(
-            stream_key(&stream.prefix),
+            stream_key(&app.stream.prefix),
             "*",
             &[("kind", "spam"), ("to", "x@example.com")],
         )
         .await
         .unwrap();
 
-    stream
+    app.stream
         .enqueue(MailKind::PasswordChanged, "ann@example.com")
         .await;
 
-    sink.wait_for(1, Duration::from_secs(10)).await;
-    let dead = wait_for_dead_letters(&stream, 1).await;
+    assert_eq!(
+        app.worker.steps(4).await,
+        [
+            Step::Reclaimed(0),
+            Step::Read(2),
+            Step::Handled(Handled::DeadLettered),
+            Step::Handled(Handled::Sent)
+        ]
+    );
+    app.sink.wait_for(1, Duration::from_secs(10)).await;
+    let dead = app.stream.dead_letters().await;
     assert_eq!(
         dead[0].get::<String>("reason").as_deref(),
         Some("malformed job")

@@ -1,115 +1,26 @@
-//! A real SMTP server per test, the mail worker spawned against it, and ways to look at
-//! the stream and the dead letters.
+//! The mail worker spawned against a real SMTP server (`TestApp`), and ways to look at
+//! the stream, the dead letters and the outbox.
 
 use std::{
-    net::TcpListener,
-    path::PathBuf,
-    process::{Child, Command, Stdio},
     sync::LazyLock,
     time::{Duration, Instant},
 };
 
-use folio_mail::startup::Application;
+use folio_mail::{
+    consumer::{GROUP, MailConsumer, dead_letter_key},
+    startup::Application,
+};
 use folio_shared::{
-    queue::{GROUP, JobCipher, MailJob, MailKind, MailQueue, dead_letter_key, stream_key},
-    test_utils::{RedisPrefix, TestServer, decode_quoted_printable, redis_url},
+    queue::{JobCipher, MailJob, MailKind, MailQueue, stream_key},
+    test_utils::{RedisPrefix, TestServer, redis_url},
 };
 use redis::AsyncCommands;
 use serde_json::{Value, json};
 
+pub use crate::servers::{PrivateRedis, SmtpSink};
+
 /// The link of the reset jobs [`Stream::enqueue`] queues.
 pub const RESET_LINK: &str = "http://localhost:8000/reset-password?token=abc";
-
-/// aiosmtpd on a port of its own, writing accepted mail to a folder.
-pub struct SmtpSink {
-    pub port: u16,
-    maildir: PathBuf,
-    process: Option<Child>,
-}
-
-impl SmtpSink {
-    pub fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let maildir =
-            std::env::temp_dir().join(format!("folio-mail-{}", uuid::Uuid::new_v4().simple()));
-        let mut sink = Self {
-            port,
-            maildir,
-            process: None,
-        };
-        sink.resume();
-        sink
-    }
-
-    /// (Re)starts the server on the same port.
-    pub fn resume(&mut self) {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/smtp_sink.py");
-        let mut child = Command::new("python3")
-            .args([
-                script,
-                "--port",
-                &self.port.to_string(),
-                "--maildir",
-                self.maildir.to_str().unwrap(),
-            ])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 with aiosmtpd (make test installs it)");
-        let mut ready = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-            &mut ready,
-        )
-        .unwrap();
-        assert_eq!(ready.trim(), "ready", "the SMTP sink started");
-        self.process = Some(child);
-    }
-
-    /// Stops the server: connections are refused until [`SmtpSink::resume`].
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.process.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    /// Every accepted message, oldest first.
-    pub fn messages(&self) -> Vec<String> {
-        let mut files: Vec<_> = std::fs::read_dir(&self.maildir)
-            .map(|dir| dir.filter_map(Result::ok).map(|e| e.path()).collect())
-            .unwrap_or_default();
-        files.retain(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'));
-        files.sort();
-        files
-            .iter()
-            .map(|p| decode_quoted_printable(&std::fs::read_to_string(p).unwrap()))
-            .collect()
-    }
-
-    /// Waits until `n` messages arrived (or fails after `within`).
-    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<String> {
-        let deadline = Instant::now() + within;
-        loop {
-            let messages = self.messages();
-            if messages.len() >= n || Instant::now() > deadline {
-                assert_eq!(messages.len(), n, "messages received");
-                return messages;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        self.stop();
-        let _ = std::fs::remove_dir_all(&self.maildir);
-    }
-}
 
 /// The `MAIL_JOB_KEY` of every worker (and auth) in these tests, rather than a development
 /// key file generated into the crate's folder.
@@ -144,66 +55,64 @@ pub async fn spawn_worker(sink: &SmtpSink, extra: &[(&str, &str)]) -> TestServer
     TestServer::spawn(&pairs, Application::build).await
 }
 
-/// A Redis server of the test's own, so it can be stopped without disturbing others.
-pub struct PrivateRedis {
-    port: u16,
-    process: Option<Child>,
+/// One mail worker sending to an SMTP sink of its own, and the stream it reads. Fields
+/// drop in order: the worker stops before its sink and stream go.
+pub struct TestApp {
+    pub worker: TestServer,
+    pub stream: Stream,
+    pub sink: SmtpSink,
 }
 
-impl PrivateRedis {
-    pub fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut redis = Self {
-            port,
-            process: None,
-        };
-        redis.resume();
-        redis
-    }
-
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    pub fn resume(&mut self) {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server is installed with Redis");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "private Redis started");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        self.process = Some(child);
-    }
-
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.process.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+/// A worker with `extra` settings (see [`spawn_worker`]) against a fresh [`SmtpSink`].
+pub async fn spawn_app(extra: &[(&str, &str)]) -> TestApp {
+    let sink = SmtpSink::start();
+    let worker = spawn_worker(&sink, extra).await;
+    TestApp {
+        stream: Stream::of(&worker),
+        worker,
+        sink,
     }
 }
 
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.stop();
+/// The same, with the SMTP server down until `app.sink.resume()`.
+pub async fn spawn_app_with_smtp_down(extra: &[(&str, &str)]) -> TestApp {
+    let mut sink = SmtpSink::start();
+    sink.stop();
+    let worker = spawn_worker(&sink, extra).await;
+    TestApp {
+        stream: Stream::of(&worker),
+        worker,
+        sink,
     }
+}
+
+impl TestApp {
+    /// Queues a job as auth does (see [`Stream::enqueue`]).
+    pub async fn enqueue(&self, kind: MailKind, to: &str) -> MailJob {
+        self.stream.enqueue(kind, to).await
+    }
+
+    /// Waits for the one mail that went out after an outage, and checks the outage cost
+    /// no attempt and the mail arrived once.
+    pub async fn assert_delivered_once_despite_the_outage(&self) {
+        self.sink.wait_for(1, Duration::from_secs(15)).await;
+        self.stream.wait_until_settled(Duration::from_secs(5)).await;
+        assert!(
+            self.stream.dead_letters().await.is_empty(),
+            "an outage costs no attempt"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(self.sink.messages().len(), 1, "sent once");
+    }
+}
+
+/// The `Message-ID` of a received mail (`<job id@folio>`).
+pub fn message_id(mail: &str) -> String {
+    mail.lines()
+        .find_map(|l| l.strip_prefix("Message-ID: "))
+        .expect("a Message-ID header")
+        .trim()
+        .to_owned()
 }
 
 /// Longest a blocking read of a worker lasts (its `MAX_BLOCK`), plus a margin.
@@ -294,6 +203,30 @@ impl Stream {
         job
     }
 
+    /// Queues `n` password-changed mails, to `user0@example.com` and on; their
+    /// `Message-ID`s (see [`message_id`]).
+    pub async fn enqueue_notices(&self, n: usize) -> Vec<String> {
+        let mut ids = Vec::with_capacity(n);
+        for i in 0..n {
+            let to = format!("user{i}@example.com");
+            let job = self.enqueue(MailKind::PasswordChanged, &to).await;
+            ids.push(format!("<{}@folio>", job.id));
+        }
+        ids
+    }
+
+    /// A consumer `name` of this stream, its group created.
+    pub async fn consumer(&self, name: &str) -> MailConsumer {
+        let consumer = MailConsumer::new(
+            self.client.clone(),
+            folio_shared::redis::connect_lazy(&redis_url().into()).unwrap(),
+            &self.prefix,
+            name.to_owned(),
+        );
+        consumer.ensure_group().await.unwrap();
+        consumer
+    }
+
     /// How many entries the stream holds (acknowledged ones are deleted).
     pub async fn entries(&self) -> usize {
         redis::cmd("XLEN")
@@ -328,6 +261,19 @@ impl Stream {
         reply.ids
     }
 
+    /// The dead letters once there are at least `n` (or fails after a few seconds).
+    pub async fn wait_for_dead_letters(&self, n: usize) -> Vec<redis::streams::StreamId> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let dead = self.dead_letters().await;
+            if dead.len() >= n {
+                return dead;
+            }
+            assert!(Instant::now() < deadline, "no dead letter arrived");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits until nothing is pending (or fails after `within`).
     pub async fn wait_until_settled(&self, within: Duration) {
         let deadline = Instant::now() + within;
@@ -341,14 +287,26 @@ impl Stream {
 /// What auth leaves when Redis is down: a committed outbox row for `job`, older than the
 /// sweep's grace period, so the next sweep takes it.
 pub async fn leave_in_outbox(worker: &TestServer, job: &MailJob) {
+    insert_outbox_row(worker, job, "created_at").await;
+}
+
+/// An outbox row for `job`, marked queued two minutes ago (as auth leaves it once the job
+/// is on the stream).
+pub async fn outbox_row_queued_long_ago(worker: &TestServer, job: &MailJob) {
+    insert_outbox_row(worker, job, "queued_at").await;
+}
+
+/// An outbox row for `job` whose `column` (a timestamp) lies two minutes back: past the
+/// sweep's grace for a new row and its settle grace for a queued one.
+async fn insert_outbox_row(worker: &TestServer, job: &MailJob, column: &str) {
+    let insert = format!(
+        "insert into mail_outbox (id, payload, {column}) \
+         values ($1, $2, now() - interval '2 minutes')"
+    );
     worker
         .pg()
         .await
-        .execute(
-            "insert into mail_outbox (id, payload, created_at) \
-             values ($1, $2, now() - interval '1 minute')",
-            &[&job.id, &serde_json::to_value(job).unwrap()],
-        )
+        .execute(&insert, &[&job.id, &serde_json::to_value(job).unwrap()])
         .await
         .unwrap();
 }

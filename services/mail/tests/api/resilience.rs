@@ -9,7 +9,9 @@ use folio_shared::{
     test_utils::{TestDb, test_settings},
 };
 
-use crate::helpers::{PrivateRedis, SmtpSink, Stream, spawn_worker, worker_settings};
+use crate::helpers::{
+    PrivateRedis, SmtpSink, Stream, outbox_row_queued_long_ago, spawn_worker, worker_settings,
+};
 
 async fn enqueue(redis_url: &str, prefix: &str, to: &str) {
     let queue = MailQueue::new(
@@ -90,21 +92,6 @@ async fn on_shutdown_a_hung_send_is_abandoned_within_the_drain_time_and_left_una
         "the unfinished job is not acknowledged"
     );
     assert!(sink.messages().is_empty());
-}
-
-/// An outbox row for `job`, marked queued two minutes ago (as auth leaves it once the job
-/// is on the stream).
-async fn outbox_row_queued_long_ago(worker: &folio_shared::test_utils::TestServer, job: &MailJob) {
-    worker
-        .pg()
-        .await
-        .execute(
-            "insert into mail_outbox (id, payload, queued_at) \
-             values ($1, $2, now() - interval '2 minutes')",
-            &[&job.id, &serde_json::to_value(job).unwrap()],
-        )
-        .await
-        .unwrap();
 }
 
 /// Whether the worker recorded `job` as settled within a few seconds (it does so right

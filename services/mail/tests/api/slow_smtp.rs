@@ -7,7 +7,7 @@ use std::{
 };
 
 use folio_mail::startup::Application;
-use folio_shared::{queue::MailKind, test_utils::TestServer};
+use folio_shared::test_utils::TestServer;
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     net::{TcpListener, TcpStream},
@@ -109,13 +109,7 @@ async fn spawn_worker(smtp: &SlowSmtp, prefix: &str) -> TestServer {
 async fn with_a_slow_smtp_server_a_batch_reclaimed_by_a_second_worker_is_sent_once() {
     let smtp = SlowSmtp::start(Duration::from_millis(400)).await;
     let stream = Stream::fresh();
-    let mut jobs = Vec::new();
-    for i in 0..8 {
-        let job = stream
-            .enqueue(MailKind::PasswordChanged, &format!("user{i}@example.com"))
-            .await;
-        jobs.push(format!("<{}@folio>", job.id));
-    }
+    let mut jobs = stream.enqueue_notices(8).await;
     // The first worker reads all eight at once; sending them takes over three seconds.
     let _first = spawn_worker(&smtp, &stream.prefix).await;
     let deadline = Instant::now() + Duration::from_secs(5);

@@ -7,20 +7,12 @@ use folio_shared::queue::{MailJob, MailKind};
 use serde_json::json;
 
 use crate::helpers::{
-    SmtpSink, Stream, WAKE_TOKEN, leave_in_outbox, spawn_worker, statements_run, until_quiet, wake,
-    wake_with,
+    SmtpSink, Stream, WAKE_TOKEN, leave_in_outbox, message_id, spawn_worker, statements_run,
+    until_quiet, wake, wake_with,
 };
 
 /// The window of the workers of these tests, in seconds: short, so they go quiet soon.
 const ACTIVE: &str = "1";
-
-fn message_id(mail: &str) -> String {
-    mail.lines()
-        .find_map(|l| l.strip_prefix("Message-ID: "))
-        .expect("a Message-ID header")
-        .trim()
-        .to_owned()
-}
 
 #[tokio::test]
 async fn a_wake_without_the_token_or_with_a_wrong_one_is_401_not_authenticated() {
@@ -132,12 +124,7 @@ async fn concurrent_wakes_of_two_workers_send_each_mail_once_and_no_redelivery_a
     sink.wait_for(1, Duration::from_secs(10)).await;
     until_quiet(1).await;
     let mut expected = HashSet::from([format!("<{}@folio>", sent_before.id)]);
-    for i in 0..8 {
-        let job = stream
-            .enqueue(MailKind::PasswordChanged, &format!("user{i}@example.com"))
-            .await;
-        expected.insert(format!("<{}@folio>", job.id));
-    }
+    expected.extend(stream.enqueue_notices(8).await);
     // The sent job again, as a sweep that re-queues a row does: a redelivery.
     stream.queue.enqueue(&sent_before).await.unwrap();
 

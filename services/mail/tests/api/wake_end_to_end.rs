@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use folio_shared::{queue::MailKind, test_utils::TestServer};
-use reqwest::StatusCode;
-use serde_json::json;
 
-use crate::helpers::{JOB_KEY, SmtpSink, Stream, WAKE_TOKEN, spawn_worker, until_quiet, wake};
+use crate::{
+    auth_app::{AuthApp, spawn_auth},
+    helpers::{SmtpSink, Stream, WAKE_TOKEN, spawn_worker, until_quiet, wake},
+};
 
 /// A worker that goes quiet a second after it starts or is woken.
 async fn quiet_worker(sink: &SmtpSink) -> TestServer {
@@ -16,46 +17,25 @@ async fn quiet_worker(sink: &SmtpSink) -> TestServer {
     worker
 }
 
+/// A quiet worker, its sink, and auth waking it.
+async fn quiet_worker_woken_by_auth() -> (SmtpSink, TestServer, AuthApp) {
+    let sink = SmtpSink::start();
+    let worker = quiet_worker(&sink).await;
+    let auth = auth_waking(&worker, &worker.url("/internal/wake")).await;
+    (sink, worker, auth)
+}
+
 /// Auth on the worker's database and stream, waking it at `wake_url`.
-async fn auth_waking(worker: &TestServer, wake_url: &str) -> TestServer {
+async fn auth_waking(worker: &TestServer, wake_url: &str) -> AuthApp {
     let db_url = worker.database_url();
     let prefix = worker.settings.redis_key_prefix.clone();
-    TestServer::spawn(
-        &[
-            ("MAIL_JOB_KEY", JOB_KEY.as_str()),
-            ("DATABASE_URL", &db_url),
-            ("REDIS_KEY_PREFIX", &prefix),
-            ("MAIL_WAKE_URL", wake_url),
-            ("MAIL_WAKE_TOKEN", WAKE_TOKEN),
-        ],
-        folio_auth::startup::Application::build,
-    )
+    spawn_auth(&[
+        ("DATABASE_URL", &db_url),
+        ("REDIS_KEY_PREFIX", &prefix),
+        ("MAIL_WAKE_URL", wake_url),
+        ("MAIL_WAKE_TOKEN", WAKE_TOKEN),
+    ])
     .await
-}
-
-async fn register(auth: &TestServer, name: &str) {
-    let created = auth
-        .client
-        .post(auth.url("/api/users"))
-        .json(
-            &json!({"username": name, "email": format!("{name}@example.com"),
-                      "password": "correct horse battery"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), StatusCode::CREATED);
-}
-
-async fn forgot(auth: &TestServer, name: &str) {
-    let response = auth
-        .client
-        .post(auth.url("/api/users/forgot-password"))
-        .json(&json!({"email": format!("{name}@example.com")}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
 }
 
 fn recipient(mail: &str) -> &str {
@@ -67,10 +47,8 @@ fn recipient(mail: &str) -> &str {
 
 #[tokio::test]
 async fn forgot_password_wakes_the_quiet_worker_and_the_link_is_mailed() {
-    let sink = SmtpSink::start();
-    let worker = quiet_worker(&sink).await;
-    let auth = auth_waking(&worker, &worker.url("/internal/wake")).await;
-    register(&auth, "ann").await;
+    let (sink, worker, auth) = quiet_worker_woken_by_auth().await;
+    auth.register("ann").await;
     // Queued while quiet, and not woken for: it waits.
     Stream::of(&worker)
         .enqueue(MailKind::PasswordChanged, "early@example.com")
@@ -78,7 +56,7 @@ async fn forgot_password_wakes_the_quiet_worker_and_the_link_is_mailed() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(sink.messages().is_empty(), "the worker is quiet");
 
-    forgot(&auth, "ann").await;
+    auth.forgot_password("ann").await;
 
     let mails = sink.wait_for(2, Duration::from_secs(10)).await;
     let mut to: Vec<&str> = mails.iter().map(|m| recipient(m)).collect();
@@ -89,13 +67,11 @@ async fn forgot_password_wakes_the_quiet_worker_and_the_link_is_mailed() {
 
 #[tokio::test]
 async fn two_forgot_passwords_at_once_wake_the_worker_twice_and_each_link_is_mailed_once() {
-    let sink = SmtpSink::start();
-    let worker = quiet_worker(&sink).await;
-    let auth = auth_waking(&worker, &worker.url("/internal/wake")).await;
-    register(&auth, "ann").await;
-    register(&auth, "bob").await;
+    let (sink, worker, auth) = quiet_worker_woken_by_auth().await;
+    auth.register("ann").await;
+    auth.register("bob").await;
 
-    tokio::join!(forgot(&auth, "ann"), forgot(&auth, "bob"));
+    tokio::join!(auth.forgot_password("ann"), auth.forgot_password("bob"));
 
     sink.wait_for(2, Duration::from_secs(10)).await;
     Stream::of(&worker)
@@ -113,9 +89,9 @@ async fn a_reset_whose_wake_was_lost_is_mailed_by_the_schedulers_wake() {
     let sink = SmtpSink::start();
     let worker = quiet_worker(&sink).await;
     let auth = auth_waking(&worker, "http://127.0.0.1:1/internal/wake").await;
-    register(&auth, "ann").await;
+    auth.register("ann").await;
 
-    forgot(&auth, "ann").await;
+    auth.forgot_password("ann").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(sink.messages().is_empty(), "nobody woke the worker");
 

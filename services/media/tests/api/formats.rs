@@ -33,7 +33,7 @@ async fn every_accepted_format_is_stored_as_a_300_square_jpeg() {
         ImageFormat::Gif,
         ImageFormat::WebP,
     ] {
-        let response = app.upload(&ann, encode(&picture(640, 480), format)).await;
+        let response = app.upload_picture(&ann, (640, 480), format).await;
         assert_eq!(response.status().as_u16(), 200, "{format:?}");
         let body: serde_json::Value = response.json().await.unwrap();
         let file = body["image_file"].as_str().unwrap().to_owned();
@@ -41,7 +41,7 @@ async fn every_accepted_format_is_stored_as_a_300_square_jpeg() {
         assert_eq!(body["image_path"], format!("/media/profile_pics/{file}"));
         assert_eq!(body["email"], "ann@example.com");
 
-        let stored = std::fs::read(app.store_dir().join("profile_pics").join(&file)).unwrap();
+        let stored = app.stored_picture(&file);
         assert_eq!(
             image::guess_format(&stored).unwrap(),
             ImageFormat::Jpeg,
@@ -66,7 +66,7 @@ async fn exif_orientation_is_applied_and_metadata_dropped() {
 
     assert_eq!(response.status().as_u16(), 200);
     let file = app.image_file(&ann).await.unwrap();
-    let stored = std::fs::read(app.store_dir().join("profile_pics").join(file)).unwrap();
+    let stored = app.stored_picture(&file);
     assert!(!stored.windows(4).any(|w| w == b"Exif"), "no EXIF kept");
     let avatar = image::load_from_memory(&stored).unwrap().to_rgb8();
     // Rotated upright, the red half is on top and the blue half below.
@@ -84,24 +84,16 @@ async fn exif_orientation_is_applied_and_metadata_dropped() {
 #[tokio::test]
 async fn deleting_the_picture_removes_the_object_and_a_second_delete_is_400() {
     let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    app.upload(&ann, encode(&picture(100, 100), ImageFormat::Png))
-        .await;
-    let delete = || {
-        app.client
-            .delete(app.url(&format!("/api/users/{}/picture", ann.id)))
-            .bearer_auth(&ann.token)
-            .send()
-    };
+    let (ann, _) = app.user_with_picture("ann").await;
 
-    let (status, body) = detail(delete().await.unwrap()).await;
+    let (status, body) = detail(app.delete_picture(&ann).await).await;
     assert_eq!(status, 200);
     assert_eq!(body["image_file"], serde_json::Value::Null);
     assert_eq!(body["image_path"], "/static/profile_pics/default.jpg");
     assert!(app.stored_files().is_empty());
 
     assert_eq!(
-        detail(delete().await.unwrap()).await,
+        detail(app.delete_picture(&ann).await).await,
         (400, json!({"detail": "No profile picture to delete"}))
     );
 }
@@ -109,17 +101,9 @@ async fn deleting_the_picture_removes_the_object_and_a_second_delete_is_400() {
 #[tokio::test]
 async fn a_local_store_serves_pictures_with_safe_headers() {
     let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    app.upload(&ann, encode(&picture(100, 100), ImageFormat::Png))
-        .await;
-    let file = app.image_file(&ann).await.unwrap();
+    let (_, file) = app.user_with_picture("ann").await;
 
-    let response = app
-        .client
-        .get(app.url(&format!("/media/profile_pics/{file}")))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get(&format!("/media/profile_pics/{file}")).await;
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.headers()["content-type"], "image/jpeg");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
@@ -139,7 +123,7 @@ async fn a_local_store_serves_pictures_with_safe_headers() {
         "/media/profile_pics/nothere.jpg",
         "/media/profile_pics/.hidden",
     ] {
-        let missing = app.client.get(app.url(path)).send().await.unwrap();
+        let missing = app.get(path).await;
         assert_eq!(missing.status().as_u16(), 404, "{path}");
     }
 }

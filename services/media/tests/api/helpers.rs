@@ -11,7 +11,7 @@ use std::{
 
 use folio_shared::test_utils::{insert_user, sign, valid_claims};
 use image::{DynamicImage, ImageFormat, RgbImage};
-use reqwest::{Response, multipart};
+use reqwest::{RequestBuilder, Response, multipart};
 
 folio_shared::test_app!(folio_media::startup::Application::build);
 
@@ -27,6 +27,15 @@ impl TestApp {
             id,
             token: sign(&self.settings, &valid_claims(id)),
         }
+    }
+
+    /// `name`, with a picture uploaded: the user and the picture's file name.
+    pub async fn user_with_picture(&self, name: &str) -> (TestUser, String) {
+        let user = self.user(name).await;
+        let uploaded = self.upload_picture(&user, (80, 80), ImageFormat::Png).await;
+        assert_eq!(uploaded.status().as_u16(), 200, "the first picture");
+        let file = self.image_file(&user).await.expect("a picture");
+        (user, file)
     }
 
     /// The folder of the `file://` store.
@@ -53,24 +62,58 @@ impl TestApp {
         names
     }
 
-    pub async fn upload(&self, user: &TestUser, bytes: Vec<u8>) -> Response {
-        self.upload_as(
-            user.id,
-            Some(&user.token),
-            multipart::Form::new().part("file", file_part(bytes)),
-        )
-        .await
+    /// The bytes of the stored picture `file`.
+    pub fn stored_picture(&self, file: &str) -> Vec<u8> {
+        std::fs::read(self.store_dir().join("profile_pics").join(file)).unwrap()
     }
 
+    /// `user` uploads `bytes` as their picture.
+    pub async fn upload(&self, user: &TestUser, bytes: Vec<u8>) -> Response {
+        self.upload_form(user, multipart::Form::new().part("file", file_part(bytes)))
+            .await
+    }
+
+    /// `user` uploads a [`picture`] of `width` x `height` in `format`.
+    pub async fn upload_picture(
+        &self,
+        user: &TestUser,
+        (width, height): (u32, u32),
+        format: ImageFormat,
+    ) -> Response {
+        self.upload(user, encode(&picture(width, height), format))
+            .await
+    }
+
+    /// `user` sends `form` as their picture.
+    pub async fn upload_form(&self, user: &TestUser, form: multipart::Form) -> Response {
+        self.upload_as(user.id, Some(&user.token), form).await
+    }
+
+    /// `PATCH /api/users/{id}/picture` with `form`, as the holder of `token` if any.
     pub async fn upload_as(&self, id: i64, token: Option<&str>, form: multipart::Form) -> Response {
-        let mut request = self
+        let request = self
             .client
             .patch(self.url(&format!("/api/users/{id}/picture")))
             .multipart(form);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        request.send().await.unwrap()
+        with_token(request, token).send().await.unwrap()
+    }
+
+    /// `user` removes their picture.
+    pub async fn delete_picture(&self, user: &TestUser) -> Response {
+        self.delete_picture_as(user.id, &user.token).await
+    }
+
+    /// `DELETE /api/users/{id}/picture` as the holder of `token`.
+    pub async fn delete_picture_as(&self, id: i64, token: &str) -> Response {
+        let request = self
+            .client
+            .delete(self.url(&format!("/api/users/{id}/picture")));
+        with_token(request, Some(token)).send().await.unwrap()
+    }
+
+    /// `GET` of `path`, as anyone.
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
     }
 
     pub async fn image_file(&self, user: &TestUser) -> Option<String> {
@@ -80,6 +123,13 @@ impl TestApp {
             .await
             .unwrap()
             .get(0)
+    }
+}
+
+fn with_token(request: RequestBuilder, token: Option<&str>) -> RequestBuilder {
+    match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
     }
 }
 
@@ -102,6 +152,7 @@ pub fn picture(width: u32, height: u32) -> DynamicImage {
     }))
 }
 
+/// `image` in `format` (GIF through RGBA, as its encoder wants).
 pub fn encode(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     let image = if format == ImageFormat::Gif {
@@ -113,6 +164,7 @@ pub fn encode(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     out.into_inner()
 }
 
+/// The status and JSON body of `response`.
 pub async fn detail(response: Response) -> (u16, serde_json::Value) {
     (response.status().as_u16(), response.json().await.unwrap())
 }

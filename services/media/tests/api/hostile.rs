@@ -78,11 +78,7 @@ async fn six_mib_is_413_with_or_without_content_length() {
     );
     let part = multipart::Part::stream(reqwest::Body::wrap_stream(stream)).file_name("big.png");
     let chunked = app
-        .upload_as(
-            ann.id,
-            Some(&ann.token),
-            multipart::Form::new().part("file", part),
-        )
+        .upload_form(&ann, multipart::Form::new().part("file", part))
         .await;
     assert_eq!(detail(chunked).await, (413, json!({"detail": TOO_LARGE})));
     assert!(app.stored_files().is_empty());
@@ -95,9 +91,8 @@ async fn a_missing_field_two_files_or_no_multipart_are_422_or_415() {
     let png = encode(&picture(50, 50), ImageFormat::Png);
 
     let wrong_name = app
-        .upload_as(
-            ann.id,
-            Some(&ann.token),
+        .upload_form(
+            &ann,
             multipart::Form::new().part("picture", file_part(png.clone())),
         )
         .await;
@@ -107,9 +102,7 @@ async fn a_missing_field_two_files_or_no_multipart_are_422_or_415() {
         (422, json!(["body", "file"]))
     );
 
-    let empty = app
-        .upload_as(ann.id, Some(&ann.token), multipart::Form::new())
-        .await;
+    let empty = app.upload_form(&ann, multipart::Form::new()).await;
     assert_eq!(
         detail(empty).await,
         (
@@ -121,7 +114,7 @@ async fn a_missing_field_two_files_or_no_multipart_are_422_or_415() {
     let two = multipart::Form::new()
         .part("file", file_part(png.clone()))
         .part("file", file_part(png.clone()));
-    let (status, body) = detail(app.upload_as(ann.id, Some(&ann.token), two).await).await;
+    let (status, body) = detail(app.upload_form(&ann, two).await).await;
     assert_eq!(
         (status, body["detail"][0]["msg"].clone()),
         (422, json!("Send exactly one file"))

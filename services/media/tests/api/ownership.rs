@@ -4,6 +4,11 @@ use serde_json::json;
 
 use crate::helpers::{detail, encode, file_part, picture, spawn_app, spawn_app_with};
 
+/// What anyone but the owner is told, whether the user exists or not.
+fn not_authorized() -> (u16, serde_json::Value) {
+    (403, json!({"detail": "Not authorized to update this user"}))
+}
+
 #[tokio::test]
 async fn only_the_owner_may_change_a_picture() {
     let app = spawn_app().await;
@@ -17,10 +22,7 @@ async fn only_the_owner_may_change_a_picture() {
     };
 
     let others = app.upload_as(bob.id, Some(&ann.token), form()).await;
-    assert_eq!(
-        detail(others).await,
-        (403, json!({"detail": "Not authorized to update this user"}))
-    );
+    assert_eq!(detail(others).await, not_authorized());
     let anonymous = app.upload_as(ann.id, None, form()).await;
     assert_eq!(
         detail(anonymous).await,
@@ -29,30 +31,18 @@ async fn only_the_owner_may_change_a_picture() {
     let unknown = app.upload_as(999_999, Some(&ann.token), form()).await;
     assert_eq!(
         detail(unknown).await,
-        (403, json!({"detail": "Not authorized to update this user"})),
+        not_authorized(),
         "existence is not revealed"
     );
-    let delete = app
-        .client
-        .delete(app.url(&format!("/api/users/{}/picture", bob.id)))
-        .bearer_auth(&ann.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        detail(delete).await,
-        (403, json!({"detail": "Not authorized to update this user"}))
-    );
+    let delete = app.delete_picture_as(bob.id, &ann.token).await;
+    assert_eq!(detail(delete).await, not_authorized());
     assert!(app.stored_files().is_empty());
 }
 
 #[tokio::test]
 async fn with_the_store_down_the_upload_is_503_and_the_old_picture_stays() {
     let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    app.upload(&ann, encode(&picture(80, 80), ImageFormat::Png))
-        .await;
-    let before = app.image_file(&ann).await.unwrap();
+    let (ann, before) = app.user_with_picture("ann").await;
     let (key, db_url) = (app.private_key(), app.database_url());
     let broken = spawn_app_with(&[
         ("DATABASE_URL", &db_url),
@@ -66,7 +56,7 @@ async fn with_the_store_down_the_upload_is_503_and_the_old_picture_stays() {
     .await;
 
     let response = broken
-        .upload(&ann, encode(&picture(80, 80), ImageFormat::Png))
+        .upload_picture(&ann, (80, 80), ImageFormat::Png)
         .await;
 
     assert_eq!(
@@ -92,9 +82,7 @@ async fn when_the_row_update_fails_the_new_object_is_removed_again() {
         .await
         .unwrap();
 
-    let response = app
-        .upload(&ann, encode(&picture(80, 80), ImageFormat::Png))
-        .await;
+    let response = app.upload_picture(&ann, (80, 80), ImageFormat::Png).await;
 
     assert_eq!(
         detail(response).await,

@@ -2,7 +2,7 @@ use futures_util::TryStreamExt;
 use image::ImageFormat;
 use object_store::{Attribute, ObjectStore, ObjectStoreExt, aws::AmazonS3Builder, path::Path};
 
-use crate::helpers::{S3Server, encode, picture, spawn_app_with};
+use crate::helpers::{S3Server, spawn_app_with};
 
 fn bucket_client(server: &S3Server) -> impl ObjectStore {
     AmazonS3Builder::new()
@@ -33,13 +33,10 @@ async fn pictures_go_to_an_s3_bucket_and_replacing_one_deletes_the_old_object() 
     let app = spawn_app_with(&pairs).await;
     let ann = app.user("ann").await;
 
-    assert_eq!(
-        app.upload(&ann, encode(&picture(500, 300), ImageFormat::WebP))
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    let uploaded = app
+        .upload_picture(&ann, (500, 300), ImageFormat::WebP)
+        .await;
+    assert_eq!(uploaded.status().as_u16(), 200);
     let first = app.image_file(&ann).await.unwrap();
     assert_eq!(keys(&bucket).await, [format!("profile_pics/{first}")]);
     let object = bucket
@@ -56,24 +53,13 @@ async fn pictures_go_to_an_s3_bucket_and_replacing_one_deletes_the_old_object() 
     let stored = image::load_from_memory(&object.bytes().await.unwrap()).unwrap();
     assert_eq!((stored.width(), stored.height()), (300, 300));
 
-    assert_eq!(
-        app.upload(&ann, encode(&picture(300, 500), ImageFormat::Gif))
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    let replaced = app.upload_picture(&ann, (300, 500), ImageFormat::Gif).await;
+    assert_eq!(replaced.status().as_u16(), 200);
     let second = app.image_file(&ann).await.unwrap();
     assert_ne!(first, second);
     assert_eq!(keys(&bucket).await, [format!("profile_pics/{second}")]);
 
-    let deleted = app
-        .client
-        .delete(app.url(&format!("/api/users/{}/picture", ann.id)))
-        .bearer_auth(&ann.token)
-        .send()
-        .await
-        .unwrap();
+    let deleted = app.delete_picture(&ann).await;
     assert_eq!(deleted.status().as_u16(), 200);
     assert!(keys(&bucket).await.is_empty());
 }

@@ -22,7 +22,8 @@ pub mod text;
 
 use std::sync::Arc;
 
-use folio_shared::{config::Settings, db::Db, http::etag_of, users::ImageUrls};
+use folio_model::users::ImageUrls;
+use folio_shared::{config::Settings, db::Db, http::etag_of};
 use poem::{EndpointExt, Response, Route, get, http::header};
 
 use self::{atom::Feeds, pages::Pages, shell::Shell, sitemap::Sitemap};

@@ -7,17 +7,17 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use folio_model::users::ImageUrls;
 use folio_shared::{
     db::{Db, DbError, Queryable, Sql},
     http::database_error_response,
-    users::ImageUrls,
 };
 use poem::{
     Response, handler,
     http::{StatusCode, header},
     web::{Data, Path},
 };
-use tokio_postgres::types::Type;
+use tokio_postgres::{Row, types::Type};
 
 use super::{PAGE_CACHE, Site, path_id, shell::Shell, tagged, text};
 
@@ -147,62 +147,69 @@ impl Pages {
     }
 
     async fn post(&self, raw_id: &str) -> Response {
-        let Some(id) = path_id(raw_id) else {
-            return self.not_found();
-        };
-        match self.read(&POST_PAGE, id).await {
-            Ok(Some(row)) => {
-                let title: String = row.get("title");
-                let username: String = row.get("username");
-                let user_id: i64 = row.get("user_id");
-                let posted: DateTime<Utc> = row.get("date_posted");
-                let edited: Option<DateTime<Utc>> = row.get("updated_at");
-                let mut description = text::excerpt(row.get("opening"), DESCRIPTION_CHARS);
-                if description.is_empty() {
-                    description = format!("A post by {username} on Folio.");
-                }
-                let image_file: Option<String> = row.get("image_file");
-                self.page(&Head {
-                    title,
-                    description,
-                    path: format!("/posts/{id}"),
-                    kind: "article",
-                    image: self.urls.image_path(image_file.as_deref()),
-                    properties: article_times(posted, edited),
-                    feeds: vec![site_feed(), user_feed(user_id, &username)],
-                })
+        self.render(raw_id, &POST_PAGE, |id, row| {
+            let title: String = row.get("title");
+            let username: String = row.get("username");
+            let user_id: i64 = row.get("user_id");
+            let posted: DateTime<Utc> = row.get("date_posted");
+            let edited: Option<DateTime<Utc>> = row.get("updated_at");
+            let mut description = text::excerpt(row.get("opening"), DESCRIPTION_CHARS);
+            if description.is_empty() {
+                description = format!("A post by {username} on Folio.");
             }
-            Ok(None) => self.not_found(),
-            Err(err) => self.failure(&err),
-        }
+            let image_file: Option<String> = row.get("image_file");
+            Head {
+                title,
+                description,
+                path: format!("/posts/{id}"),
+                kind: "article",
+                image: self.urls.image_path(image_file.as_deref()),
+                properties: article_times(posted, edited),
+                feeds: vec![site_feed(), user_feed(user_id, &username)],
+            }
+        })
+        .await
     }
 
     async fn user(&self, raw_id: &str) -> Response {
+        self.render(raw_id, &USER_PAGE, |id, row| {
+            let username: String = row.get("username");
+            let posts: i64 = row.get("posts");
+            let image_file: Option<String> = row.get("image_file");
+            let noun = if posts == 1 { "post" } else { "posts" };
+            Head {
+                title: format!("{username}'s posts"),
+                description: format!("{posts} {noun} by {username} on Folio."),
+                path: format!("/users/{id}/posts"),
+                kind: "profile",
+                image: self.urls.image_path(image_file.as_deref()),
+                properties: vec![("profile:username", username.clone())],
+                feeds: vec![user_feed(id, &username), site_feed()],
+            }
+        })
+        .await
+    }
+
+    /// The page of what `sql` reads for the path's id, with the head `head` writes for it;
+    /// the not-found page for no row or an id that is none, the failure page when the read
+    /// fails.
+    async fn render(
+        &self,
+        raw_id: &str,
+        sql: &Sql,
+        head: impl FnOnce(i64, Row) -> Head,
+    ) -> Response {
         let Some(id) = path_id(raw_id) else {
             return self.not_found();
         };
-        match self.read(&USER_PAGE, id).await {
-            Ok(Some(row)) => {
-                let username: String = row.get("username");
-                let posts: i64 = row.get("posts");
-                let image_file: Option<String> = row.get("image_file");
-                let noun = if posts == 1 { "post" } else { "posts" };
-                self.page(&Head {
-                    title: format!("{username}'s posts"),
-                    description: format!("{posts} {noun} by {username} on Folio."),
-                    path: format!("/users/{id}/posts"),
-                    kind: "profile",
-                    image: self.urls.image_path(image_file.as_deref()),
-                    properties: vec![("profile:username", username.clone())],
-                    feeds: vec![user_feed(id, &username), site_feed()],
-                })
-            }
+        match self.read(sql, id).await {
+            Ok(Some(row)) => self.page(&head(id, row)),
             Ok(None) => self.not_found(),
             Err(err) => self.failure(&err),
         }
     }
 
-    async fn read(&self, sql: &Sql, id: i64) -> Result<Option<tokio_postgres::Row>, DbError> {
+    async fn read(&self, sql: &Sql, id: i64) -> Result<Option<Row>, DbError> {
         self.db.conn().await?.query_opt(sql, &[&id]).await
     }
 

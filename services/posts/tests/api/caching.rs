@@ -10,7 +10,9 @@ use reqwest::{
 };
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, ids, spawn_app, spawn_app_with};
+use crate::helpers::{
+    TestApp, TestUser, ids, post_path, spawn_app, spawn_app_with, user_feed_path,
+};
 
 /// Longer than the cache's one second, with room for a slow machine: a change that has
 /// not shown by then never will.
@@ -55,6 +57,13 @@ impl TestApp {
         }
     }
 
+    /// Reads each of `paths` anonymously (a 200 each), so the cache holds them.
+    pub(crate) async fn fill_cache(&self, paths: &[String]) {
+        for path in paths {
+            assert_eq!(self.get(path).await.status(), StatusCode::OK, "{path}");
+        }
+    }
+
     pub(crate) async fn sql(&self, statement: &str, id: i64) {
         let changed = self.pg().await.execute(statement, &[&id]).await.unwrap();
         assert_eq!(changed, 1, "{statement}");
@@ -77,10 +86,9 @@ pub(crate) fn cache_control(headers: &HeaderMap) -> &str {
 /// One post by "ann" and the paths of every public read that shows it.
 pub(crate) async fn one_post(app: &TestApp) -> (TestUser, i64, [String; 4]) {
     let ann = app.user("ann").await;
-    let post = app.create_post(&ann, "First", "Hello").await;
-    let id = post["id"].as_i64().unwrap();
+    let id = app.create_post_id(&ann, "First", "Hello").await;
     let paths = [
-        format!("/api/posts/{id}"),
+        post_path(id),
         "/api/posts".to_owned(),
         format!("/api/users/{}/posts?limit=5", ann.id),
         "/api/posts?limit=1&skip=0".to_owned(),
@@ -92,9 +100,7 @@ pub(crate) async fn one_post(app: &TestApp) -> (TestUser, i64, [String; 4]) {
 async fn the_author_sees_a_change_made_elsewhere_at_once() {
     let app = spawn_app().await;
     let (ann, id, paths) = one_post(&app).await;
-    for path in &paths {
-        assert_eq!(app.get(path).await.status(), StatusCode::OK, "{path}");
-    }
+    app.fill_cache(&paths).await;
     // As another instance of posts would: this one's cache is not told.
     app.sql("update posts set title = 'Edited' where id = $1", id)
         .await;
@@ -118,28 +124,15 @@ async fn the_author_sees_a_change_made_elsewhere_at_once() {
 #[tokio::test]
 async fn a_write_through_this_instance_is_seen_by_everyone_at_once() {
     let app = spawn_app().await;
-    let (ann, _, paths) = one_post(&app).await;
-    for path in &paths {
-        assert_eq!(app.get(path).await.status(), StatusCode::OK, "{path}");
-    }
+    let (ann, id, paths) = one_post(&app).await;
+    app.fill_cache(&paths).await;
     let edited = app
-        .client
-        .patch(app.url(&paths[0]))
-        .bearer_auth(&ann.token)
-        .json(&json!({"title": "Edited"}))
-        .send()
-        .await
-        .unwrap();
+        .edit_post(id, &ann.token, json!({"title": "Edited"}))
+        .await;
     assert_eq!(edited.status(), StatusCode::OK);
     assert_eq!(app.feed(&paths[0]).await["title"], "Edited");
     assert_eq!(app.feed(&paths[1]).await["posts"][0]["title"], "Edited");
-    let deleted = app
-        .client
-        .delete(app.url(&paths[0]))
-        .bearer_auth(&ann.token)
-        .send()
-        .await
-        .unwrap();
+    let deleted = app.delete_post(id, &ann.token).await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.get(&paths[0]).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.feed(&paths[1]).await["total"], 0);
@@ -149,9 +142,7 @@ async fn a_write_through_this_instance_is_seen_by_everyone_at_once() {
 async fn anyone_sees_an_edit_made_elsewhere_within_a_second() {
     let app = spawn_app().await;
     let (_, id, paths) = one_post(&app).await;
-    for path in &paths {
-        app.get(path).await;
-    }
+    app.fill_cache(&paths).await;
     app.sql("update posts set content = 'Edited' where id = $1", id)
         .await;
     let (_, post) = app
@@ -170,9 +161,7 @@ async fn anyone_sees_an_edit_made_elsewhere_within_a_second() {
 async fn anyone_sees_a_delete_made_elsewhere_within_a_second() {
     let app = spawn_app().await;
     let (_, id, paths) = one_post(&app).await;
-    for path in &paths {
-        app.get(path).await;
-    }
+    app.fill_cache(&paths).await;
     app.sql("delete from posts where id = $1", id).await;
     let (status, body) = app
         .eventually(&paths[0], |status, _| status == StatusCode::NOT_FOUND)
@@ -210,9 +199,7 @@ async fn anyone_sees_a_new_post_made_elsewhere_within_a_second() {
 async fn anyone_sees_a_rename_and_a_new_picture_within_a_second() {
     let app = spawn_app().await;
     let (ann, _, paths) = one_post(&app).await;
-    for path in &paths {
-        app.get(path).await;
-    }
+    app.fill_cache(&paths).await;
     let author = |path: &str, body: &Value| -> Value {
         if path.contains("/api/posts/") {
             body["author"].clone()
@@ -333,16 +320,12 @@ async fn each_form_of_a_read_is_answered_from_an_entry_of_its_own() {
     let ann = app.user("ann").await;
     let mut posts = Vec::new();
     for title in ["One", "Two", "Three"] {
-        posts.push(
-            app.create_post(&ann, title, "x").await["id"]
-                .as_i64()
-                .unwrap(),
-        );
+        posts.push(app.create_post_id(&ann, title, "x").await);
     }
     let [one, two, three] = posts[..] else {
         unreachable!()
     };
-    let user_feed = format!("/api/users/{}/posts", ann.id);
+    let user_feed = user_feed_path(ann.id);
     let pages = [
         ("/api/posts?limit=1".to_owned(), vec![three]),
         ("/api/posts?skip=1&limit=1".to_owned(), vec![two]),
@@ -358,7 +341,7 @@ async fn each_form_of_a_read_is_answered_from_an_entry_of_its_own() {
             assert_eq!(&ids(&app.feed(path).await), expected, "{round}: {path}");
         }
         for (id, title) in [(one, "One"), (three, "Three")] {
-            let post = app.feed(&format!("/api/posts/{id}")).await;
+            let post = app.read_post(id).await;
             assert_eq!(post["title"], title, "{round}");
         }
     }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::{
     caching::{PATIENCE, cache_control, etag, one_post},
-    helpers::spawn_app,
+    helpers::{post_path, spawn_app},
 };
 
 #[tokio::test]
@@ -68,13 +68,8 @@ async fn errors_and_writes_carry_no_etag_and_stay_no_store() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;
     let created = app
-        .client
-        .post(app.url("/api/posts"))
-        .bearer_auth(&ann.token)
-        .json(&json!({"title": "t", "content": "c"}))
-        .send()
-        .await
-        .unwrap();
+        .create_post_as(&ann.token, json!({"title": "t", "content": "c"}))
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     assert!(created.headers().get(ETAG).is_none());
     assert_eq!(cache_control(created.headers()), "no-store");
@@ -94,7 +89,7 @@ async fn errors_and_writes_carry_no_etag_and_stay_no_store() {
 async fn a_304_only_while_unchanged() {
     let app = spawn_app().await;
     let (_, id, _) = one_post(&app).await;
-    let path = format!("/api/posts/{id}");
+    let path = post_path(id);
     let old = etag(app.get(&path).await.headers());
     app.sql("update posts set title = 'Changed' where id = $1", id)
         .await;

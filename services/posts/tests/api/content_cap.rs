@@ -1,9 +1,9 @@
 //! `content` holds at most 100,000 characters, on every write and in the OpenAPI schema.
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_invalid, spawn_app};
+use crate::helpers::{Write, assert_invalid, id_of, spawn_app};
 
 const TOO_LONG: &str = "String should have at most 100000 characters";
 
@@ -15,27 +15,16 @@ async fn content_of_100000_characters_is_accepted_on_create_put_and_patch() {
     let longest = "🦀".repeat(100_000);
 
     let created = app.create_post(&ann, "longest", &longest).await;
-    let path = format!("/api/posts/{}", created["id"]);
-    let put = app
-        .send(
-            Method::PUT,
-            &path,
-            Some(&ann.token),
-            Some(json!({"title": "put", "content": "b".repeat(100_000)})),
-        )
-        .await;
+    let id = id_of(&created);
+    let put = json!({"title": "put", "content": "b".repeat(100_000)});
+    let put = app.replace_post(id, &ann.token, put).await;
     assert_eq!(put.status(), StatusCode::OK);
     let patch = app
-        .send(
-            Method::PATCH,
-            &path,
-            Some(&ann.token),
-            Some(json!({"content": longest})),
-        )
+        .edit_post(id, &ann.token, json!({"content": longest}))
         .await;
     assert_eq!(patch.status(), StatusCode::OK);
 
-    let read = app.feed(&path).await;
+    let read = app.read_post(id).await;
     assert_eq!(
         (read["title"].as_str(), read["content"].as_str()),
         (Some("put"), Some(longest.as_str()))
@@ -47,28 +36,23 @@ async fn content_of_100001_characters_is_422_on_create_put_and_patch_and_nothing
     let app = spawn_app().await;
     let ann = app.user("ann").await;
     let post = app.create_post(&ann, "title", "content").await;
-    let path = format!("/api/posts/{}", post["id"]);
+    let id = id_of(&post);
     let too_long = "é".repeat(100_001);
 
-    for (method, path, body) in [
+    for (write, body) in [
+        (Write::Create, json!({"title": "t", "content": too_long})),
         (
-            Method::POST,
-            "/api/posts",
+            Write::Replace(id),
             json!({"title": "t", "content": too_long}),
         ),
-        (
-            Method::PUT,
-            path.as_str(),
-            json!({"title": "t", "content": too_long}),
-        ),
-        (Method::PATCH, path.as_str(), json!({"content": too_long})),
+        (Write::Edit(id), json!({"content": too_long})),
     ] {
-        let response = app.send(method, path, Some(&ann.token), Some(body)).await;
+        let response = app.write(write, &ann.token, body).await;
         assert_invalid(response, &["body", "content"], TOO_LONG).await;
     }
 
     assert_eq!(app.count_posts().await, 1);
-    let read = app.feed(&path).await;
+    let read = app.read_post(id).await;
     assert_eq!(
         (read["title"].as_str(), read["content"].as_str()),
         (Some("title"), Some("content")),

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, assert_detail, assert_invalid, ids, spawn_app};
+use crate::helpers::{TestApp, assert_detail, assert_invalid, ids, spawn_app, user_feed_path};
 
 /// Follows `next_cursor` from the first page to the end; returns every id seen.
 async fn walk_by_cursor(app: &TestApp, path: &str, limit: usize) -> Vec<i64> {
@@ -119,7 +119,7 @@ async fn a_user_feed_walks_by_cursor_over_that_users_posts_only() {
     app.insert_posts_at_one_instant(ann.id, 5).await;
     app.insert_posts_at_one_instant(bob.id, 5).await;
 
-    let seen = walk_by_cursor(&app, &format!("/api/users/{}/posts", ann.id), 2).await;
+    let seen = walk_by_cursor(&app, &user_feed_path(ann.id), 2).await;
 
     let anns = ids(&app
         .feed(&format!("/api/users/{}/posts?limit=5", ann.id))

@@ -9,7 +9,7 @@ use tokio::{
     net::TcpStream,
 };
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app, spawn_app_without_database};
 
 const TWELVE_MIB: usize = 12 * 1024 * 1024;
 
@@ -169,14 +169,7 @@ async fn a_503_while_the_database_is_down_leaves_the_connection_open() {
     // The 502s seen through the gateway while Postgres restarted: the service answered
     // 503 before reading the post, closed the connection without saying so, and the
     // gateway's next request on that pooled connection failed.
-    let healthy = spawn_app().await;
-    let ann = healthy.user("ann").await;
-    let key = healthy.private_key();
-    let app = spawn_app_with(&[
-        ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none"),
-        ("JWT_PRIVATE_KEY", &key),
-    ])
-    .await;
+    let (app, ann) = spawn_app_without_database().await;
     let mut body = br#"{"title": "t", "content": ""#.to_vec();
     body.resize(1024 * 1024, b'a');
     body.extend_from_slice(br#""}"#);

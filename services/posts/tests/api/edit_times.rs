@@ -2,12 +2,12 @@
 //! whoever writes it (the API, or SQL as the FastAPI-era code and the previous release
 //! write it), and read by the Atom feeds (`updated`) and the sitemap (`lastmod`).
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::{
     feeds_xml::feed,
-    helpers::{TestApp, spawn_app},
+    helpers::{TestApp, Write, spawn_app},
     sitemap::{Listing, listing},
 };
 
@@ -40,29 +40,24 @@ async fn insert_post(app: &TestApp, user_id: i64, title: &str, at: &str) -> i64 
 async fn only_a_change_of_title_or_content_through_the_api_is_an_edit() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;
-    let id = app.create_post(&ann, "title", "content").await["id"]
-        .as_i64()
-        .unwrap();
-    let path = format!("/api/posts/{id}");
+    let id = app.create_post_id(&ann, "title", "content").await;
     assert_eq!(updated_at(&app, id).await, None, "a new post is not edited");
 
-    for (method, body) in [
-        (Method::PUT, json!({"title": "title", "content": "content"})),
-        (Method::PATCH, json!({"title": "title"})),
-        (Method::PATCH, json!({})),
+    for (write, body) in [
+        (
+            Write::Replace(id),
+            json!({"title": "title", "content": "content"}),
+        ),
+        (Write::Edit(id), json!({"title": "title"})),
+        (Write::Edit(id), json!({})),
     ] {
-        let response = app.send(method, &path, Some(&ann.token), Some(body)).await;
+        let response = app.write(write, &ann.token, body).await;
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(updated_at(&app, id).await, None, "the same text is no edit");
     }
 
     let response = app
-        .send(
-            Method::PATCH,
-            &path,
-            Some(&ann.token),
-            Some(json!({"content": "revised"})),
-        )
+        .edit_post(id, &ann.token, json!({"content": "revised"}))
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(updated_at(&app, id).await.is_some(), "an edit is stamped");

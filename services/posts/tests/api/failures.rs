@@ -1,51 +1,27 @@
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{assert_detail, spawn_app, spawn_app_with};
+use crate::helpers::{assert_detail, spawn_app, spawn_app_without_database};
 
 #[tokio::test]
 async fn with_the_database_down_reads_and_writes_are_a_clean_503() {
-    let healthy = spawn_app().await;
-    let ann = healthy.user("ann").await;
-    let key = healthy.private_key();
-    let app = spawn_app_with(&[
-        ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none"),
-        ("JWT_PRIVATE_KEY", &key),
-    ])
-    .await;
+    let (app, ann) = spawn_app_without_database().await;
 
-    assert_detail(
-        app.get("/health").await,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Database unavailable",
-    )
-    .await;
-    assert_detail(
-        app.get("/api/posts").await,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Service temporarily unavailable",
-    )
-    .await;
-    assert_detail(
-        app.get("/api/posts/1").await,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Service temporarily unavailable",
-    )
-    .await;
-    let write = app
-        .send(
-            Method::POST,
-            "/api/posts",
-            Some(&ann.token),
-            Some(json!({"title": "t", "content": "c"})),
-        )
-        .await;
-    assert_detail(
-        write,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Service temporarily unavailable",
-    )
-    .await;
+    let write = json!({"title": "t", "content": "c"});
+    for (response, detail) in [
+        (app.get("/health").await, "Database unavailable"),
+        (
+            app.get("/api/posts").await,
+            "Service temporarily unavailable",
+        ),
+        (app.get_post(1).await, "Service temporarily unavailable"),
+        (
+            app.create_post_as(&ann.token, write).await,
+            "Service temporarily unavailable",
+        ),
+    ] {
+        assert_detail(response, StatusCode::SERVICE_UNAVAILABLE, detail).await;
+    }
 }
 
 #[tokio::test]

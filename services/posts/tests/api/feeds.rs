@@ -3,7 +3,10 @@ use std::collections::HashSet;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{assert_detail, assert_invalid, ids, spawn_app, spawn_app_with};
+use crate::helpers::{
+    NOT_AN_INTEGER, assert_bad_path_id, assert_detail, assert_invalid, id_of, ids, post_path,
+    spawn_app, spawn_app_with, user_feed_path,
+};
 
 #[tokio::test]
 async fn an_empty_feed_has_no_posts_and_nothing_more() {
@@ -27,13 +30,7 @@ async fn the_feed_is_newest_first_with_authors_embedded() {
 
     let page = app.feed("/api/posts").await;
 
-    assert_eq!(
-        ids(&page),
-        [
-            second["id"].as_i64().unwrap(),
-            first["id"].as_i64().unwrap()
-        ]
-    );
+    assert_eq!(ids(&page), [id_of(&second), id_of(&first)]);
     assert_eq!(page["total"], 2);
     assert_eq!(
         page["posts"][0]["author"],
@@ -116,16 +113,8 @@ async fn skip_and_limit_outside_their_bounds_are_422() {
             ["query", "limit"],
             "Input should be less than or equal to 100",
         ),
-        (
-            "/api/posts?limit=ten",
-            ["query", "limit"],
-            "Input should be a valid integer, unable to parse string as an integer",
-        ),
-        (
-            "/api/posts?skip=1.5",
-            ["query", "skip"],
-            "Input should be a valid integer, unable to parse string as an integer",
-        ),
+        ("/api/posts?limit=ten", ["query", "limit"], NOT_AN_INTEGER),
+        ("/api/posts?skip=1.5", ["query", "skip"], NOT_AN_INTEGER),
         (
             "/api/users/1/posts?limit=-5",
             ["query", "limit"],
@@ -165,9 +154,9 @@ async fn a_user_feed_shows_only_that_users_posts() {
     app.insert_posts_at_one_instant(ann.id, 3).await;
     let bobs = app.create_post(&bob, "bob's", "only one").await;
 
-    let page = app.feed(&format!("/api/users/{}/posts", bob.id)).await;
+    let page = app.user_feed(bob.id).await;
 
-    assert_eq!(ids(&page), [bobs["id"].as_i64().unwrap()]);
+    assert_eq!(ids(&page), [id_of(&bobs)]);
     assert_eq!(
         (page["total"].as_i64(), page["has_more"].as_bool()),
         (Some(1), Some(false))
@@ -190,7 +179,7 @@ async fn a_user_without_posts_has_an_empty_feed_and_an_unknown_user_is_404() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;
 
-    let page = app.feed(&format!("/api/users/{}/posts", ann.id)).await;
+    let page = app.user_feed(ann.id).await;
     assert_eq!(
         page,
         json!({"posts": [], "total": 0, "skip": 0, "limit": 10, "has_more": false, "next_cursor": null})
@@ -201,12 +190,7 @@ async fn a_user_without_posts_has_an_empty_feed_and_an_unknown_user_is_404() {
         "User not found",
     )
     .await;
-    assert_invalid(
-        app.get("/api/users/abc/posts").await,
-        &["path", "id"],
-        "Input should be a valid integer, unable to parse string as an integer",
-    )
-    .await;
+    assert_bad_path_id(app.get("/api/users/abc/posts").await).await;
 }
 
 #[tokio::test]
@@ -224,7 +208,7 @@ async fn an_author_rename_and_new_picture_show_in_their_posts() {
         .await
         .unwrap();
 
-    let fresh = app.feed(&format!("/api/posts/{}", post["id"])).await;
+    let fresh = app.read_post(&post["id"]).await;
     assert_eq!(fresh["author"]["username"], "Annabel");
     assert_eq!(
         fresh["author"]["image_path"],
@@ -243,7 +227,7 @@ async fn deleting_a_user_removes_their_posts_from_every_feed_and_total() {
     let bob = app.user("bob").await;
     app.insert_posts_at_one_instant(ann.id, 4).await;
     let kept = app.create_post(&bob, "stays", "here").await;
-    let gone = ids(&app.feed(&format!("/api/users/{}/posts", ann.id)).await)[0];
+    let gone = ids(&app.user_feed(ann.id).await)[0];
 
     app.pg()
         .await
@@ -253,20 +237,14 @@ async fn deleting_a_user_removes_their_posts_from_every_feed_and_total() {
 
     // What the database holds now: anonymous readers may see it up to a second later.
     let page = app.feed_fresh("/api/posts").await;
-    assert_eq!(ids(&page), [kept["id"].as_i64().unwrap()]);
+    assert_eq!(ids(&page), [id_of(&kept)]);
     assert_eq!(page["total"], 1);
-    assert_detail(
-        app.get_fresh(&format!("/api/posts/{gone}")).await,
-        StatusCode::NOT_FOUND,
-        "Post not found",
-    )
-    .await;
-    assert_detail(
-        app.get_fresh(&format!("/api/users/{}/posts", ann.id)).await,
-        StatusCode::NOT_FOUND,
-        "User not found",
-    )
-    .await;
+    for (path, detail) in [
+        (post_path(gone), "Post not found"),
+        (user_feed_path(ann.id), "User not found"),
+    ] {
+        assert_detail(app.get_fresh(&path).await, StatusCode::NOT_FOUND, detail).await;
+    }
 }
 
 #[tokio::test]
@@ -275,10 +253,7 @@ async fn totals_follow_bulk_inserts_and_a_truncate() {
     let ann = app.user("ann").await;
     app.insert_posts_at_one_instant(ann.id, 7).await;
     assert_eq!(app.feed("/api/posts").await["total"], 7);
-    assert_eq!(
-        app.feed(&format!("/api/users/{}/posts", ann.id)).await["total"],
-        7
-    );
+    assert_eq!(app.user_feed(ann.id).await["total"], 7);
 
     app.pg()
         .await
@@ -288,9 +263,5 @@ async fn totals_follow_bulk_inserts_and_a_truncate() {
 
     // What the database holds now: anonymous readers may see it up to a second later.
     assert_eq!(app.feed_fresh("/api/posts").await["total"], 0);
-    assert_eq!(
-        app.feed_fresh(&format!("/api/users/{}/posts", ann.id))
-            .await["total"],
-        0
-    );
+    assert_eq!(app.feed_fresh(&user_feed_path(ann.id)).await["total"], 0);
 }

@@ -5,7 +5,7 @@
 //! deletes.
 
 use reqwest::{
-    Method, StatusCode,
+    StatusCode,
     header::{CACHE_CONTROL, CONTENT_TYPE, ETAG},
 };
 use serde_json::json;
@@ -239,40 +239,16 @@ async fn the_feed_of_an_unknown_user_is_a_404() {
 async fn the_feeds_follow_edits_and_deletes() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;
-    let kept = app.create_post(&ann, "draft title", "draft").await["id"]
-        .as_i64()
-        .unwrap();
-    let gone = app.create_post(&ann, "regretted", "x").await["id"]
-        .as_i64()
-        .unwrap();
+    let kept = app.create_post_id(&ann, "draft title", "draft").await;
+    let gone = app.create_post_id(&ann, "regretted", "x").await;
     // Posted long ago, so the edit's time cannot fall in the same second.
-    app.pg()
-        .await
-        .execute(
-            "update posts set date_posted = '2020-01-01T00:00:00Z' where id = $1",
-            &[&kept],
-        )
-        .await
-        .unwrap();
+    app.backdate_post(kept, "2020-01-01T00:00:00Z").await;
     let before = app.get("/feed.xml").await.headers()[ETAG].clone();
 
-    let edit = app
-        .send(
-            Method::PATCH,
-            &format!("/api/posts/{kept}"),
-            Some(&ann.token),
-            Some(json!({"title": "final title", "content": "final"})),
-        )
-        .await;
+    let edit = json!({"title": "final title", "content": "final"});
+    let edit = app.edit_post(kept, &ann.token, edit).await;
     assert_eq!(edit.status(), StatusCode::OK);
-    let delete = app
-        .send(
-            Method::DELETE,
-            &format!("/api/posts/{gone}"),
-            Some(&ann.token),
-            None,
-        )
-        .await;
+    let delete = app.delete_post(gone, &ann.token).await;
     assert_eq!(delete.status(), StatusCode::NO_CONTENT);
     let edited = edit_time(&app, kept).await;
     assert_ne!(edited, "2020-01-01T00:00:00Z");

@@ -1,11 +1,24 @@
 //! `spawn_app()`: the real posts application on port 0 with its own database, plus
 //! users inserted directly and signed tokens (auth is not needed to test posts).
 
+use std::fmt::Display;
+
 use folio_shared::test_utils::{insert_user, sign, valid_claims};
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, Response, StatusCode, header::IF_NONE_MATCH};
 use serde_json::{Value, json};
 
 folio_shared::test_app!(folio_posts::startup::Application::build);
+
+/// A way to write a post's fields through the API.
+#[derive(Debug, Clone, Copy)]
+pub enum Write {
+    /// `POST /api/posts`.
+    Create,
+    /// `PUT /api/posts/{id}`.
+    Replace(i64),
+    /// `PATCH /api/posts/{id}`.
+    Edit(i64),
+}
 
 /// A user and a valid token of theirs.
 pub struct TestUser {
@@ -57,18 +70,65 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// `POST /api/posts` of `body` with `token`.
+    pub async fn create_post_as(&self, token: &str, body: Value) -> Response {
+        self.send(Method::POST, "/api/posts", Some(token), Some(body))
+            .await
+    }
+
     /// Creates a post through the API and returns its JSON.
     pub async fn create_post(&self, user: &TestUser, title: &str, content: &str) -> Value {
-        let response = self
-            .send(
-                Method::POST,
-                "/api/posts",
-                Some(&user.token),
-                Some(json!({"title": title, "content": content})),
-            )
-            .await;
+        let body = json!({"title": title, "content": content});
+        let response = self.create_post_as(&user.token, body).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         response.json().await.unwrap()
+    }
+
+    /// Creates a post through the API and returns its id.
+    pub async fn create_post_id(&self, user: &TestUser, title: &str, content: &str) -> i64 {
+        id_of(&self.create_post(user, title, content).await)
+    }
+
+    /// `PUT /api/posts/{id}` of `body` with `token`.
+    pub async fn replace_post(&self, id: impl Display, token: &str, body: Value) -> Response {
+        self.send(Method::PUT, &post_path(id), Some(token), Some(body))
+            .await
+    }
+
+    /// `PATCH /api/posts/{id}` of `body` with `token`.
+    pub async fn edit_post(&self, id: impl Display, token: &str, body: Value) -> Response {
+        self.send(Method::PATCH, &post_path(id), Some(token), Some(body))
+            .await
+    }
+
+    /// `write` of `body` with `token`.
+    pub async fn write(&self, write: Write, token: &str, body: Value) -> Response {
+        match write {
+            Write::Create => self.create_post_as(token, body).await,
+            Write::Replace(id) => self.replace_post(id, token, body).await,
+            Write::Edit(id) => self.edit_post(id, token, body).await,
+        }
+    }
+
+    /// `DELETE /api/posts/{id}` with `token`.
+    pub async fn delete_post(&self, id: impl Display, token: &str) -> Response {
+        self.send(Method::DELETE, &post_path(id), Some(token), None)
+            .await
+    }
+
+    /// `GET /api/posts/{id}`, anonymous (so possibly from the read cache).
+    pub async fn get_post(&self, id: impl Display) -> Response {
+        self.get(&post_path(id)).await
+    }
+
+    /// A post as JSON, asserting 200.
+    pub async fn read_post(&self, id: impl Display) -> Value {
+        self.feed(&post_path(id)).await
+    }
+
+    /// The first page of user `id`'s posts as JSON, asserting 200.
+    pub async fn user_feed(&self, id: i64) -> Value {
+        self.feed(&user_feed_path(id)).await
     }
 
     /// A feed page as JSON, asserting 200.
@@ -76,6 +136,25 @@ impl TestApp {
         let response = self.get(path).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         response.json().await.unwrap()
+    }
+
+    /// A GET of `path` revalidating `etag` (`If-None-Match`).
+    pub async fn get_if_none_match(&self, path: &str, etag: &str) -> Response {
+        let request = self.client.get(self.url(path)).header(IF_NONE_MATCH, etag);
+        request.send().await.unwrap()
+    }
+
+    /// Dates post `id` back to `at` (RFC 3339), directly in the database: a later edit
+    /// then cannot fall in the second it was posted.
+    pub async fn backdate_post(&self, id: i64, at: &str) {
+        self.pg()
+            .await
+            .execute(
+                "update posts set date_posted = $2::text::timestamptz where id = $1",
+                &[&id, &at],
+            )
+            .await
+            .unwrap();
     }
 
     pub async fn count_posts(&self) -> i64 {
@@ -124,6 +203,35 @@ impl TestApp {
     }
 }
 
+/// The app with its database out of reach (nothing listens on its port), and a user with
+/// a token it accepts (signed with its key; the user lives in another app's database).
+pub async fn spawn_app_without_database() -> (TestApp, TestUser) {
+    let healthy = spawn_app().await;
+    let ann = healthy.user("ann").await;
+    let key = healthy.private_key();
+    let app = spawn_app_with(&[
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none"),
+        ("JWT_PRIVATE_KEY", &key),
+    ])
+    .await;
+    (app, ann)
+}
+
+/// `/api/posts/{id}`.
+pub fn post_path(id: impl Display) -> String {
+    format!("/api/posts/{id}")
+}
+
+/// `/api/users/{id}/posts`.
+pub fn user_feed_path(id: i64) -> String {
+    format!("/api/users/{id}/posts")
+}
+
+/// The id of a post as the API returned it.
+pub fn id_of(post: &Value) -> i64 {
+    post["id"].as_i64().unwrap()
+}
+
 /// Ids of a feed page, in order.
 pub fn ids(page: &Value) -> Vec<i64> {
     page["posts"]
@@ -140,6 +248,15 @@ pub async fn assert_detail(response: Response, status: StatusCode, detail: &str)
         response.json::<Value>().await.unwrap(),
         json!({ "detail": detail })
     );
+}
+
+/// FastAPI's message for a path or query parameter that is not an integer.
+pub const NOT_AN_INTEGER: &str =
+    "Input should be a valid integer, unable to parse string as an integer";
+
+/// A 422 for a path `{id}` that is not an integer.
+pub async fn assert_bad_path_id(response: Response) {
+    assert_invalid(response, &["path", "id"], NOT_AN_INTEGER).await;
 }
 
 pub async fn assert_invalid(response: Response, loc: &[&str], msg: &str) {

@@ -5,46 +5,38 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{Write, id_of, post_path, spawn_app};
 
 #[tokio::test]
 async fn a_nul_in_a_title_or_content_is_a_422_on_create_replace_and_edit() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;
     let post = app.create_post(&ann, "kept", "as it was").await;
-    let path = format!("/api/posts/{}", post["id"]);
+    let id = id_of(&post);
     let cases = [
         (
-            Method::POST,
-            "/api/posts",
+            Write::Create,
             json!({"title": "a\0b", "content": "c"}),
             "title",
         ),
         (
-            Method::POST,
-            "/api/posts",
+            Write::Create,
             json!({"title": "t", "content": "c\0"}),
             "content",
         ),
         (
-            Method::PUT,
-            path.as_str(),
+            Write::Replace(id),
             json!({"title": "\0", "content": "c"}),
             "title",
         ),
-        (
-            Method::PATCH,
-            path.as_str(),
-            json!({"content": "x\0y"}),
-            "content",
-        ),
+        (Write::Edit(id), json!({"content": "x\0y"}), "content"),
     ];
-    for (method, path, body, field) in cases {
-        let response = app.send(method, path, Some(&ann.token), Some(body)).await;
+    for (write, body, field) in cases {
+        let response = app.write(write, &ann.token, body).await;
         assert_eq!(
             response.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "{path} {field}"
+            "{write:?} {field}"
         );
         let detail: serde_json::Value = response.json().await.unwrap();
         assert_eq!(detail["detail"][0]["loc"], json!(["body", field]));
@@ -54,7 +46,7 @@ async fn a_nul_in_a_title_or_content_is_a_422_on_create_replace_and_edit() {
         );
     }
     assert_eq!(app.count_posts().await, 1);
-    let kept: serde_json::Value = app.get(&path).await.json().await.unwrap();
+    let kept = app.read_post(id).await;
     assert_eq!(
         (kept["title"].as_str(), kept["content"].as_str()),
         (Some("kept"), Some("as it was"))
@@ -71,8 +63,8 @@ async fn bytes_that_are_not_utf8_or_a_nul_in_the_query_and_path_are_a_4xx() {
     body.extend_from_slice(br#"", "content": "c"}"#);
     for (method, path) in [
         (Method::POST, "/api/posts".to_owned()),
-        (Method::PUT, format!("/api/posts/{}", post["id"])),
-        (Method::PATCH, format!("/api/posts/{}", post["id"])),
+        (Method::PUT, post_path(&post["id"])),
+        (Method::PATCH, post_path(&post["id"])),
     ] {
         let response = app
             .client

@@ -1,9 +1,9 @@
 //! What a post's fields accept, and what they refuse with a 422 or 413.
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_detail, assert_invalid, spawn_app};
+use crate::helpers::{Write, assert_detail, assert_invalid, id_of, spawn_app};
 
 #[tokio::test]
 async fn invalid_posts_are_422_and_nothing_is_written() {
@@ -27,22 +27,9 @@ async fn invalid_posts_are_422_and_nothing_is_written() {
         ),
     ];
     for (body, loc, msg) in cases {
-        assert_invalid(
-            app.send(Method::POST, "/api/posts", Some(&ann.token), Some(body))
-                .await,
-            &loc,
-            msg,
-        )
-        .await;
+        assert_invalid(app.create_post_as(&ann.token, body).await, &loc, msg).await;
     }
-    let missing = app
-        .send(
-            Method::POST,
-            "/api/posts",
-            Some(&ann.token),
-            Some(json!({"title": "t"})),
-        )
-        .await;
+    let missing = app.create_post_as(&ann.token, json!({"title": "t"})).await;
     assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count_posts().await, 0);
 }
@@ -57,7 +44,7 @@ async fn quotes_sql_html_and_emoji_round_trip_verbatim() {
 
     let created = app.create_post(&ann, title, content).await;
 
-    let read = app.feed(&format!("/api/posts/{}", created["id"])).await;
+    let read = app.read_post(&created["id"]).await;
     assert_eq!(
         (read["title"].as_str(), read["content"].as_str()),
         (Some(title), Some(content))
@@ -71,12 +58,7 @@ async fn a_nul_character_is_422_not_a_database_error() {
     let ann = app.user("ann").await;
 
     let response = app
-        .send(
-            Method::POST,
-            "/api/posts",
-            Some(&ann.token),
-            Some(json!({"title": "t", "content": "a\u{0}b"})),
-        )
+        .create_post_as(&ann.token, json!({"title": "t", "content": "a\u{0}b"}))
         .await;
 
     assert_invalid(
@@ -93,39 +75,25 @@ async fn a_number_or_boolean_where_text_belongs_is_422_and_writes_nothing() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;
     let post = app.create_post(&ann, "title", "content").await;
-    let path = format!("/api/posts/{}", post["id"]);
+    let id = id_of(&post);
 
-    for (method, path, body) in [
-        (
-            Method::POST,
-            "/api/posts",
-            json!({"title": 7, "content": "c"}),
-        ),
-        (
-            Method::POST,
-            "/api/posts",
-            json!({"title": "t", "content": false}),
-        ),
-        (
-            Method::PUT,
-            path.as_str(),
-            json!({"title": "t", "content": 1.5}),
-        ),
-        (Method::PATCH, path.as_str(), json!({"title": true})),
+    for (write, body) in [
+        (Write::Create, json!({"title": 7, "content": "c"})),
+        (Write::Create, json!({"title": "t", "content": false})),
+        (Write::Replace(id), json!({"title": "t", "content": 1.5})),
+        (Write::Edit(id), json!({"title": true})),
     ] {
-        let response = app
-            .send(method.clone(), path, Some(&ann.token), Some(body.clone()))
-            .await;
+        let response = app.write(write, &ann.token, body.clone()).await;
         assert_eq!(
             response.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "{method} {path} {body}"
+            "{write:?} {body}"
         );
         let detail: Value = response.json().await.unwrap();
         assert_eq!(detail["detail"][0]["loc"], json!(["body"]), "{detail}");
     }
     assert_eq!(app.count_posts().await, 1);
-    assert_eq!(app.feed(&path).await["title"], "title", "unchanged");
+    assert_eq!(app.read_post(id).await["title"], "title", "unchanged");
 }
 
 #[tokio::test]
@@ -154,14 +122,8 @@ async fn the_longest_post_fits_the_body_limit_even_fully_escaped_and_a_three_mib
         Some(100_000)
     );
 
-    let huge = app
-        .send(
-            Method::POST,
-            "/api/posts",
-            Some(&ann.token),
-            Some(json!({"title": "too long", "content": "a".repeat(3 * 1024 * 1024)})),
-        )
-        .await;
+    let huge = json!({"title": "too long", "content": "a".repeat(3 * 1024 * 1024)});
+    let huge = app.create_post_as(&ann.token, huge).await;
     assert_detail(
         huge,
         StatusCode::PAYLOAD_TOO_LARGE,

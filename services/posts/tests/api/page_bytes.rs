@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, ids, spawn_app};
+use crate::helpers::{TestApp, ids, spawn_app, user_feed_path};
 
 /// The shape of a page that matters here: its ids, `has_more`, `next_cursor`.
 fn summary(page: &Value) -> (Vec<i64>, bool, Option<String>) {
@@ -59,10 +59,7 @@ async fn ten_posts_of_300000_bytes_come_four_four_and_two_by_skip_and_by_cursor(
     let all = app.insert_posts_of_sizes(ann.id, &[300_000; 10]).await;
     let expected = vec![all[0..4].to_vec(), all[4..8].to_vec(), all[8..10].to_vec()];
 
-    for path in [
-        "/api/posts".to_owned(),
-        format!("/api/users/{}/posts", ann.id),
-    ] {
+    for path in ["/api/posts".to_owned(), user_feed_path(ann.id)] {
         let first = app.feed(&format!("{path}?limit=10")).await;
         assert_eq!(
             (

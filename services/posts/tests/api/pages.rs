@@ -6,8 +6,8 @@
 use std::sync::OnceLock;
 
 use reqwest::{
-    Method, StatusCode,
-    header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH},
+    StatusCode,
+    header::{CACHE_CONTROL, CONTENT_TYPE, ETAG},
 };
 use serde_json::json;
 
@@ -170,9 +170,7 @@ async fn a_long_post_is_described_by_its_opening_cut_at_a_word() {
     let app = spawn_with_shell().await;
     let ann = app.user("ann").await;
     let content = "word ".repeat(100);
-    let id = app.create_post(&ann, "Long", &content).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = app.create_post_id(&ann, "Long", &content).await;
 
     let html = page(&app, &format!("/posts/{id}"), StatusCode::OK).await;
 
@@ -234,16 +232,8 @@ async fn a_user_page_names_the_author_with_their_picture_and_feed() {
 async fn a_missing_post_or_user_is_the_app_with_status_404() {
     let app = spawn_with_shell().await;
     let ann = app.user("ann").await;
-    let id = app.create_post(&ann, "gone soon", "x").await["id"]
-        .as_i64()
-        .unwrap();
-    app.send(
-        Method::DELETE,
-        &format!("/api/posts/{id}"),
-        Some(&ann.token),
-        None,
-    )
-    .await;
+    let id = app.create_post_id(&ann, "gone soon", "x").await;
+    app.delete_post(id, &ann.token).await;
 
     for path in [
         format!("/posts/{id}"),
@@ -264,38 +254,19 @@ async fn a_missing_post_or_user_is_the_app_with_status_404() {
 async fn an_unchanged_page_is_a_304_and_an_edit_shows_at_once() {
     let app = spawn_with_shell().await;
     let ann = app.user("ann").await;
-    let id = app.create_post(&ann, "before", "x").await["id"]
-        .as_i64()
-        .unwrap();
+    let id = app.create_post_id(&ann, "before", "x").await;
     let path = format!("/posts/{id}");
     let first = app.get(&path).await;
     let etag = first.headers()[ETAG].to_str().unwrap().to_owned();
 
-    let again = app
-        .client
-        .get(app.url(&path))
-        .header(IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
+    let again = app.get_if_none_match(&path, &etag).await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 
     let edit = app
-        .send(
-            Method::PATCH,
-            &path.replace("/posts", "/api/posts"),
-            Some(&ann.token),
-            Some(json!({"title": "after"})),
-        )
+        .edit_post(id, &ann.token, json!({"title": "after"}))
         .await;
     assert_eq!(edit.status(), StatusCode::OK);
-    let after = app
-        .client
-        .get(app.url(&path))
-        .header(IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
+    let after = app.get_if_none_match(&path, &etag).await;
     assert_eq!(after.status(), StatusCode::OK);
     let html = after.text().await.unwrap();
     assert_eq!(title(&html), "after · Folio");
@@ -309,9 +280,7 @@ async fn an_unchanged_page_is_a_304_and_an_edit_shows_at_once() {
 async fn a_post_never_edited_has_no_modified_time() {
     let app = spawn_with_shell().await;
     let ann = app.user("ann").await;
-    let id = app.create_post(&ann, "as posted", "x").await["id"]
-        .as_i64()
-        .unwrap();
+    let id = app.create_post_id(&ann, "as posted", "x").await;
 
     let html = page(&app, &format!("/posts/{id}"), StatusCode::OK).await;
 
@@ -357,9 +326,7 @@ async fn a_hostile_username_is_escaped_on_the_user_page() {
 async fn without_a_built_shell_development_serves_a_minimal_one() {
     let app = spawn_app_with(&[("WEB_SHELL", "/nonexistent/index.html")]).await;
     let ann = app.user("ann").await;
-    let id = app.create_post(&ann, "Plain", "x").await["id"]
-        .as_i64()
-        .unwrap();
+    let id = app.create_post_id(&ann, "Plain", "x").await;
 
     let html = page(&app, &format!("/posts/{id}"), StatusCode::OK).await;
 

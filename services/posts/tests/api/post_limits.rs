@@ -1,7 +1,7 @@
 //! `POST_RATE_LIMIT_PER_MINUTE` (30) new posts per user a minute, counted in Redis; with
 //! Redis down, posting goes on (degrades open).
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{spawn_app, spawn_app_with};
@@ -16,12 +16,7 @@ async fn the_31st_post_in_a_minute_is_429_with_retry_after_while_another_user_st
     }
 
     let refused = app
-        .send(
-            Method::POST,
-            "/api/posts",
-            Some(&ann.token),
-            Some(json!({"title": "one more", "content": "text"})),
-        )
+        .create_post_as(&ann.token, json!({"title": "one more", "content": "text"}))
         .await;
 
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -48,26 +43,14 @@ async fn edits_do_not_count_against_the_post_limit() {
     let app = spawn_app_with(&[("POST_RATE_LIMIT_PER_MINUTE", "1")]).await;
     let ann = app.user("ann").await;
     let post = app.create_post(&ann, "only", "one").await;
-    let path = format!("/api/posts/{}", post["id"]);
 
     for n in 0..3 {
-        let edited = app
-            .send(
-                Method::PATCH,
-                &path,
-                Some(&ann.token),
-                Some(json!({"title": format!("edit {n}")})),
-            )
-            .await;
+        let edit = json!({"title": format!("edit {n}")});
+        let edited = app.edit_post(&post["id"], &ann.token, edit).await;
         assert_eq!(edited.status(), StatusCode::OK);
     }
     let second = app
-        .send(
-            Method::POST,
-            "/api/posts",
-            Some(&ann.token),
-            Some(json!({"title": "two", "content": "text"})),
-        )
+        .create_post_as(&ann.token, json!({"title": "two", "content": "text"}))
         .await;
 
     assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);

@@ -1,7 +1,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_detail, assert_invalid, spawn_app};
+use crate::helpers::{assert_bad_path_id, assert_detail, assert_invalid, post_path, spawn_app};
 
 #[tokio::test]
 async fn creating_a_post_returns_201_with_the_post_and_its_author() {
@@ -9,12 +9,7 @@ async fn creating_a_post_returns_201_with_the_post_and_its_author() {
     let ann = app.user("ann").await;
 
     let response = app
-        .send(
-            Method::POST,
-            "/api/posts",
-            Some(&ann.token),
-            Some(json!({"title": "Hello", "content": "World"})),
-        )
+        .create_post_as(&ann.token, json!({"title": "Hello", "content": "World"}))
         .await;
 
     assert_eq!(response.status(), StatusCode::CREATED);
@@ -29,7 +24,7 @@ async fn creating_a_post_returns_201_with_the_post_and_its_author() {
     let posted =
         chrono::DateTime::parse_from_rfc3339(post["date_posted"].as_str().unwrap()).unwrap();
     assert_eq!(posted.offset().local_minus_utc(), 0, "UTC");
-    assert_eq!(app.feed(&format!("/api/posts/{}", post["id"])).await, post);
+    assert_eq!(app.read_post(&post["id"]).await, post);
 }
 
 #[tokio::test]
@@ -37,20 +32,18 @@ async fn creating_without_or_with_a_bad_token_is_401_and_writes_nothing() {
     let app = spawn_app().await;
     let body = json!({"title": "t", "content": "c"});
 
-    assert_detail(
-        app.send(Method::POST, "/api/posts", None, Some(body.clone()))
-            .await,
-        StatusCode::UNAUTHORIZED,
-        "Not authenticated",
-    )
-    .await;
-    assert_detail(
-        app.send(Method::POST, "/api/posts", Some("nonsense"), Some(body))
-            .await,
-        StatusCode::UNAUTHORIZED,
-        "Could not validate credentials",
-    )
-    .await;
+    let anonymous = app
+        .send(Method::POST, "/api/posts", None, Some(body.clone()))
+        .await;
+    for (response, detail) in [
+        (anonymous, "Not authenticated"),
+        (
+            app.create_post_as("nonsense", body).await,
+            "Could not validate credentials",
+        ),
+    ] {
+        assert_detail(response, StatusCode::UNAUTHORIZED, detail).await;
+    }
     assert_eq!(app.count_posts().await, 0);
 }
 
@@ -72,9 +65,7 @@ async fn the_token_of_a_deleted_user_or_an_old_token_version_is_401() {
         .unwrap();
 
     for token in [&ann.token, &bob.token] {
-        let response = app
-            .send(Method::POST, "/api/posts", Some(token), Some(body.clone()))
-            .await;
+        let response = app.create_post_as(token, body.clone()).await;
         assert_eq!(response.headers()["www-authenticate"], "Bearer");
         assert_detail(
             response,
@@ -91,17 +82,12 @@ async fn an_unknown_post_is_404_and_a_non_numeric_id_422() {
     let app = spawn_app().await;
 
     assert_detail(
-        app.get("/api/posts/424242").await,
+        app.get_post(424242).await,
         StatusCode::NOT_FOUND,
         "Post not found",
     )
     .await;
-    assert_invalid(
-        app.get("/api/posts/first").await,
-        &["path", "id"],
-        "Input should be a valid integer, unable to parse string as an integer",
-    )
-    .await;
+    assert_bad_path_id(app.get("/api/posts/first").await).await;
 }
 
 #[tokio::test]
@@ -111,11 +97,10 @@ async fn the_owner_replaces_a_post_with_put() {
     let post = app.create_post(&ann, "draft", "rough").await;
 
     let response = app
-        .send(
-            Method::PUT,
-            &format!("/api/posts/{}", post["id"]),
-            Some(&ann.token),
-            Some(json!({"title": "final", "content": "polished"})),
+        .replace_post(
+            &post["id"],
+            &ann.token,
+            json!({"title": "final", "content": "polished"}),
         )
         .await;
 
@@ -138,19 +123,11 @@ async fn put_needs_both_fields() {
     let post = app.create_post(&ann, "draft", "rough").await;
 
     let response = app
-        .send(
-            Method::PUT,
-            &format!("/api/posts/{}", post["id"]),
-            Some(&ann.token),
-            Some(json!({"title": "only"})),
-        )
+        .replace_post(&post["id"], &ann.token, json!({"title": "only"}))
         .await;
 
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        app.feed(&format!("/api/posts/{}", post["id"])).await["title"],
-        "draft"
-    );
+    assert_eq!(app.read_post(&post["id"]).await["title"], "draft");
 }
 
 #[tokio::test]
@@ -158,30 +135,14 @@ async fn patch_changes_only_the_given_fields() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;
     let post = app.create_post(&ann, "draft", "rough").await;
-    let path = format!("/api/posts/{}", post["id"]);
+    let edit = |body| app.edit_post(&post["id"], &ann.token, body);
 
-    let titled: Value = app
-        .send(
-            Method::PATCH,
-            &path,
-            Some(&ann.token),
-            Some(json!({"title": "better"})),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let titled: Value = edit(json!({"title": "better"})).await.json().await.unwrap();
     assert_eq!(
         (titled["title"].as_str(), titled["content"].as_str()),
         (Some("better"), Some("rough"))
     );
-    let written: Value = app
-        .send(
-            Method::PATCH,
-            &path,
-            Some(&ann.token),
-            Some(json!({"content": "polished"})),
-        )
+    let written: Value = edit(json!({"content": "polished"}))
         .await
         .json()
         .await
@@ -190,18 +151,9 @@ async fn patch_changes_only_the_given_fields() {
         (written["title"].as_str(), written["content"].as_str()),
         (Some("better"), Some("polished"))
     );
-    let unchanged = app
-        .send(Method::PATCH, &path, Some(&ann.token), Some(json!({})))
-        .await;
-    assert_eq!(unchanged.status(), StatusCode::OK);
+    assert_eq!(edit(json!({})).await.status(), StatusCode::OK);
     assert_invalid(
-        app.send(
-            Method::PATCH,
-            &path,
-            Some(&ann.token),
-            Some(json!({"title": ""})),
-        )
-        .await,
+        edit(json!({"title": ""})).await,
         &["body", "title"],
         "String should have at least 1 character",
     )
@@ -214,52 +166,46 @@ async fn someone_elses_post_is_403_and_a_missing_one_404_first() {
     let ann = app.user("ann").await;
     let bob = app.user("bob").await;
     let post = app.create_post(&ann, "mine", "hands off").await;
-    let path = format!("/api/posts/{}", post["id"]);
+    let id = &post["id"];
     let edit = json!({"title": "hacked", "content": "hacked"});
+    let (forbidden, missing) = (StatusCode::FORBIDDEN, StatusCode::NOT_FOUND);
+    let not_yours = "Not authorized to update this post";
 
-    assert_detail(
-        app.send(Method::PUT, &path, Some(&bob.token), Some(edit.clone()))
-            .await,
-        StatusCode::FORBIDDEN,
-        "Not authorized to update this post",
-    )
-    .await;
-    assert_detail(
-        app.send(Method::PATCH, &path, Some(&bob.token), Some(edit.clone()))
-            .await,
-        StatusCode::FORBIDDEN,
-        "Not authorized to update this post",
-    )
-    .await;
-    assert_detail(
-        app.send(Method::DELETE, &path, Some(&bob.token), None)
-            .await,
-        StatusCode::FORBIDDEN,
-        "Not authorized to delete this post",
-    )
-    .await;
-    for method in [Method::PUT, Method::PATCH] {
-        assert_detail(
-            app.send(
-                method,
-                "/api/posts/999999",
-                Some(&bob.token),
-                Some(edit.clone()),
-            )
-            .await,
-            StatusCode::NOT_FOUND,
+    for (response, status, detail) in [
+        (
+            app.replace_post(id, &bob.token, edit.clone()).await,
+            forbidden,
+            not_yours,
+        ),
+        (
+            app.edit_post(id, &bob.token, edit.clone()).await,
+            forbidden,
+            not_yours,
+        ),
+        (
+            app.delete_post(id, &bob.token).await,
+            forbidden,
+            "Not authorized to delete this post",
+        ),
+        (
+            app.replace_post(999999, &bob.token, edit.clone()).await,
+            missing,
             "Post not found",
-        )
-        .await;
+        ),
+        (
+            app.edit_post(999999, &bob.token, edit.clone()).await,
+            missing,
+            "Post not found",
+        ),
+        (
+            app.delete_post(999999, &bob.token).await,
+            missing,
+            "Post not found",
+        ),
+    ] {
+        assert_detail(response, status, detail).await;
     }
-    assert_detail(
-        app.send(Method::DELETE, "/api/posts/999999", Some(&bob.token), None)
-            .await,
-        StatusCode::NOT_FOUND,
-        "Post not found",
-    )
-    .await;
-    assert_eq!(app.feed(&path).await["title"], "mine");
+    assert_eq!(app.read_post(id).await["title"], "mine");
 }
 
 #[tokio::test]
@@ -267,15 +213,13 @@ async fn the_owner_deletes_a_post() {
     let app = spawn_app().await;
     let ann = app.user("ann").await;
     let post = app.create_post(&ann, "short-lived", "bye").await;
-    let path = format!("/api/posts/{}", post["id"]);
+    let path = post_path(&post["id"]);
 
-    let response = app
-        .send(Method::DELETE, &path, Some(&ann.token), None)
-        .await;
+    let response = app.delete_post(&post["id"], &ann.token).await;
 
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_detail(
-        app.get(&path).await,
+        app.get_post(&post["id"]).await,
         StatusCode::NOT_FOUND,
         "Post not found",
     )

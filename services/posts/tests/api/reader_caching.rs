@@ -4,8 +4,8 @@
 //! without a body; an edit changes the tag of every answer that shows the post.
 
 use reqwest::{
-    Method, StatusCode,
-    header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH},
+    StatusCode,
+    header::{CACHE_CONTROL, ETAG},
 };
 use serde_json::json;
 
@@ -24,28 +24,14 @@ async fn tag_of(app: &TestApp, path: &str, cache_control: &str) -> String {
     tag
 }
 
-async fn with_tag(app: &TestApp, path: &str, tag: &str) -> reqwest::Response {
-    let request = app.client.get(app.url(path)).header(IF_NONE_MATCH, tag);
-    request.send().await.unwrap()
-}
-
 #[tokio::test]
 async fn every_reader_answer_is_a_304_until_an_edit_changes_it() {
     let app = spawn_with_shell().await;
     let ann = app.user("ann").await;
-    let id = app.create_post(&ann, "before", "text").await["id"]
-        .as_i64()
-        .unwrap();
+    let id = app.create_post_id(&ann, "before", "text").await;
     // Posted long ago, so the edit's time (the sitemap's lastmod) cannot fall in the same
     // second.
-    app.pg()
-        .await
-        .execute(
-            "update posts set date_posted = '2020-01-01T00:00:00Z' where id = $1",
-            &[&id],
-        )
-        .await
-        .unwrap();
+    app.backdate_post(id, "2020-01-01T00:00:00Z").await;
     let answers = [
         (format!("/posts/{id}"), PAGE, true),
         (format!("/users/{}/posts", ann.id), PAGE, false),
@@ -57,7 +43,7 @@ async fn every_reader_answer_is_a_304_until_an_edit_changes_it() {
     let mut tags = Vec::new();
     for (path, cache_control, _) in &answers {
         let tag = tag_of(&app, path, cache_control).await;
-        let again = with_tag(&app, path, &tag).await;
+        let again = app.get_if_none_match(path, &tag).await;
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
         assert_eq!(again.headers()[ETAG], tag.as_str(), "{path}");
         assert_eq!(again.headers()[CACHE_CONTROL], *cache_control, "{path}");
@@ -66,12 +52,7 @@ async fn every_reader_answer_is_a_304_until_an_edit_changes_it() {
     }
 
     let edit = app
-        .send(
-            Method::PATCH,
-            &format!("/api/posts/{id}"),
-            Some(&ann.token),
-            Some(json!({"title": "after"})),
-        )
+        .edit_post(id, &ann.token, json!({"title": "after"}))
         .await;
     assert_eq!(edit.status(), StatusCode::OK);
 
@@ -81,6 +62,10 @@ async fn every_reader_answer_is_a_304_until_an_edit_changes_it() {
         } else {
             StatusCode::NOT_MODIFIED
         };
-        assert_eq!(with_tag(&app, path, tag).await.status(), expected, "{path}");
+        assert_eq!(
+            app.get_if_none_match(path, tag).await.status(),
+            expected,
+            "{path}"
+        );
     }
 }

@@ -3,13 +3,13 @@
 //! every post once, an index from the protocol's 50,000 URLs on, and a sitemap that
 //! follows new posts, edits and deletes.
 
+use folio_model::users::ImageUrls;
 use folio_posts::readers::Readers;
 use folio_shared::{
     db::Db,
     http::{HttpOptions, wrap_api},
     server::{App, BoundListener},
     test_utils::{TestServer, insert_user},
-    users::ImageUrls,
 };
 use poem::{EndpointExt, Route};
 use reqwest::{

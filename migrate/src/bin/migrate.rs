@@ -8,11 +8,7 @@
 
 use std::{future::Future, io, process::ExitCode, time::Duration};
 
-use folio_shared::{
-    config::{AppEnv, ConfigError, Settings, tls_unless_told},
-    migrate::{self, Adoption, UsernameReport},
-};
-use secrecy::SecretString;
+use folio_migrate::{self as migrate, Adoption, UsernameReport, connect::migration_url};
 use tokio_postgres::error::SqlState;
 
 /// Postgres's entrypoint initialises a fresh volume on a server that listens on no TCP
@@ -23,7 +19,9 @@ const LONGEST_WAIT: Duration = Duration::from_secs(4);
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    folio_shared::install_crypto_provider();
+    // Err only means a provider is already installed. Without one chosen, rustls panics
+    // on the first TLS connection (several crates enable it).
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let url = match migration_url() {
         Ok(url) => url,
         Err(err) => {
@@ -144,34 +142,12 @@ fn report_adoption(adopted: &Adoption) {
     }
 }
 
-/// Only the database matters here, so the Cloud Run Job gets no other secret (no Redis,
-/// no keys): `DATABASE_DIRECT_URL`, else `DATABASE_URL`. Without either, the usual
-/// settings decide (the development default, or production's one-line error).
-fn migration_url() -> Result<SecretString, ConfigError> {
-    let app_env = if std::env::var("APP_ENV").as_deref() == Ok("production") {
-        AppEnv::Production
-    } else {
-        AppEnv::Development
-    };
-    if app_env == AppEnv::Development {
-        // A missing .env is normal in development.
-        let _ = dotenvy::dotenv();
-    }
-    for name in ["DATABASE_DIRECT_URL", "DATABASE_URL"] {
-        if let Ok(url) = std::env::var(name)
-            && !url.trim().is_empty()
-        {
-            return Ok(tls_unless_told(url.trim().to_owned(), app_env).into());
-        }
-    }
-    Settings::from_env().map(|settings| settings.migration_database_url().clone())
-}
-
 #[cfg(test)]
 mod tests {
     use std::{cell::Cell, time::Duration};
 
-    use folio_shared::db::connect_one;
+    use folio_migrate::connect::connect;
+    use secrecy::SecretString;
     use tokio::net::{TcpListener, TcpStream};
 
     use super::*;
@@ -220,10 +196,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_database_that_starts_listening_late_is_waited_for_and_migrated() {
-        folio_shared::install_crypto_provider();
         let name = format!("folio_migrate_wait_{}", uuid::Uuid::new_v4().simple());
         let admin_port = admin_url().port().unwrap_or(5432);
-        let admin = connect_one(&database_url(admin_port, admin_url().path()))
+        let admin = connect(&database_url(admin_port, admin_url().path()))
             .await
             .unwrap();
         admin
@@ -258,7 +233,6 @@ mod tests {
 
     #[tokio::test]
     async fn a_database_that_does_not_exist_is_not_waited_for() {
-        folio_shared::install_crypto_provider();
         let url = database_url(admin_url().port().unwrap_or(5432), "folio_no_such_database");
         let attempts = Cell::new(0);
 

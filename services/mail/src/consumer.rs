@@ -1,4 +1,5 @@
-//! The consuming side of the mail queue (the mail worker).
+//! The consuming side of the mail queue: this worker's handle on the stream (the producer,
+//! the job and its cipher stay in `folio_shared::queue`, which auth uses too).
 //!
 //! Every worker process is one consumer of the group [`GROUP`], with a unique name. It
 //! reads its own pending entries first (work it took before a restart), then new ones
@@ -15,8 +16,18 @@ use redis::{
     streams::{StreamAutoClaimReply, StreamId, StreamReadReply},
 };
 
-use super::{GROUP, MailJob, dead_letter_key, stream_key, xadd};
-use crate::redis::bounded;
+use folio_shared::{
+    queue::{MailJob, stream_key, xadd},
+    redis::bounded,
+};
+
+/// The consumer group of the mail workers.
+pub const GROUP: &str = "mailers";
+
+/// Where jobs that will never be sent go, with the reason (`folio:mail:dead`).
+pub fn dead_letter_key(prefix: &str) -> String {
+    format!("{prefix}:mail:dead")
+}
 
 /// How long the "already sent" marker of a job lives: far beyond any redelivery.
 const SENT_MARKER_TTL_SECS: u64 = 7 * 24 * 3600;

@@ -1,15 +1,22 @@
-//! Applies the SQL files of `migrations/` (embedded at build time) with refinery.
+//! `folio-migrate`: Folio's schema. The SQL files of `migrations/` (embedded at build time)
+//! applied with refinery, and the `migrate` binary that runs them for `make migrate`,
+//! compose and the Cloud Run migrate Job.
 //!
 //! A session-level advisory lock serialises runners, so running twice, or from two
 //! places at once (a Cloud Run Job and a developer), applies each migration exactly once.
 //! A database created by the FastAPI blog is adopted first, under the same lock (see
-//! [`adopt`]).
+//! [`Adoption`]).
+//!
+//! # Layout
+//! - this file: [`run`] and [`apply`], the lock, and the username report.
+//! - `adopt`: the conversion of a FastAPI blog database, and `adopt/checks.rs` its checks.
+//! - [`connect`]: the one direct connection a run uses, and which URL it is.
+//! - `bin/migrate.rs`: the binary (waits for a database still starting, prints the outcome).
 
 use secrecy::SecretString;
 
-use crate::db::connect_one;
-
 mod adopt;
+pub mod connect;
 
 pub use adopt::Adoption;
 
@@ -62,7 +69,7 @@ pub async fn run(url: &SecretString) -> anyhow::Result<Vec<String>> {
 /// Adopts a FastAPI blog database if that is what `url` holds, then applies every pending
 /// migration.
 pub async fn apply(url: &SecretString) -> anyhow::Result<Outcome> {
-    let mut client = connect_one(url).await?;
+    let mut client = connect::connect(url).await?;
     // The services' per-database limits (V7) are not for migrations: an index build on a
     // large table may run for minutes. This is a direct session, so the `set` stays here.
     client

@@ -1,12 +1,13 @@
 //! The user shapes every service returns, and the one way `image_path` is built.
 
-use poem_openapi::Object;
-use tokio_postgres::{Row, types::Type};
-
-use crate::{
+use folio_shared::{
     config::Settings,
     db::{DbError, Queryable, Sql},
 };
+use poem_openapi::Object;
+use tokio_postgres::{Row, types::Type};
+
+use crate::pictures::PROFILE_PICS;
 
 const USER_BY_ID: Sql = Sql::new(
     "select id, username, email, image_file from users where id = $1",
@@ -66,7 +67,7 @@ impl ImageUrls {
     /// The URL of a user's picture.
     pub fn image_path(&self, image_file: Option<&str>) -> String {
         match image_file {
-            Some(file) => format!("{}/profile_pics/{file}", self.media_public_url),
+            Some(file) => format!("{}/{PROFILE_PICS}/{file}", self.media_public_url),
             None => self.default_avatar_url.clone(),
         }
     }

@@ -1,4 +1,5 @@
-use folio_shared::{db::connect_one, migrate, test_utils::TestDb};
+use folio_migrate::{self as migrate, connect::connect};
+use folio_shared::test_utils::TestDb;
 
 /// `V{n}__{name}` of every file in `migrations/`, in order.
 fn migration_names() -> Vec<String> {
@@ -24,7 +25,7 @@ async fn running_migrations_again_and_from_two_places_at_once_applies_nothing_tw
     let (a, b) = tokio::join!(migrate::run(db.url()), migrate::run(db.url()));
 
     assert!(a.unwrap().is_empty() && b.unwrap().is_empty());
-    let client = connect_one(db.url()).await.unwrap();
+    let client = connect(db.url()).await.unwrap();
     let applied: i64 = client
         .query_one("select count(*) from refinery_schema_history", &[])
         .await
@@ -35,12 +36,7 @@ async fn running_migrations_again_and_from_two_places_at_once_applies_nothing_tw
 
 #[tokio::test]
 async fn two_runners_on_an_empty_database_apply_each_migration_exactly_once() {
-    let db = TestDb::create().await;
-    let client = connect_one(db.url()).await.unwrap();
-    client
-        .batch_execute("drop schema public cascade; create schema public")
-        .await
-        .unwrap();
+    let (db, _client) = crate::adopt::database_with("").await;
 
     let (a, b) = tokio::join!(migrate::run(db.url()), migrate::run(db.url()));
 
@@ -60,7 +56,7 @@ async fn two_runners_on_an_empty_database_apply_each_migration_exactly_once() {
 #[tokio::test]
 async fn the_schema_indexes_the_feeds_and_case_insensitive_uniqueness() {
     let db = TestDb::create().await;
-    let client = connect_one(db.url()).await.unwrap();
+    let client = connect(db.url()).await.unwrap();
 
     let indexes: Vec<String> = client
         .query(
@@ -91,7 +87,7 @@ async fn the_schema_indexes_the_feeds_and_case_insensitive_uniqueness() {
 #[tokio::test]
 async fn every_new_session_has_the_statement_limits_of_v7() {
     let db = TestDb::create().await;
-    let client = connect_one(db.url()).await.unwrap();
+    let client = connect(db.url()).await.unwrap();
     let setting = async |name: &str| -> String {
         client
             .query_one(&format!("show {name}"), &[])
@@ -107,32 +103,9 @@ async fn every_new_session_has_the_statement_limits_of_v7() {
 }
 
 #[tokio::test]
-async fn a_statement_the_server_cancels_is_an_outage_not_a_bug() {
-    use folio_shared::db::{Db, Queryable, Sql, StatementMode};
-
-    let db = TestDb::create().await;
-    let pool = Db::connect_lazy(db.url(), 1, StatementMode::Prepared).unwrap();
-    let mut conn = pool.conn().await.unwrap();
-    let tx = conn.transaction().await.unwrap();
-    tx.execute(&Sql::new("set local statement_timeout = '50ms'", &[]), &[])
-        .await
-        .unwrap();
-
-    let err = tx
-        .query(&Sql::new("select pg_sleep(5)", &[]), &[])
-        .await
-        .unwrap_err();
-
-    assert!(
-        err.is_unavailable(),
-        "a cancelled statement answers 503: {err}"
-    );
-}
-
-#[tokio::test]
 async fn usernames_that_break_todays_rules_are_counted_and_keep_working() {
     let db = TestDb::create().await;
-    let client = connect_one(db.url()).await.unwrap();
+    let client = connect(db.url()).await.unwrap();
     // The database as it was before V8 (so without V9 either), holding what an adopted
     // FastAPI blog database may: a line break, a zero-width space, and one name stored
     // decomposed and composed.
@@ -181,4 +154,38 @@ async fn usernames_that_break_todays_rules_are_counted_and_keep_working() {
         impostor.as_db_error().unwrap().constraint(),
         Some("users_username_nfc_key")
     );
+}
+
+/// Runs the `migrate` binary with only `vars` set; returns its exit code and stderr.
+fn run_binary(vars: &[(&str, &str)]) -> (Option<i32>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_migrate"))
+        .env_clear()
+        .envs(vars.iter().copied())
+        // No `.env` of the repository is read from an empty directory.
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn migrate_refuses_an_unknown_app_env_and_a_production_run_without_a_database_url() {
+    for (vars, line) in [
+        (
+            &[("APP_ENV", "staging")][..],
+            "configuration error: APP_ENV: must be `development` or `production`",
+        ),
+        (
+            &[("APP_ENV", "production")][..],
+            "configuration error: DATABASE_URL: is required in production",
+        ),
+    ] {
+        let (code, stderr) = run_binary(vars);
+
+        assert_eq!(code, Some(1), "{vars:?}: {stderr}");
+        assert!(stderr.contains(line), "{vars:?}: {stderr}");
+    }
 }

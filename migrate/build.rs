@@ -1,4 +1,4 @@
-//! `migrate` embeds `migrations/*.sql` at compile time (refinery's `embed_migrations!`),
+//! The crate embeds `migrations/*.sql` at compile time (refinery's `embed_migrations!`),
 //! which cargo cannot see: without this, a new or changed migration file left a stale
 //! binary and test databases without it.
 fn main() {

@@ -3,7 +3,8 @@
 //! The login with an old password through the real auth binary is in
 //! scripts/container-smoke.sh, on the first revision's fixture.
 
-use folio_shared::{db::connect_one, migrate, test_utils::TestDb};
+use folio_migrate::{self as migrate, connect::connect};
+use folio_shared::test_utils::TestDb;
 use tokio_postgres::Client;
 
 /// The course's database at its first Alembic revision, with rows (see the file's header).
@@ -20,9 +21,9 @@ fn revisions() -> [(&'static str, String); 2] {
 }
 
 /// A database holding only what `sql` creates.
-async fn database_with(sql: &str) -> (TestDb, Client) {
+pub(crate) async fn database_with(sql: &str) -> (TestDb, Client) {
     let db = TestDb::create().await;
-    let client = connect_one(db.url()).await.unwrap();
+    let client = connect(db.url()).await.unwrap();
     client
         .batch_execute("drop schema public cascade; create schema public")
         .await
@@ -126,7 +127,7 @@ const SCHEMA: [&str; 3] = [
 #[tokio::test]
 async fn an_adopted_database_has_folios_exact_schema_and_history() {
     let fresh_db = TestDb::create().await;
-    let fresh = connect_one(fresh_db.url()).await.unwrap();
+    let fresh = connect(fresh_db.url()).await.unwrap();
     for (revision, sql) in revisions() {
         let (blog_db, blog) = database_with(&sql).await;
 
@@ -383,7 +384,7 @@ async fn a_users_table_without_any_migration_history_is_refused() {
 #[tokio::test]
 async fn a_blog_still_using_its_tables_makes_adoption_give_up_instead_of_hanging() {
     let (db, _) = database_with(FASTAPI_BLOG).await;
-    let mut blog = connect_one(db.url()).await.unwrap();
+    let mut blog = connect(db.url()).await.unwrap();
     let reading = blog.transaction().await.unwrap();
     reading.query("select id from users", &[]).await.unwrap();
 
