@@ -7,13 +7,15 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/folio-target
 # The local database of `make dev` (tests create and drop databases of their own).
 DEV_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/folio
 PORT ?= 8080
+# The Folio services of the root Procfile (folio-auth folio-posts ...): the one process list.
+SERVICES := $(shell python3 scripts/folio_system.py binaries)
 
 .PHONY: help dev test test-e2e test-pgbouncer test-idle lint fmt check-services migrate bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
-dev: check-services ## Run the whole system at http://localhost:8000 (gateway, frontend, services, mail catcher; Ctrl-C stops all)
+dev: check-services ## Run the whole system (the Procfile) at http://localhost:8000 (gateway, frontend, services, mail catcher; Ctrl-C stops all)
 	DEV_DATABASE_URL=$(DEV_DATABASE_URL) scripts/dev.sh
 
 test-e2e: ## Browser tests: headless Chromium through the gateway against the whole system (web/test-results/)
@@ -47,14 +49,14 @@ pin-images: ## Where a registry answers: rewrite the Dockerfile's FROM image:tag
 	python3 scripts/pin_images.py Dockerfile
 
 images: ## Build every image (needs a Docker engine): folio-<target>:local
-	for target in auth posts media mail migrate gateway; do \
+	for target in $(SERVICES:folio-%=%) migrate gateway; do \
 	  docker build --target $$target --build-arg GIT_SHA=$$(git rev-parse HEAD) -t folio-$$target:local . || exit 1; \
 	done
 
 test-pgbouncer: ## The services' API suites again, through PgBouncer 1.18 in transaction mode
 	@scripts/pgbouncer.sh start
 	FOLIO_TEST_POOLER_URL=postgres://postgres@127.0.0.1:6432 \
-	  cargo test --all-features -p folio-auth -p folio-posts -p folio-media -p folio-mail --test api
+	  cargo test --all-features $(addprefix -p ,$(SERVICES)) --test api
 
 test-idle: ## The whole system left alone after use: Postgres sees no query once mail's active window ends
 	@python3 scripts/test-idle.py
@@ -74,7 +76,7 @@ check-services: ## Make sure Postgres and Redis answer (installing them with apt
 
 migrate: check-services ## Apply migrations to the dev database (DEV_DATABASE_URL)
 	@scripts/create-database.sh "$(DEV_DATABASE_URL)"
-	DATABASE_URL=$(DEV_DATABASE_URL) cargo run --quiet -p folio-shared --bin migrate
+	DATABASE_URL=$(DEV_DATABASE_URL) cargo run --quiet -p folio-migrate --bin migrate
 
 bench: check-services ## Release build, whole system, seeded load: bench/report.md and bench/report.png
 	python3 bench/run.py

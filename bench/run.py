@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Folio benchmarks (`make bench`): builds release binaries, measures the machine's
 ceilings (pgbench, redis-benchmark) and one mail worker against the SMTP sink's, starts the
-whole system (scripts/system.sh: Postgres and Redis checks, SMTP sink, file object store,
-four services, Caddy gateway), seeds it, loads it with wrk (reading each process's CPU
-counters around every run), times cold starts, and writes report.md, report.png and
-cost.json into bench/. Everything runs on this machine over loopback.
+whole system (scripts/system.sh: Postgres and Redis checks, then the Procfile's processes
+on the port block 48000: SMTP sink, four services, Caddy gateway; a file object store),
+seeds it, loads it with wrk (reading each process's CPU counters around every run), times
+cold starts, and writes report.md, report.png and cost.json into bench/. Everything runs
+on this machine over loopback.
 
 Knobs: BENCH_SECONDS (seconds per wrk run, 10), BENCH_MIXED_SECONDS (60),
 BENCH_COLD_DELAY_MS (1000), BENCH_MAILS (2000); BENCH_QUICK=1 runs every part briefly

@@ -23,6 +23,8 @@ resource "google_cloudbuild_trigger" "deploy" {
   included_files = [
     "services/**",
     "shared/**",
+    "model/**",
+    "migrate/**",
     "migrations/**",
     "web/**",
     "infra/gateway/**",

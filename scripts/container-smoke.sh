@@ -11,10 +11,12 @@
 #     subcommand) exits 0 in the running container, and 1 when nothing listens;
 #   - SIGTERM ends it with exit code 0 within 8 s (Cloud Run kills at 10 s).
 # Before the services start, the migrate image adopts a database built with the FastAPI
-# blog's schema (shared/tests/infra/fastapi_blog.sql) on this host's Postgres; auth must
+# blog's schema (migrate/tests/infra/fastapi_blog.sql) on this host's Postgres; auth must
 # then log Ada in with her old password and posts must serve the adopted feed. The
 # gateway image (Caddy, capabilities dropped) must serve the frontend and reach posts.
-# Containers share the host's network. Ports: SMOKE_BASE_PORT (38080) and the next four.
+# The services are the Folio binaries of the root Procfile, in its order (auth first: the
+# others verify its tokens). Containers share the host's network. Ports: SMOKE_BASE_PORT
+# (38080) and the next one per service, then the gateway's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/podman.sh
@@ -25,7 +27,9 @@ podman_enter "$0" "$@"
 export CARGO_TARGET_DIR
 admin_url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 redis_url="${REDIS_URL:-redis://127.0.0.1:6379}"
-services=(folio-auth folio-posts folio-media folio-mail)
+mapfile -t services < <(python3 scripts/folio_system.py binaries)
+[ "${#services[@]}" -gt 0 ] || { echo "container-smoke: no service found in the Procfile" >&2; exit 1; }
+targets=("${services[@]#folio-}" migrate gateway)
 
 if ! command -v openssl >/dev/null; then # signs the test's JWTs (Debian package)
   echo "installing openssl (Debian package)"
@@ -35,8 +39,7 @@ fi
 
 echo "container-smoke: building release binaries and the frontend"
 # Each binary named: `-p ... --bin migrate` would build migrate alone.
-cargo build --release --locked --quiet \
-  --bin folio-auth --bin folio-posts --bin folio-media --bin folio-mail --bin migrate
+cargo build --release --locked --quiet "${services[@]/#/--bin=}" --bin migrate
 web/build.sh >/dev/null
 scripts/standin-images.sh
 
@@ -69,7 +72,7 @@ cp infra/gateway/Caddyfile "$ctx/infra/gateway/"
 python3 scripts/local_dockerfile.py Dockerfile >"$ctx/Dockerfile.local"
 # The image's user writes the local media store (Cloud Run uses a bucket instead).
 chown 65532:65532 "$work/media"
-for target in auth posts media mail migrate gateway; do
+for target in "${targets[@]}"; do
   # Docker's format: the OCI format has no HEALTHCHECK.
   podman build --quiet --format docker -f "$ctx/Dockerfile.local" --target "$target" \
     --build-arg GIT_SHA="$(git rev-parse HEAD)" -t "localhost/folio-$target:smoke" "$ctx" >/dev/null \
@@ -80,7 +83,7 @@ for name in "${services[@]}"; do
   [ "$check" = "[\"CMD\",\"/usr/local/bin/$name\",\"healthcheck\"]" ] \
     || fail "$name image: HEALTHCHECK is $check"
 done
-echo "container-smoke: built folio-{auth,posts,media,mail,migrate,gateway}:smoke"
+echo "container-smoke: built ${targets[*]/#/folio-} (tag smoke)"
 
 # As Cloud Run and compose run them: nothing writable but what is mounted, no capability.
 run_flags=(--network host --read-only --read-only-tmpfs=false --cap-drop ALL
@@ -100,7 +103,7 @@ wait_healthy() { # url name
 uid_of() { ps -o uid= -p "$(podman inspect --format '{{.State.Pid}}' "$1")" | tr -d ' '; }
 
 psql "$admin_url" -qc "create database $db" >/dev/null
-psql "$db_url" -q -v ON_ERROR_STOP=1 -f shared/tests/infra/fastapi_blog.sql -f shared/tests/infra/fastapi_blog_add_likes.sql >/dev/null
+psql "$db_url" -q -v ON_ERROR_STOP=1 -f migrate/tests/infra/fastapi_blog.sql -f migrate/tests/infra/fastapi_blog_add_likes.sql >/dev/null
 migrated="$(run_once -e "DATABASE_DIRECT_URL=$db_url" localhost/folio-migrate:smoke 2>&1)" \
   || fail "migrate: $migrated"
 echo "$migrated" | sed 's/^/  /'
@@ -134,55 +137,76 @@ start() { # name port podman-run-args...
   echo "  $name: /health 200 on $port as uid $(uid_of "$container"), healthcheck ok"
 }
 
-port=$SMOKE_BASE_PORT
-# Production wants the wake URL on https:// (the token must not cross a network in the
-# clear); nothing here wakes mail through auth (mail's endpoint is checked below), so
-# an https URL no one answers is enough to start auth as production starts it.
-start folio-auth "$port" -e "JWT_PRIVATE_KEY=$jwt_private_key" \
-  -e "MAIL_WAKE_URL=https://127.0.0.1:$((port + 3))/internal/wake"
+# Each service's port: SMOKE_BASE_PORT plus its place in the Procfile.
+port_of() {
+  local i
+  for i in "${!services[@]}"; do
+    [ "${services[$i]}" = "$1" ] && { echo $((SMOKE_BASE_PORT + i)); return; }
+  done
+  fail "$1 is not in the Procfile"
+}
 login() {
-  curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/api/users/token" \
+  curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$(port_of folio-auth)/api/users/token" \
     --data-urlencode "username=$1" --data-urlencode "password=$2"
 }
-[ "$(login ada@example.com 'course password 1')" = 200 ] \
-  || fail "Ada cannot log in with her FastAPI blog password after adoption"
-[ "$(login ada@example.com 'not her password')" = 401 ] || fail "a wrong password was not refused"
-echo "  folio-auth: the adopted user logs in with her old Argon2 (pwdlib) hash"
-jwks="$(curl -fsS "http://127.0.0.1:$port/.well-known/jwks.json")"
-# The JWKS a deployment configures (infra/README.md) must be the one auth serves.
-python3 -c 'import json,sys; sys.exit(json.loads(sys.argv[1]) != json.loads(sys.argv[2]))' \
-  "$jwks" "$(infra/jwks.sh "$work/jwt.pem")" || fail "infra/jwks.sh disagrees with auth's JWKS"
+wake() {
+  curl -s -o /dev/null -w '%{http_code}' -X POST "$@" "http://127.0.0.1:$(port_of folio-mail)/internal/wake"
+}
 
-start folio-posts "$((port + 1))" -e "JWT_PUBLIC_KEYS=$jwks"
-feed="$(curl -fsS "http://127.0.0.1:$((port + 1))/api/posts")"
+for name in "${services[@]}"; do
+  port="$(port_of "$name")"
+  case "$name" in
+    folio-auth)
+      # Production wants the wake URL on https:// (the token must not cross a network in
+      # the clear); nothing here wakes mail through auth (mail's endpoint is checked
+      # below), so an https URL no one answers starts auth as production starts it.
+      start folio-auth "$port" -e "JWT_PRIVATE_KEY=$jwt_private_key" \
+        -e "MAIL_WAKE_URL=https://127.0.0.1:$(port_of folio-mail)/internal/wake"
+      [ "$(login ada@example.com 'course password 1')" = 200 ] \
+        || fail "Ada cannot log in with her FastAPI blog password after adoption"
+      [ "$(login ada@example.com 'not her password')" = 401 ] || fail "a wrong password was not refused"
+      echo "  folio-auth: the adopted user logs in with her old Argon2 (pwdlib) hash"
+      jwks="$(curl -fsS "http://127.0.0.1:$port/.well-known/jwks.json")"
+      # The JWKS a deployment configures (infra/README.md) must be the one auth serves.
+      python3 -c 'import json,sys; sys.exit(json.loads(sys.argv[1]) != json.loads(sys.argv[2]))' \
+        "$jwks" "$(infra/jwks.sh "$work/jwt.pem")" || fail "infra/jwks.sh disagrees with auth's JWKS"
+      ;;
+    folio-mail)
+      start folio-mail "$port" -e MAIL_SERVER=127.0.0.1 -e MAIL_PORT=9 -e MAIL_USE_TLS=false
+      [ "$(wake -H "Authorization: Bearer $wake_token")" = 202 ] || fail "folio-mail refused the wake token"
+      [ "$(wake -H "Authorization: Bearer not-the-token")" = 401 ] || fail "folio-mail took a wrong wake token"
+      echo "  folio-mail: POST /internal/wake 202 with the token, 401 without"
+      ;;
+    *)
+      [ -n "${jwks:-}" ] || fail "folio-auth must come before $name in the Procfile"
+      start "$name" "$port" -e "JWT_PUBLIC_KEYS=$jwks"
+      ;;
+  esac
+done
+feed="$(curl -fsS "http://127.0.0.1:$(port_of folio-posts)/api/posts")"
 grep -q '"total":4' <<<"$feed" || fail "posts does not serve the 4 adopted posts: $feed"
-start folio-media "$((port + 2))" -e "JWT_PUBLIC_KEYS=$jwks"
-start folio-mail "$((port + 3))" -e MAIL_SERVER=127.0.0.1 -e MAIL_PORT=9 -e MAIL_USE_TLS=false
-wake() { curl -s -o /dev/null -w '%{http_code}' -X POST "$@" "http://127.0.0.1:$((port + 3))/internal/wake"; }
-[ "$(wake -H "Authorization: Bearer $wake_token")" = 202 ] || fail "folio-mail refused the wake token"
-[ "$(wake -H "Authorization: Bearer not-the-token")" = 401 ] || fail "folio-mail took a wrong wake token"
-echo "  folio-mail: POST /internal/wake 202 with the token, 401 without"
 
-run_once -e "PORT=$((port + 9))" --entrypoint /usr/local/bin/folio-auth localhost/folio-auth:smoke healthcheck \
+run_once -e "PORT=$((SMOKE_BASE_PORT + 9))" --entrypoint /usr/local/bin/folio-auth localhost/folio-auth:smoke healthcheck \
   2>/dev/null && fail "healthcheck succeeded with nothing listening"
 
 # The gateway as compose runs it: every capability dropped (its Caddy binary must carry no
 # file capability, or exec fails with EPERM) but a writable root, as Caddy provisions its
 # local CA under $HOME at start even with automatic HTTPS off.
 gateway="folio-gateway-smoke-$$"
-port_free "$((port + 4))" || fail "port $((port + 4)) is taken (set SMOKE_BASE_PORT)"
+gateway_port=$((SMOKE_BASE_PORT + ${#services[@]}))
+port_free "$gateway_port" || fail "port $gateway_port is taken (set SMOKE_BASE_PORT)"
 containers+=("$gateway")
 podman run -d --name "$gateway" --network host --cap-drop ALL --security-opt no-new-privileges \
-  "${PODMAN_RUN_LIMITS[@]}" -e "GATEWAY_PORT=$((port + 4))" \
-  -e "AUTH_UPSTREAM=127.0.0.1:$port" -e "POSTS_UPSTREAM=127.0.0.1:$((port + 1))" \
-  -e "MEDIA_UPSTREAM=127.0.0.1:$((port + 2))" -e PICTURES_UPSTREAM=127.0.0.1:9 \
+  "${PODMAN_RUN_LIMITS[@]}" -e "GATEWAY_PORT=$gateway_port" \
+  -e "AUTH_UPSTREAM=127.0.0.1:$(port_of folio-auth)" -e "POSTS_UPSTREAM=127.0.0.1:$(port_of folio-posts)" \
+  -e "MEDIA_UPSTREAM=127.0.0.1:$(port_of folio-media)" -e PICTURES_UPSTREAM=127.0.0.1:9 \
   localhost/folio-gateway:smoke >/dev/null 2>"$work/run.err" || fail "podman run folio-gateway: $(cat "$work/run.err")"
-wait_healthy "http://127.0.0.1:$((port + 4))/" "$gateway"
-cmp -s <(curl -fsS "http://127.0.0.1:$((port + 4))/") web/dist/index.html \
+wait_healthy "http://127.0.0.1:$gateway_port/" "$gateway"
+cmp -s <(curl -fsS "http://127.0.0.1:$gateway_port/") web/dist/index.html \
   || fail "the gateway does not serve web/dist/index.html"
-feed="$(curl -fsS "http://127.0.0.1:$((port + 4))/api/posts")"
+feed="$(curl -fsS "http://127.0.0.1:$gateway_port/api/posts")"
 grep -q '"total":4' <<<"$feed" || fail "the gateway does not reach posts: $feed"
-echo "  folio-gateway: the frontend and /api/posts on $((port + 4)) as uid $(uid_of "$gateway")"
+echo "  folio-gateway: the frontend and /api/posts on $gateway_port as uid $(uid_of "$gateway")"
 
 for name in "${services[@]}" folio-gateway; do
   container="$name-smoke-$$"
@@ -194,4 +218,4 @@ for name in "${services[@]}" folio-gateway; do
   [ "$code" = 0 ] || fail "$name exited with $code after SIGTERM"
   echo "  $name: exit 0, $(( ($(date +%s%N) - started) / 1000000 )) ms after SIGTERM"
 done
-echo "container-smoke: 6 images (4 services, migrate, gateway) OK"
+echo "container-smoke: ${#targets[@]} images (${#services[@]} services, migrate, gateway) OK"

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# `make dev`: the whole Folio system (scripts/system.sh: checks, migrations, the four
-# services, the SMTP catcher and the gateway) at one URL, plus where to find the mail,
-# the API docs and the logs. Ctrl-C stops everything it started and exits 0.
-# Knobs are system.sh's (GATEWAY_PORT, AUTH_PORT, ..., DATABASE_URL, FOLIO_STATE_DIR,
-# FOLIO_PROFILE); DEV_DATABASE_URL is still honoured as the database.
+# `make dev`: the whole Folio system (scripts/system.sh: checks, migrations, then the
+# processes of the Procfile: the four services, the SMTP catcher and the gateway) at one
+# URL, plus where to find the mail, the API docs, the logs and the traces. Ctrl-C stops
+# everything it started and exits 0. Knobs are system.sh's (FOLIO_PORT_BASE, GATEWAY_PORT,
+# AUTH_PORT, ..., DATABASE_URL, FOLIO_STATE_DIR, FOLIO_PROFILE); DEV_DATABASE_URL is
+# still honoured as the database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DATABASE_URL="${DEV_DATABASE_URL:-${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/folio}}"
-export GATEWAY_PORT="${GATEWAY_PORT:-8000}" AUTH_PORT="${AUTH_PORT:-8080}"
-export POSTS_PORT="${POSTS_PORT:-8081}" MEDIA_PORT="${MEDIA_PORT:-8082}"
 export FOLIO_STATE_DIR="${FOLIO_STATE_DIR:-.dev}"
+# The ports the Procfile's processes will use (GATEWAY_PORT, AUTH_PORT, ...), for the text.
+while IFS== read -r name port; do export "$name=$port"; done < <(python3 scripts/folio_system.py ports)
 
 welcome() {
   cat <<MSG
@@ -24,6 +25,9 @@ welcome() {
             media http://localhost:$MEDIA_PORT/docs
   Pictures  $FOLIO_STATE_DIR/media/
   Logs      $FOLIO_STATE_DIR/logs/ (tail -f $FOLIO_STATE_DIR/logs/auth.log)
+  Traces    each log line of a request names its trace ("logging.googleapis.com/trace");
+            child spans (statements, hashing, SMTP...): OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318
+            RUST_LOG=info,folio=debug make dev, then a collector's trace view (docs/operations.md#traces)
   Frontend  hot reload: cd web && npm run dev (proxies the API to this gateway)
 
 MSG

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Browser end-to-end tests (`make test-e2e`): the whole system (scripts/system.sh) on its
-# own ports, database, Redis prefix and state folder, so it runs beside `make dev` and
-# benchmarks; then Playwright drives Debian's headless Chromium through the gateway.
-# Screenshots, traces of failures, the HTML report and every process log end up in
-# web/test-results/ (CI artifacts). Extra arguments go to `playwright test`.
+# Browser end-to-end tests (`make test-e2e`): the whole system (scripts/system.sh: the
+# Procfile's processes) on its own ports, database, Redis prefix and state folder, so it
+# runs beside `make dev` and benchmarks; then Playwright drives Debian's headless
+# Chromium through the gateway. Screenshots, traces of failures, the HTML report and
+# every process log end up in web/test-results/ (CI artifacts). Extra arguments go to
+# `playwright test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
 results="$repo/web/test-results"
 
 export FOLIO_PROFILE="${FOLIO_PROFILE:-debug}"
-export GATEWAY_PORT=18000 AUTH_PORT=18080 POSTS_PORT=18081 MEDIA_PORT=18082
-export MAIL_HEALTH_PORT=18083 SMTP_PORT=11025
+# The Procfile's port block at 18000: 18000, 18025 and 18080-18083.
+export FOLIO_PORT_BASE=18000
+while IFS== read -r name port; do export "$name=$port"; done < <(python3 scripts/folio_system.py ports)
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/folio_e2e"
 export FOLIO_STATE_DIR="$results/system"
 export REDIS_KEY_PREFIX="folio-e2e"
@@ -28,9 +30,9 @@ scripts/install-web-deps.sh chromium
 web/build.sh --deps-only
 
 # Another run's system holds these ports: say so before touching its database.
-for port in "$GATEWAY_PORT" "$AUTH_PORT" "$POSTS_PORT" "$MEDIA_PORT" "$MAIL_HEALTH_PORT" "$SMTP_PORT"; do
+for port in $(python3 scripts/folio_system.py ports | cut -d= -f2); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "e2e: port $port is in use (another e2e run?); the browser tests need 18000, 18080-18083 and 11025" >&2
+    echo "e2e: port $port is in use (another e2e run?); the browser tests need 18000, 18025 and 18080-18083" >&2
     exit 1
   fi
 done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make resilience`: release builds of every service, a private Postgres cluster, Redis and
-# SMTP sink (never the machine's shared 5432/6379), then the scenarios in resilience/.
+# `make resilience`: release builds of every service, a private Postgres cluster and Redis
+# (never the machine's shared 5432/6379) under the Procfile's processes, then the
+# scenarios in resilience/.
 # RESILIENCE_PROFILE=debug uses the debug binaries instead (as `make test` does: it has
 # just built them, and a cold release build takes minutes). Python packages are pinned in
 # resilience/requirements.txt, in a venv outside the clone. Extra arguments go to pytest
@@ -28,8 +29,11 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
   || { echo "ERROR: PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are needed" >&2; exit 1; }
 
 export RESILIENCE_PROFILE="${RESILIENCE_PROFILE:-release}"
-bins=(-p folio-auth -p folio-posts -p folio-media -p folio-mail -p folio-shared
-  --bin folio-auth --bin folio-posts --bin folio-media --bin folio-mail --bin migrate)
+# The Procfile's binaries and migrate, each named: `-p ... --bin migrate` would build
+# migrate alone.
+bins=(-p folio-migrate --bin migrate)
+while read -r binary; do bins+=(-p "$binary" --bin "$binary"); done \
+  < <(python3 scripts/folio_system.py binaries)
 if [ "$RESILIENCE_PROFILE" = release ]; then
   cargo build --release --quiet "${bins[@]}"
 else

@@ -16,9 +16,11 @@ cd "$(dirname "$0")/.."
 # Not make dev's (80xx), e2e's (180xx), resilience's (280xx), container-smoke's (3808x) or
 # bench's (480xx), and below Linux's ephemeral range (32768-60999), where a client's
 # connection may take a port at any moment.
-export GATEWAY_PORT=23000 AUTH_PORT=23080 POSTS_PORT=23081 MEDIA_PORT=23082
-export MAIL_HEALTH_PORT=23083 SMTP_PORT=23025
-ports=("$GATEWAY_PORT" "$AUTH_PORT" "$POSTS_PORT" "$MEDIA_PORT" "$MAIL_HEALTH_PORT" "$SMTP_PORT")
+# The Procfile's port block at 23000: 23000, 23025 and 23080-23083.
+export FOLIO_PORT_BASE=23000
+ports=()
+while IFS== read -r name port; do export "$name=$port"; ports+=("$port"); done \
+  < <(python3 scripts/folio_system.py ports)
 export DEV_DATABASE_URL="postgres://postgres@127.0.0.1:5432/folio_signals"
 export DATABASE_URL="$DEV_DATABASE_URL"
 export REDIS_KEY_PREFIX="folio-signals"

@@ -142,7 +142,7 @@ def gateway_headers_ok(headers: dict) -> bool:
 def main() -> int:
     for port in (GATEWAY, AUTH, POSTS, ECHO, FRONT, LB):
         free_port_closed(port)
-    subprocess.run(["cargo", "build", "--quiet", "--bins", "-p", "folio-shared", "-p", "folio-auth", "-p", "folio-posts"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--quiet", "--bins", "-p", "folio-migrate", "-p", "folio-auth", "-p", "folio-posts"], cwd=ROOT, check=True)
     subprocess.run([str(ROOT / "scripts/caddy.sh"), "--install-only"], check=True)
 
     work = Path(tempfile.mkdtemp(prefix="folio-gateway-test-"))

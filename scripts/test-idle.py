@@ -3,11 +3,11 @@
 
 Neon suspends a database after 5 minutes without queries, and its compute is what costs:
 so once the mail worker's active window (MAIL_ACTIVE_SECONDS) has ended, no process may
-query. This starts scripts/system.sh on ports, a database, a Redis prefix and a state
-folder of its own, uses the site through the gateway (register, log in, post, read the
-feed and the post's page, forgot-password, and waits for the reset mail to be delivered),
-waits past the active window, and then counts what Postgres sees of that database over an
-idle stretch. Passing means every count is zero:
+query. This starts scripts/system.sh (the Procfile's processes) on ports, a database, a
+Redis prefix and a state folder of its own, uses the site through the gateway (register,
+log in, post, read the feed and the post's page, forgot-password, and waits for the reset
+mail to be delivered), waits past the active window, and then counts what Postgres sees
+of that database over an idle stretch. Passing means every count is zero:
   - transactions: xact_commit + xact_rollback in pg_stat_database (every statement is one);
   - sessions: connections opened (pg_stat_database.sessions), so a poller that connects
     anew each time is seen as well;
@@ -41,11 +41,13 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from folio_system import ports
+
 ROOT = Path(__file__).resolve().parent.parent
-# Not make dev's (80xx), e2e's (180xx), test-dev-signals' (230xx), resilience's (280xx),
-# container-smoke's (3808x) or bench's (480xx); below the ephemeral range.
-PORTS = {"GATEWAY_PORT": 24000, "AUTH_PORT": 24080, "POSTS_PORT": 24081, "MEDIA_PORT": 24082,
-         "MAIL_HEALTH_PORT": 24083, "SMTP_PORT": 24025}
+# The Procfile's port block at 24000: not make dev's (80xx), e2e's (180xx),
+# test-dev-signals' (230xx), resilience's (280xx), container-smoke's (3808x) or bench's
+# (480xx); below the ephemeral range.
+PORTS = ports({"FOLIO_PORT_BASE": "24000"})
 DATABASE = "folio_idle"
 ADMIN_URL = os.environ.get("FOLIO_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
 ACTIVE_SECONDS = int(os.environ.get("IDLE_ACTIVE_SECONDS", "3"))

@@ -13,9 +13,10 @@ import re
 import urllib.request
 from dataclasses import dataclass, field
 
-from .system import PORTS, pid_on_port, url
+from .system import BINARIES, PORTS, pid_on_port, url
 
-SERVICES = ("auth", "posts", "media", "mail")
+# The Procfile's Folio services: {"auth", "posts", "media", "mail"} today.
+SERVICES = tuple(BINARIES)
 PROCESSES = ("gateway", *SERVICES)
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from .cpu import SERVICES
 from .load import DURATION, Load, wrk
 from .seed import Seeded, insert_posts, login
-from .system import PORTS, RssSampler, System, pid_on_port, rss_mib, start_to_healthy_ms, url
+from .system import BINARIES, PORTS, RssSampler, System, pid_on_port, rss_mib, start_to_healthy_ms, url
 from .tools import QUICK, RELEASE, RESULTS, drop_database, fresh_database, psql, sh
 from .upload import upload_body
 
-BINARIES = {"auth": "folio-auth", "posts": "folio-posts", "media": "folio-media", "mail": "folio-mail"}
 MIXED_SECONDS = int(os.environ.get("BENCH_MIXED_SECONDS", "5" if QUICK else "60"))
 MAIL_SECONDS = 5 if QUICK else 20
 START_RUNS = 3 if QUICK else 20

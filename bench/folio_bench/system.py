@@ -1,4 +1,5 @@
-"""The running system (scripts/system.sh, release build) and its processes."""
+"""The running system (scripts/system.sh, release build: the Procfile's processes) and its
+processes."""
 
 from __future__ import annotations
 
@@ -11,10 +12,16 @@ import threading
 import time
 from pathlib import Path
 
-from .tools import RELEASE, RESULTS, ROOT
+from .tools import RELEASE, RESULTS, ROOT, folio_system
 
-# Ports of their own, so a `make dev` or a test run on the defaults is not disturbed.
-PORTS = {"gateway": 48000, "auth": 48080, "posts": 48081, "media": 48082, "mail": 48083, "smtp": 48025}
+ports, read_procfile = folio_system.ports, folio_system.read_procfile
+
+# The Procfile's port block at 48000, so a `make dev` or a test run is not disturbed.
+PORT_BASE = {"FOLIO_PORT_BASE": "48000"}
+PROCESSES = read_procfile()
+PORTS = {entry.name: ports(PORT_BASE, PROCESSES)[entry.port_variable] for entry in PROCESSES}
+# Each Folio service's binary, by process name: {"auth": "folio-auth", ...}.
+BINARIES = {entry.name: entry.binary for entry in PROCESSES if entry.binary}
 STATE = RESULTS / "state"
 # Measure the services, not the limiters: limits far above what wrk can send.
 UNLIMITED = {
@@ -51,12 +58,7 @@ class System:
             "FOLIO_STATE_DIR": str(STATE),
             "REDIS_KEY_PREFIX": f"bench-{os.getpid()}",
             "RUST_LOG": "warn",
-            "GATEWAY_PORT": str(PORTS["gateway"]),
-            "AUTH_PORT": str(PORTS["auth"]),
-            "POSTS_PORT": str(PORTS["posts"]),
-            "MEDIA_PORT": str(PORTS["media"]),
-            "MAIL_HEALTH_PORT": str(PORTS["mail"]),
-            "SMTP_PORT": str(PORTS["smtp"]),
+            **{entry.port_variable: str(PORTS[entry.name]) for entry in PROCESSES},
         }
         self.proc: subprocess.Popen | None = None
 

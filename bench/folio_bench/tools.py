@@ -9,6 +9,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# The system's process list (the root Procfile) is read by scripts/folio_system.py.
+sys.path.append(str(ROOT / "scripts"))
+import folio_system  # noqa: E402  (scripts/ is no package)
+
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 # BENCH_QUICK=1: every load a couple of seconds, fewer sizes and starts, to check the
@@ -56,9 +60,9 @@ def ensure_tools() -> None:
 
 def build() -> None:
     print("building release binaries")
+    packages = [arg for binary in folio_system.binaries() for arg in ("-p", binary)]
     sh(
-        "cargo", "build", "--release", "--quiet", "--bins", "-p", "folio-shared", "-p", "folio-auth",
-        "-p", "folio-posts", "-p", "folio-media", "-p", "folio-mail",
+        "cargo", "build", "--release", "--quiet", "--bins", "-p", "folio-migrate", *packages,
         cwd=ROOT, env={**os.environ, "CARGO_TARGET_DIR": str(TARGET)},
     )
 

@@ -8,9 +8,10 @@
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 SERVICE" >&2; exit 2; }
 
-# Every Rust binary links folio-shared, which embeds migrations/. The posts image also
+# Every Rust image is built from the one workspace: the services link folio-shared (and
+# folio-model), migrate is folio-migrate, which embeds migrations/. The posts image also
 # carries the web build's index.html (its pages' shell), so web/ changes posts too.
-rust=(Cargo.toml Cargo.lock shared migrations Dockerfile .dockerignore)
+rust=(Cargo.toml Cargo.lock shared model migrate migrations Dockerfile .dockerignore)
 case "$1" in
   auth | media | mail) paths=("${rust[@]}" "services/$1") ;;
   posts) paths=("${rust[@]}" services/posts web) ;;

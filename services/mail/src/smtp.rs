@@ -190,7 +190,7 @@ impl Mailer {
         let mut conn = self.connection().await?;
         let sent = conn
             .send(message.envelope(), &message.formatted())
-            .instrument(tracing::info_span!("smtp_send"))
+            .instrument(tracing::debug_span!("smtp_send"))
             .await;
         // lettre closes the session on any error; a refused mail leaves it usable.
         if !conn.has_broken() {
@@ -214,7 +214,7 @@ impl Mailer {
         let server = &*self.server;
         self.connect()
             .instrument(
-                tracing::info_span!("smtp_connect", host = %server.host, port = server.port),
+                tracing::debug_span!("smtp_connect", host = %server.host, port = server.port),
             )
             .await
     }

@@ -153,7 +153,7 @@ impl PicturesApi {
         let file = format!("{}.jpg", uuid::Uuid::new_v4().simple());
         self.store
             .put_profile_picture(&file, jpeg)
-            .instrument(tracing::info_span!("put_picture", image_file = %file))
+            .instrument(tracing::debug_span!("put_picture", image_file = %file))
             .await?;
         let (user, previous) = match self.set_picture(id, Some(&file)).await {
             Ok(done) => done,

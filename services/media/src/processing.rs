@@ -92,14 +92,14 @@ impl From<image::ImageError> for Refused {
 /// for large photos, resizing for huge canvases, so a slow upload's trace says which.
 pub fn to_avatar(bytes: &[u8]) -> Result<Vec<u8>, Refused> {
     let (picture, orientation) =
-        tracing::info_span!("decode_image", bytes = bytes.len()).in_scope(|| decode(bytes))?;
-    let square = tracing::info_span!(
+        tracing::debug_span!("decode_image", bytes = bytes.len()).in_scope(|| decode(bytes))?;
+    let square = tracing::debug_span!(
         "resize_image",
         width = picture.width(),
         height = picture.height()
     )
     .in_scope(|| to_square(&picture, orientation));
-    tracing::info_span!("encode_jpeg").in_scope(|| encode(&square))
+    tracing::debug_span!("encode_jpeg").in_scope(|| encode(&square))
 }
 
 /// The picture in `bytes` and how it is to be turned, within [`MAX_SIDE`] and [`MAX_ALLOC`].
