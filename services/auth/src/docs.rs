@@ -1,8 +1,10 @@
 //! What the generated OpenAPI document cannot know (see `folio_shared::http::ApiDocs`):
 //! the error statuses of each operation, from [`AuthError`](crate::error::AuthError), and
-//! the field checks of [`crate::rules`].
+//! which request field each rule of [`crate::rules`] checks.
 
 use folio_shared::http::{ApiDocs, FieldRules, OperationErrors};
+
+use crate::rules::{EMAIL, PASSWORD, USERNAME};
 
 /// Every operation that touches Postgres may answer 503 while it is unreachable.
 const ERRORS: &[OperationErrors] = &[
@@ -17,20 +19,15 @@ const ERRORS: &[OperationErrors] = &[
     OperationErrors::new("post", "/api/users/reset-password", &[400, 429, 503]),
 ];
 
-/// Its `pattern` is `username::pattern()` written out (a unit test keeps them equal).
-pub const USERNAME: &str = r#"{"minLength": 1, "maxLength": 50, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]*$"}"#;
-const EMAIL: &str = r#"{"format": "email", "maxLength": 120}"#;
-const PASSWORD: &str = r#"{"minLength": 8, "pattern": "^[^\\u0000]*$"}"#;
-
 const RULES: &[FieldRules] = &[
-    ("CreateUser", "username", USERNAME),
-    ("CreateUser", "email", EMAIL),
-    ("CreateUser", "password", PASSWORD),
-    ("UpdateUser", "username", USERNAME),
-    ("UpdateUser", "email", EMAIL),
-    ("ChangePassword", "new_password", PASSWORD),
-    ("ForgotPassword", "email", EMAIL),
-    ("ResetPassword", "new_password", PASSWORD),
+    ("CreateUser", "username", &USERNAME),
+    ("CreateUser", "email", &EMAIL),
+    ("CreateUser", "password", &PASSWORD),
+    ("UpdateUser", "username", &USERNAME),
+    ("UpdateUser", "email", &EMAIL),
+    ("ChangePassword", "new_password", &PASSWORD),
+    ("ForgotPassword", "email", &EMAIL),
+    ("ResetPassword", "new_password", &PASSWORD),
 ];
 
 /// The auth service's additions to its document.
@@ -39,3 +36,32 @@ pub const DOCS: ApiDocs = ApiDocs {
     rules: RULES,
     params: &[],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A field's `///` line, its description in the document, opens with its limits in
+    /// words (a doc comment cannot read a constant): a changed rule must change the words.
+    #[test]
+    fn each_ruled_field_describes_its_limits_in_words() {
+        let spec = crate::startup::Application::openapi();
+        // Its description names the account, whose address passed the rule already.
+        let exempt = ("ForgotPassword", "email");
+        for (schema, field, rule) in RULES.iter().filter(|r| (r.0, r.1) != exempt) {
+            let keywords = rule.schema();
+            let words = match (keywords.get("minLength"), keywords.get("maxLength")) {
+                (Some(min), Some(max)) => format!("{min} to {max} characters"),
+                (Some(min), None) => format!("At least {min} characters"),
+                (None, Some(max)) => format!("At most {max} characters"),
+                (None, None) => continue,
+            };
+            let property = &spec["components"]["schemas"][schema]["properties"][field];
+            let description = property["description"].as_str().unwrap_or_default();
+            assert!(
+                description.starts_with(&words),
+                "{schema}.{field}: {description}"
+            );
+        }
+    }
+}

@@ -5,7 +5,7 @@
 //! it, or forge lines in a mail. Rows adopted from the FastAPI blog that break the rule
 //! keep working; `migrate` reports them.
 
-use folio_shared::validation::Validator;
+use folio_shared::validation::ForbiddenChars;
 use unicode_normalization::UnicodeNormalization;
 
 /// Unicode's control (Cc), format (Cf), line (Zl) and paragraph (Zp) separators of the
@@ -13,9 +13,15 @@ use unicode_normalization::UnicodeNormalization;
 /// character. The few format characters beyond it are left alone: emoji tag sequences
 /// (subdivision flags) need theirs, and the rest only shape scripts that use them.
 /// Written out rather than asked of a Unicode table so that the check and the `pattern`
-/// of the OpenAPI document (`docs.rs`, which schemathesis generates data from, in ECMA
-/// syntax: `\uXXXX` escapes only) are the same set: a unit test compares them.
-pub const FORBIDDEN: &[(char, char)] = &[
+/// of the OpenAPI document (which schemathesis generates data from, in ECMA syntax:
+/// `\uXXXX` escapes only) are rendered from the same set ([`crate::rules::USERNAME`]).
+pub const FORBIDDEN: ForbiddenChars = ForbiddenChars {
+    ranges: FORBIDDEN_RANGES,
+    msg: FORBIDDEN_CHARACTER,
+    kind: "value_error",
+};
+
+const FORBIDDEN_RANGES: &[(char, char)] = &[
     ('\u{0}', '\u{1f}'),
     ('\u{7f}', '\u{9f}'),
     ('\u{ad}', '\u{ad}'),
@@ -43,41 +49,16 @@ pub fn normalise(raw: &str) -> String {
     raw.nfc().collect()
 }
 
-/// Checks a normalised username: 1 to 50 characters, none of them forbidden.
-pub fn check(v: &mut Validator, username: &str) {
-    if username.chars().any(is_forbidden) {
-        v.reject("username", FORBIDDEN_CHARACTER, "value_error");
-    } else {
-        v.length("username", username, 1, Some(50));
-    }
-}
-
-fn is_forbidden(c: char) -> bool {
-    FORBIDDEN
-        .iter()
-        .any(|&(low, high)| (low..=high).contains(&c))
-}
-
-/// The JSON Schema `pattern` of a username (Python's `re` syntax, as schemathesis reads it).
-pub fn pattern() -> String {
-    let escape = |c: char| format!("\\u{:04x}", u32::from(c));
-    let class: String = FORBIDDEN
-        .iter()
-        .map(|&(low, high)| match low == high {
-            true => escape(low),
-            false => format!("{}-{}", escape(low), escape(high)),
-        })
-        .collect();
-    format!("^[^{class}]*$")
-}
-
 #[cfg(test)]
 mod tests {
+    use folio_shared::validation::{SchemaRule, Validator};
+
     use super::*;
+    use crate::rules::{USERNAME, check_username};
 
     fn failures(username: &str) -> Vec<String> {
         let mut v = Validator::new();
-        check(&mut v, &normalise(username));
+        check_username(&mut v, &normalise(username));
         v.finish()
             .err()
             .map(|errors| errors.0.into_iter().map(|e| e.msg).collect())
@@ -111,10 +92,15 @@ mod tests {
 
     #[test]
     fn the_documented_pattern_is_the_checked_set() {
-        let documented: serde_json::Value = serde_json::from_str(crate::docs::USERNAME).unwrap();
-        assert_eq!(documented["pattern"], pattern());
-        // Every Cc and Zl/Zp character a test above uses is in the set.
-        assert!(is_forbidden('\u{fffb}') && !is_forbidden('\u{fffc}'));
+        let documented = USERNAME.schema();
+        assert_eq!(
+            documented["pattern"],
+            "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]*$"
+        );
+        assert_eq!(documented["minLength"], 1);
+        assert_eq!(documented["maxLength"], 50);
+        // The set ends where the pattern says.
+        assert!(FORBIDDEN.contains('\u{fffb}') && !FORBIDDEN.contains('\u{fffc}'));
     }
 
     #[test]

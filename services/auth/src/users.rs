@@ -20,7 +20,7 @@ use crate::{
     limits::RateLimits,
     mail::Mail,
     passwords::Passwords,
-    rules::{check_email, check_username},
+    rules::{PASSWORD, check_email, check_username},
 };
 
 /// Account endpoints, built field by field in `startup`.
@@ -145,7 +145,7 @@ impl UsersApi {
         let mut v = Validator::new();
         check_username(&mut v, &username);
         check_email(&mut v, &email);
-        v.length("password", &password, 8, None);
+        v.text("password", &password, &PASSWORD);
         v.finish()?;
         self.limits
             .per_client(req, "register-ip", self.registrations_per_minute)

@@ -7,6 +7,12 @@
 use std::{fmt, str::FromStr};
 
 use chrono::{DateTime, Datelike, Utc};
+use folio_shared::validation::Pattern;
+
+/// A cursor as written, for the OpenAPI document: microseconds and id. Sixteen digits keep
+/// the date within the years [`FeedCursor`] accepts (1 to 9999); longer forms that also
+/// parse are not advertised.
+pub const PATTERN: Pattern = Pattern("^[+-]?[0-9]{1,16}_[+-]?[0-9]{1,18}$");
 
 /// A post's place in feed order (newest first, id as tie-break).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,9 +1,15 @@
 //! What the generated OpenAPI document cannot know (see `folio_shared::http::ApiDocs`):
 //! the error statuses of each operation, from [`PostsError`](crate::error::PostsError),
-//! and the checks of `posts::check_post` and of the feeds' paging parameters (`cursor`:
-//! see [`FeedCursor`](crate::cursor::FeedCursor)).
+//! and which field or paging parameter each rule checks (the rules are declared with
+//! their checks: [`crate::posts`], [`crate::feeds`], [`crate::cursor`]).
 
 use folio_shared::http::{ApiDocs, FieldRules, OperationErrors, ParamRules};
+
+use crate::{
+    cursor,
+    feeds::{LIMIT, SKIP},
+    posts::{CONTENT, TITLE},
+};
 
 /// Every operation touches Postgres, so each may answer 503 while it is unreachable.
 const ERRORS: &[OperationErrors] = &[
@@ -16,31 +22,20 @@ const ERRORS: &[OperationErrors] = &[
     OperationErrors::new("delete", "/api/posts/{id}", &[403, 404, 503]),
 ];
 
-// The lengths are `posts::TITLE_MAX_CHARS` and `posts::CONTENT_MAX_CHARS`; a test reads
-// them back from the served document.
-const TITLE: &str = r#"{"minLength": 1, "maxLength": 100, "pattern": "^[^\\u0000]*$"}"#;
-const CONTENT: &str = r#"{"minLength": 1, "maxLength": 100000, "pattern": "^[^\\u0000]*$"}"#;
-
 const RULES: &[FieldRules] = &[
-    ("PostCreate", "title", TITLE),
-    ("PostCreate", "content", CONTENT),
-    ("PostUpdate", "title", TITLE),
-    ("PostUpdate", "content", CONTENT),
+    ("PostCreate", "title", &TITLE),
+    ("PostCreate", "content", &CONTENT),
+    ("PostUpdate", "title", &TITLE),
+    ("PostUpdate", "content", &CONTENT),
 ];
 
-const SKIP: &str = r#"{"minimum": 0}"#;
-const LIMIT: &str = r#"{"minimum": 1, "maximum": 100}"#;
-/// A `FeedCursor` as written: microseconds and id. Sixteen digits keep the date within the
-/// years the cursor accepts (1 to 9999); longer forms that also parse are not advertised.
-const CURSOR: &str = r#"{"pattern": "^[+-]?[0-9]{1,16}_[+-]?[0-9]{1,18}$"}"#;
-
 const PARAMS: &[ParamRules] = &[
-    ("get", "/api/posts", "skip", SKIP),
-    ("get", "/api/posts", "limit", LIMIT),
-    ("get", "/api/users/{id}/posts", "skip", SKIP),
-    ("get", "/api/users/{id}/posts", "limit", LIMIT),
-    ("get", "/api/posts", "cursor", CURSOR),
-    ("get", "/api/users/{id}/posts", "cursor", CURSOR),
+    ("get", "/api/posts", "skip", &SKIP),
+    ("get", "/api/posts", "limit", &LIMIT),
+    ("get", "/api/users/{id}/posts", "skip", &SKIP),
+    ("get", "/api/users/{id}/posts", "limit", &LIMIT),
+    ("get", "/api/posts", "cursor", &cursor::PATTERN),
+    ("get", "/api/users/{id}/posts", "cursor", &cursor::PATTERN),
 ];
 
 /// The posts service's additions to its document.
@@ -49,3 +44,38 @@ pub const DOCS: ApiDocs = ApiDocs {
     rules: RULES,
     params: PARAMS,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 100000 as a reader writes it: 100,000.
+    fn with_commas(n: &serde_json::Value) -> String {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(digit);
+        }
+        out
+    }
+
+    /// A field's `///` line, its description in the document, repeats its limits in words
+    /// (a doc comment cannot read a constant): a changed rule must change the words too.
+    #[test]
+    fn each_ruled_field_describes_its_limits_in_words() {
+        let spec = crate::startup::Application::openapi();
+        for (schema, field, rule) in RULES {
+            let keywords = rule.schema();
+            let words = format!(
+                "{} to {} characters.",
+                with_commas(&keywords["minLength"]),
+                with_commas(&keywords["maxLength"])
+            );
+            let property = &spec["components"]["schemas"][schema]["properties"][field];
+            assert_eq!(property["description"], words, "{schema}.{field}");
+        }
+    }
+}

@@ -16,7 +16,7 @@ use folio_model::users::ImageUrls;
 use folio_shared::{
     db::Db,
     http::{Representation, TaggedJson},
-    validation::ValidationErrors,
+    validation::{IntRule, ValidationErrors},
 };
 use poem_openapi::{
     ApiResponse, OpenApi,
@@ -33,6 +33,16 @@ use crate::{
 
 /// Largest page a client may ask for.
 pub const MAX_LIMIT: i64 = 100;
+
+/// `skip`: posts before the page. `page_bounds` checks it and `docs.rs` states it.
+pub const SKIP: IntRule = IntRule { min: 0, max: None };
+
+/// `limit`: the page size, 1 to [`MAX_LIMIT`]. `page_bounds` checks it and `docs.rs`
+/// states it.
+pub const LIMIT: IntRule = IntRule {
+    min: 1,
+    max: Some(MAX_LIMIT),
+};
 
 /// Feed endpoints.
 pub struct FeedsApi {
@@ -54,8 +64,8 @@ impl FeedsApi {
         }
     }
 
-    /// Where the page starts and its bounds: `skip >= 0` and `1 <= limit <= 100` (with
-    /// pydantic's messages), and a cursor this service wrote, if any.
+    /// Where the page starts and its bounds: [`SKIP`] and [`LIMIT`] (with pydantic's
+    /// messages), and a cursor this service wrote, if any.
     fn page_bounds(
         &self,
         skip: Option<i64>,
@@ -63,39 +73,14 @@ impl FeedsApi {
         cursor: Option<&str>,
     ) -> Result<Page, PostsError> {
         let (skip, limit) = (skip.unwrap_or(0), limit.unwrap_or(self.default_limit));
-        let invalid = |name: &str, msg: &str, kind: &str| {
-            ValidationErrors::single(vec!["query".to_owned(), name.to_owned()], msg, kind)
-        };
-        let out_of_range = if skip < 0 {
-            Some((
-                "skip",
-                "Input should be greater than or equal to 0",
-                "greater_than_equal",
-            ))
-        } else if limit < 1 {
-            Some((
-                "limit",
-                "Input should be greater than or equal to 1",
-                "greater_than_equal",
-            ))
-        } else if limit > MAX_LIMIT {
-            Some((
-                "limit",
-                "Input should be less than or equal to 100",
-                "less_than_equal",
-            ))
-        } else {
-            None
-        };
-        if let Some((name, msg, kind)) = out_of_range {
-            return Err(invalid(name, msg, kind).into());
-        }
+        SKIP.check_query("skip", skip)?;
+        LIMIT.check_query("limit", limit)?;
         let start = match cursor {
             None => PageStart::Skip(skip),
-            Some(text) => PageStart::After(
-                text.parse::<FeedCursor>()
-                    .map_err(|_| invalid("cursor", "Invalid cursor", "value_error"))?,
-            ),
+            Some(text) => PageStart::After(text.parse::<FeedCursor>().map_err(|_| {
+                let loc = vec!["query".to_owned(), "cursor".to_owned()];
+                ValidationErrors::single(loc, "Invalid cursor", "value_error")
+            })?),
         };
         Ok(Page { start, skip, limit })
     }

@@ -6,7 +6,7 @@ use folio_shared::{
     auth::BearerAuth,
     db::{Db, Queryable},
     http::{Representation, TaggedJson},
-    validation::{StrictString, Validator},
+    validation::{StrictString, TextRule, Validator},
 };
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
@@ -18,13 +18,15 @@ use crate::{
     repo,
 };
 
-/// Longest title, in characters (as the FastAPI blog's `varchar(100)`).
-pub const TITLE_MAX_CHARS: usize = 100;
+/// A title: 1 to 100 characters (as the FastAPI blog's `varchar(100)`). `check_post`
+/// checks it and `docs.rs` states it in the OpenAPI document.
+pub const TITLE: TextRule = TextRule::new(1, Some(100));
 
-/// Longest content, in characters: far past any article (a novel chapter is ~30,000), and
-/// small enough that a feed page of posts this long stays a few megabytes at most (see
-/// `repo` on the page byte bound, which also covers longer posts an adopted database holds).
-pub const CONTENT_MAX_CHARS: usize = 100_000;
+/// A post's content: 1 to 100,000 characters, far past any article (a novel chapter is
+/// ~30,000), and small enough that a feed page of posts this long stays a few megabytes at
+/// most (see `repo` on the page byte bound, which also covers longer posts an adopted
+/// database holds).
+pub const CONTENT: TextRule = TextRule::new(1, Some(100_000));
 
 /// Post endpoints.
 pub struct PostsApi {
@@ -68,10 +70,10 @@ pub struct PostUpdate {
 fn check_post(title: Option<&str>, content: Option<&str>) -> Result<(), PostsError> {
     let mut v = Validator::new();
     if let Some(title) = title {
-        v.length("title", title, 1, Some(TITLE_MAX_CHARS));
+        v.text("title", title, &TITLE);
     }
     if let Some(content) = content {
-        v.length("content", content, 1, Some(CONTENT_MAX_CHARS));
+        v.text("content", content, &CONTENT);
     }
     Ok(v.finish()?)
 }

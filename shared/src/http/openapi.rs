@@ -9,6 +9,8 @@
 use serde::{Deserialize, Deserializer, de};
 use serde_json::{Map, Value, json};
 
+use crate::validation::SchemaRule;
+
 /// What one operation answers besides success, beyond what its shape implies (see
 /// [`ApiDocs::complete`]).
 #[derive(Debug, Clone, Copy)]
@@ -32,13 +34,18 @@ impl OperationErrors {
     }
 }
 
-/// JSON Schema keywords for one property of a request schema, as the validation module
-/// enforces them, e.g. `("CreatePost", "title", r#"{"minLength": 1, "maxLength": 100}"#)`.
-pub type FieldRules = (&'static str, &'static str, &'static str);
+/// The rule one property of a request schema is checked by, whose keywords the document
+/// states, e.g. `("PostCreate", "title", &posts::TITLE)`.
+pub type FieldRules = (&'static str, &'static str, &'static dyn SchemaRule);
 
-/// JSON Schema keywords for one parameter of one operation, e.g.
-/// `("get", "/api/posts", "limit", r#"{"minimum": 1, "maximum": 100}"#)`.
-pub type ParamRules = (&'static str, &'static str, &'static str, &'static str);
+/// The rule one parameter of one operation is checked by, e.g.
+/// `("get", "/api/posts", "limit", &feeds::LIMIT)`.
+pub type ParamRules = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static dyn SchemaRule,
+);
 
 /// A service's additions to its generated document.
 #[derive(Debug, Clone, Copy, Default)]
@@ -85,13 +92,13 @@ impl ApiDocs {
         for schema in schemas.values_mut() {
             mark_optional_nullable(schema);
         }
-        for (schema, field, rules) in self.rules {
+        for (schema, field, rule) in self.rules {
             let property = schemas
                 .get_mut(*schema)
                 .and_then(|s| s.pointer_mut(&format!("/properties/{field}")))
                 .and_then(Value::as_object_mut)
                 .unwrap_or_else(|| panic!("ApiDocs rule for unknown property {schema}.{field}"));
-            property.extend(parse_rules(rules));
+            property.extend(rule.schema());
         }
         let paths = spec
             .get_mut("paths")
@@ -102,7 +109,7 @@ impl ApiDocs {
                 add_shape_errors(operation);
             }
         }
-        for (method, path, name, rules) in self.params {
+        for (method, path, name, rule) in self.params {
             let parameters = paths
                 .get_mut(*path)
                 .and_then(|p| p.get_mut(*method))
@@ -120,7 +127,7 @@ impl ApiDocs {
                         "ApiDocs rule for unknown parameter {method} {path} {name} (has {found:?})"
                     )
                 });
-            schema.extend(parse_rules(rules));
+            schema.extend(rule.schema());
         }
         for errors in self.errors {
             let operation = paths
@@ -137,10 +144,6 @@ impl ApiDocs {
             }
         }
     }
-}
-
-fn parse_rules(rules: &str) -> Map<String, Value> {
-    serde_json::from_str(rules).expect("ApiDocs rules are a JSON object")
 }
 
 #[derive(Deserialize)]

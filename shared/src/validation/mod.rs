@@ -1,12 +1,16 @@
 //! Field checks whose failures render as FastAPI's 422 body,
 //! `{"detail": [{"loc": ["body", "username"], "msg": "...", "type": "..."}]}`, with
-//! pydantic's messages so existing frontends show the same text.
+//! pydantic's messages so existing frontends show the same text. Each limit is a rule
+//! ([`TextRule`], [`EmailRule`], [`IntRule`]) declared once by the service that owns the
+//! field; the check and the OpenAPI schema both come from it (see [`SchemaRule`]).
 
 use poem::{IntoResponse, Response, error::ResponseError, http::StatusCode};
 use serde::Serialize;
 
+mod rules;
 mod strict_string;
 
+pub use rules::{EmailRule, ForbiddenChars, IntRule, NUL, Pattern, SchemaRule, TextRule};
 pub use strict_string::StrictString;
 
 /// One failed check.
@@ -77,27 +81,21 @@ impl Validator {
         });
     }
 
-    /// `value` must have between `min` and `max` characters (Unicode scalar values, as
-    /// Python counts them) and no NUL character, which Postgres text cannot store.
-    pub fn length(
-        &mut self,
-        field: &str,
-        value: &str,
-        min: usize,
-        max: Option<usize>,
-    ) -> &mut Self {
+    /// `value` must follow `rule`: none of its forbidden characters, then its length.
+    pub fn text(&mut self, field: &str, value: &str, rule: &TextRule) -> &mut Self {
         let count = value.chars().count();
-        if value.contains('\0') {
-            let msg = "String should not contain NUL characters".to_owned();
-            self.fail(field, msg, "string_nul");
-        } else if count < min {
+        if value.chars().any(|c| rule.forbidden.contains(c)) {
+            let ForbiddenChars { msg, kind, .. } = rule.forbidden;
+            self.fail(field, msg.to_owned(), kind);
+        } else if count < rule.min_chars {
+            let min = rule.min_chars;
             let unit = if min == 1 { "character" } else { "characters" };
             self.fail(
                 field,
                 format!("String should have at least {min} {unit}"),
                 "string_too_short",
             );
-        } else if let Some(max) = max.filter(|max| count > *max) {
+        } else if let Some(max) = rule.max_chars.filter(|max| count > *max) {
             let unit = if max == 1 { "character" } else { "characters" };
             self.fail(
                 field,
@@ -108,6 +106,18 @@ impl Validator {
         self
     }
 
+    /// `value` must have between `min` and `max` characters and no NUL: a [`TextRule`]
+    /// for a field the document does not describe.
+    pub fn length(
+        &mut self,
+        field: &str,
+        value: &str,
+        min: usize,
+        max: Option<usize>,
+    ) -> &mut Self {
+        self.text(field, value, &TextRule::new(min, max))
+    }
+
     /// Records a failure of a rule the caller checked itself (`kind` as pydantic names
     /// its error types).
     pub fn reject(&mut self, field: &str, msg: impl Into<String>, kind: &str) -> &mut Self {
@@ -115,8 +125,10 @@ impl Validator {
         self
     }
 
-    /// `value` must look like an email address and have at most `max` characters.
-    pub fn email(&mut self, field: &str, value: &str, max: usize) -> &mut Self {
+    /// `value` must look like an email address and have at most `rule.max_chars`
+    /// characters.
+    pub fn email(&mut self, field: &str, value: &str, rule: &EmailRule) -> &mut Self {
+        let max = rule.max_chars;
         if value.chars().count() > max {
             self.length(field, value, 0, Some(max));
         } else if let Err(reason) = check_email(value) {
@@ -247,7 +259,7 @@ mod tests {
     fn too_long_email_reports_the_length() {
         let long = format!("{}@example.com", "a".repeat(120));
         let err = Validator::new()
-            .email("email", &long, 120)
+            .email("email", &long, &EmailRule { max_chars: 120 })
             .finish()
             .unwrap_err();
         assert_eq!(err.0[0].kind, "string_too_long");

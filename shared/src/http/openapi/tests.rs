@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::validation::{IntRule, TextRule};
 
 fn generated() -> String {
     json!({
@@ -82,21 +83,21 @@ fn listed_handler_errors_are_documented_with_a_detail_body() {
     );
 }
 
+const TITLE: TextRule = TextRule::new(1, Some(100));
+const ID: IntRule = IntRule { min: 1, max: None };
+
 #[test]
 fn rules_land_on_their_property_and_optional_properties_may_be_null() {
     let spec = ApiDocs {
         errors: &[],
-        rules: &[(
-            "CreatePost",
-            "title",
-            r#"{"minLength": 1, "maxLength": 100}"#,
-        )],
-        params: &[("get", "/api/posts/{id}", "id", r#"{"minimum": 1}"#)],
+        rules: &[("CreatePost", "title", &TITLE)],
+        params: &[("get", "/api/posts/{id}", "id", &ID)],
     }
     .complete(&generated());
     let properties = &spec["components"]["schemas"]["CreatePost"]["properties"];
     assert_eq!(properties["title"]["minLength"], 1);
     assert_eq!(properties["title"]["maxLength"], 100);
+    assert_eq!(properties["title"]["pattern"], "^[^\\u0000]*$");
     assert!(properties["title"].get("nullable").is_none());
     assert_eq!(properties["tags"]["nullable"], true);
     assert_eq!(properties["author"]["nullable"], true);
