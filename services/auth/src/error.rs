@@ -8,7 +8,6 @@ use folio_shared::{
     validation::ValidationErrors,
 };
 use poem::{Response, error::ResponseError, http::StatusCode};
-use poem_openapi::{ApiResponse, registry::MetaResponses};
 
 /// Everything an auth endpoint can answer besides success.
 #[derive(Debug, thiserror::Error)]
@@ -118,16 +117,7 @@ impl ResponseError for AuthError {
     }
 }
 
-/// Lets an operation return `Result<XxxResponse, AuthError>` so that `?` converts every
-/// error. The error statuses are documented per operation in [`crate::docs`], so this adds
-/// none to the generated document.
-impl ApiResponse for AuthError {
-    fn meta() -> MetaResponses {
-        MetaResponses { responses: vec![] }
-    }
-
-    fn register(_registry: &mut poem_openapi::registry::Registry) {}
-}
+folio_shared::operation_error!(AuthError);
 
 #[cfg(test)]
 mod tests {

@@ -92,6 +92,8 @@ impl ResponseError for MediaError {
     }
 }
 
+folio_shared::operation_error!(MediaError);
+
 #[cfg(test)]
 mod tests {
     use super::*;

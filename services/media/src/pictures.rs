@@ -193,7 +193,7 @@ impl PicturesApi {
         id: Path<i64>,
         auth: BearerAuth,
         upload: PictureUpload,
-    ) -> poem::Result<PictureResponse> {
+    ) -> Result<PictureResponse, MediaError> {
         Ok(PictureResponse::Ok(Json(
             self.upload(id.0, auth, upload).await?,
         )))
@@ -205,7 +205,7 @@ impl PicturesApi {
         &self,
         id: Path<i64>,
         auth: BearerAuth,
-    ) -> poem::Result<PictureResponse> {
+    ) -> Result<PictureResponse, MediaError> {
         Ok(PictureResponse::Ok(Json(self.remove(id.0, auth).await?)))
     }
 }

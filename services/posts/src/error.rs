@@ -94,6 +94,8 @@ impl ResponseError for PostsError {
     }
 }
 
+folio_shared::operation_error!(PostsError);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -196,9 +196,9 @@ impl FeedsApi {
         limit: Query<Option<i64>>,
         cursor: Query<Option<String>>,
         reader: Reader,
-    ) -> poem::Result<FeedResponse> {
+    ) -> Result<FeedResponse, PostsError> {
         let page = self.page_bounds(skip.0, limit.0, cursor.0.as_deref())?;
-        Ok(self.read(None, page, reader).await?)
+        self.read(None, page, reader).await
     }
 
     /// One user's posts, newest first (`cursor` as in the public feed).
@@ -210,8 +210,8 @@ impl FeedsApi {
         limit: Query<Option<i64>>,
         cursor: Query<Option<String>>,
         reader: Reader,
-    ) -> poem::Result<FeedResponse> {
+    ) -> Result<FeedResponse, PostsError> {
         let page = self.page_bounds(skip.0, limit.0, cursor.0.as_deref())?;
-        Ok(self.read(Some(id.0), page, reader).await?)
+        self.read(Some(id.0), page, reader).await
     }
 }

@@ -200,14 +200,14 @@ impl PostsApi {
         &self,
         auth: BearerAuth,
         body: Json<PostCreate>,
-    ) -> poem::Result<CreatePostResponse> {
-        Ok(self.create(auth, body.0).await?)
+    ) -> Result<CreatePostResponse, PostsError> {
+        self.create(auth, body.0).await
     }
 
     /// Read a post.
     #[oai(path = "/api/posts/:id", method = "get")]
-    async fn get_post(&self, id: Path<i64>, reader: Reader) -> poem::Result<GetPostResponse> {
-        Ok(self.read(id.0, reader).await?)
+    async fn get_post(&self, id: Path<i64>, reader: Reader) -> Result<GetPostResponse, PostsError> {
+        self.read(id.0, reader).await
     }
 
     /// Replace your post's title and content.
@@ -217,11 +217,10 @@ impl PostsApi {
         id: Path<i64>,
         auth: BearerAuth,
         body: Json<PostCreate>,
-    ) -> poem::Result<UpdatePostResponse> {
+    ) -> Result<UpdatePostResponse, PostsError> {
         let PostCreate { title, content } = body.0;
-        Ok(self
-            .update(id.0, auth.0.id, Some(&title), Some(&content))
-            .await?)
+        self.update(id.0, auth.0.id, Some(&title), Some(&content))
+            .await
     }
 
     /// Change your post's title and/or content.
@@ -231,11 +230,10 @@ impl PostsApi {
         id: Path<i64>,
         auth: BearerAuth,
         body: Json<PostUpdate>,
-    ) -> poem::Result<UpdatePostResponse> {
+    ) -> Result<UpdatePostResponse, PostsError> {
         let PostUpdate { title, content } = body.0;
-        Ok(self
-            .update(id.0, auth.0.id, title.as_deref(), content.as_deref())
-            .await?)
+        self.update(id.0, auth.0.id, title.as_deref(), content.as_deref())
+            .await
     }
 
     /// Delete your post.
@@ -244,7 +242,7 @@ impl PostsApi {
         &self,
         id: Path<i64>,
         auth: BearerAuth,
-    ) -> poem::Result<DeletePostResponse> {
-        Ok(self.delete(id.0, auth.0.id).await?)
+    ) -> Result<DeletePostResponse, PostsError> {
+        self.delete(id.0, auth.0.id).await
     }
 }
