@@ -6,10 +6,11 @@ use std::{collections::HashMap, fmt, str::FromStr};
 use super::ConfigError;
 
 /// Lookup over the variables, treating empty values as unset (as `.env` files often do).
-pub(super) struct Env<'a>(pub(super) &'a HashMap<String, String>);
+pub struct Env<'a>(pub &'a HashMap<String, String>);
 
 impl Env<'_> {
-    pub(super) fn get(&self, name: &str) -> Option<String> {
+    /// The trimmed value of `name`, `None` when unset or blank.
+    pub fn get(&self, name: &str) -> Option<String> {
         self.0
             .get(name)
             .map(|v| v.trim())
@@ -17,15 +18,13 @@ impl Env<'_> {
             .map(str::to_owned)
     }
 
-    pub(super) fn get_or(&self, name: &str, default: &str) -> String {
+    /// The value of `name`, or `default`.
+    pub fn get_or(&self, name: &str, default: &str) -> String {
         self.get(name).unwrap_or_else(|| default.to_owned())
     }
 
-    pub(super) fn parse_or<T: FromStr>(
-        &self,
-        name: &'static str,
-        default: T,
-    ) -> Result<T, ConfigError> {
+    /// `name` parsed, or `default` when unset; a value that does not parse names `name`.
+    pub fn parse_or<T: FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError> {
         match self.get(name) {
             None => Ok(default),
             Some(raw) => raw.parse().map_err(|_| {
@@ -34,7 +33,8 @@ impl Env<'_> {
         }
     }
 
-    pub(super) fn parse_in_range(
+    /// `name` as a whole number within `min..=max` (`default` when unset).
+    pub fn parse_in_range(
         &self,
         name: &'static str,
         default: i64,
@@ -51,11 +51,8 @@ impl Env<'_> {
         Ok(value)
     }
 
-    pub(super) fn parse_positive_or<T>(
-        &self,
-        name: &'static str,
-        default: T,
-    ) -> Result<T, ConfigError>
+    /// `name` parsed and greater than zero (`default` when unset).
+    pub fn parse_positive_or<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
     where
         T: FromStr + PartialOrd + Default + fmt::Display,
     {
@@ -66,11 +63,8 @@ impl Env<'_> {
         Ok(value)
     }
 
-    pub(super) fn parse_bool_or(
-        &self,
-        name: &'static str,
-        default: bool,
-    ) -> Result<bool, ConfigError> {
+    /// `name` as a boolean (`true`/`1`/`yes`/`on` or `false`/`0`/`no`/`off`).
+    pub fn parse_bool_or(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
         match self.get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
             None => Ok(default),
             Some("true" | "1" | "yes" | "on") => Ok(true),
@@ -86,4 +80,15 @@ fn type_name<T>() -> &'static str {
         "u16" | "u32" | "u64" | "i64" | "usize" => "whole number in range",
         _ => full,
     }
+}
+
+/// The process environment, after `.env` in development (never in production): what
+/// every `from_env` reads.
+pub fn process_vars() -> HashMap<String, String> {
+    let production = std::env::var("APP_ENV").is_ok_and(|v| v == "production");
+    if !production {
+        // A missing .env is normal; a malformed one is reported by the values it yields.
+        let _ = dotenvy::dotenv();
+    }
+    std::env::vars().collect()
 }

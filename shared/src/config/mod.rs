@@ -1,5 +1,10 @@
 //! Typed settings read once from the environment, with the defaults of `docs/configuration.md`.
 //!
+//! Settings come in groups, each with its loader: [`ProcessSettings`] (`APP_ENV`, `PORT`),
+//! [`DatabaseSettings`], [`RedisSettings`], [`HttpSettings`] (the HTTP edge),
+//! [`JwtSettings`], [`PictureUrlSettings`], [`StoreSettings`], [`MailSettings`] (SMTP) and
+//! [`MailWakeSettings`]. [`Settings`] is every group plus the fields of single services.
+//!
 //! In development a `.env` file in the working directory is read first (never in
 //! production). A missing or malformed value stops start-up with one line that names the
 //! variable; secrets are [`SecretString`]s, so `Debug` output and logs never show them.
@@ -8,23 +13,25 @@ use std::collections::HashMap;
 
 use secrecy::SecretString;
 
+mod database;
 mod env;
-mod urls;
+mod http;
+mod jwt;
+mod mail;
+mod pictures;
+mod process;
+mod redis;
 mod wake;
 
-use env::Env;
-use urls::frontend_url;
-pub use urls::tls_unless_told;
+pub use database::{DatabaseSettings, tls_unless_told};
+pub use env::{Env, process_vars};
+pub use http::HttpSettings;
+pub use jwt::JwtSettings;
+pub use mail::MailSettings;
+pub use pictures::{PictureUrlSettings, S3Settings, StoreSettings};
+pub use process::{AppEnv, ProcessSettings, app_env};
+pub use redis::RedisSettings;
 pub use wake::{DEV_MAIL_WAKE_TOKEN, DEV_MAIL_WAKE_URL, MailWakeSettings};
-
-/// Where the process runs; production refuses development conveniences.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AppEnv {
-    /// Local work and tests: `.env` is read, missing keys are generated.
-    Development,
-    /// Cloud Run: every secret must be configured.
-    Production,
-}
 
 /// A setting that could not be used; its `Display` is the single start-up error line.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -46,47 +53,8 @@ impl ConfigError {
     }
 }
 
-/// SMTP settings of the mail worker.
-#[derive(Debug, Clone)]
-pub struct MailSettings {
-    /// `MAIL_SERVER`: SMTP host.
-    pub server: String,
-    /// `MAIL_PORT` (587); 465 means implicit TLS.
-    pub port: u16,
-    /// `MAIL_USERNAME`, empty for no authentication.
-    pub username: String,
-    /// `MAIL_PASSWORD`.
-    pub password: SecretString,
-    /// `MAIL_FROM`: the sender address.
-    pub from: String,
-    /// `MAIL_USE_TLS` (true): STARTTLS on ports other than 465.
-    pub use_tls: bool,
-    /// `MAIL_MAX_ATTEMPTS` (5): sends tried before a job goes to the dead letters.
-    pub max_attempts: u32,
-    /// `MAIL_RECLAIM_IDLE_SECONDS` (60): a job idle this long in another worker (which
-    /// died or hung) is taken over; must exceed the slowest send (10 s).
-    pub reclaim_idle_secs: u64,
-    /// `MAIL_CONCURRENCY` (4): mails one worker process sends at once, each through its
-    /// own stream consumer and SMTP connection (a send mostly waits on the server).
-    pub concurrency: u32,
-}
-
-/// The `S3_*` variables of the FastAPI blog, still honoured for S3-compatible stores.
-#[derive(Debug, Clone, Default)]
-pub struct S3Settings {
-    /// `S3_BUCKET_NAME`.
-    pub bucket: Option<String>,
-    /// `S3_REGION`.
-    pub region: Option<String>,
-    /// `S3_ACCESS_KEY_ID`.
-    pub access_key_id: Option<String>,
-    /// `S3_SECRET_ACCESS_KEY`.
-    pub secret_access_key: Option<SecretString>,
-    /// `S3_ENDPOINT_URL`, for MinIO and other S3-compatible servers.
-    pub endpoint_url: Option<String>,
-}
-
-/// Every setting a Folio service reads. Each service uses the part it needs.
+/// Every setting a Folio service reads: the groups, flattened, plus the fields of single
+/// services. Each service uses the part it needs.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// `APP_ENV` (`development`).
@@ -168,64 +136,37 @@ pub struct Settings {
     pub web_shell: String,
 }
 
-const DEV_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/folio";
-
-const DEV_REDIS_URL: &str = "redis://127.0.0.1:6379";
-
 impl Settings {
     /// Reads the process environment (after `.env` in development).
     pub fn from_env() -> Result<Self, ConfigError> {
-        let production = std::env::var("APP_ENV").is_ok_and(|v| v == "production");
-        if !production {
-            // A missing .env is normal; a malformed one is reported by the values it yields.
-            let _ = dotenvy::dotenv();
-        }
-        let vars: HashMap<String, String> = std::env::vars().collect();
-        Self::from_vars(&vars)
+        Self::from_vars(&process_vars())
     }
 
     /// Reads settings from a map, so tests need not touch the process environment.
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let env = Env(vars);
-        let app_env = match env.get("APP_ENV").as_deref() {
-            None | Some("development") => AppEnv::Development,
-            Some("production") => AppEnv::Production,
-            Some(_) => {
-                return Err(ConfigError::new(
-                    "APP_ENV",
-                    "must be `development` or `production`",
-                ));
-            }
-        };
-        let dev = app_env == AppEnv::Development;
-        let required_in_production = |name: &'static str, dev_default: &str| match env.get(name) {
-            Some(v) => Ok(v),
-            None if dev => Ok(dev_default.to_owned()),
-            None => Err(ConfigError::new(name, "is required in production")),
-        };
-        let media_public_url = env.get_or("MEDIA_PUBLIC_URL", "/media");
+        let ProcessSettings { app_env, port } = ProcessSettings::from_env(&env)?;
+        let database = DatabaseSettings::from_env(&env, app_env)?;
+        let redis = RedisSettings::from_env(&env, app_env)?;
+        let http = HttpSettings::from_env(&env, app_env)?;
+        let jwt = JwtSettings::from_env(&env)?;
+        let pictures = PictureUrlSettings::from_env(&env);
+        let store = StoreSettings::from_env(&env);
         Ok(Self {
             app_env,
-            port: env.parse_or("PORT", 8080)?,
-            database_url: tls_unless_told(
-                required_in_production("DATABASE_URL", DEV_DATABASE_URL)?,
-                app_env,
-            )
-            .into(),
-            database_direct_url: env
-                .get("DATABASE_DIRECT_URL")
-                .map(|url| tls_unless_told(url, app_env).into()),
-            database_pool_size: env.parse_positive_or("DATABASE_POOL_SIZE", 10)?,
-            database_prepared_statements: env
-                .parse_bool_or("DATABASE_PREPARED_STATEMENTS", true)?,
-            redis_url: required_in_production("REDIS_URL", DEV_REDIS_URL)?.into(),
-            redis_key_prefix: env.get_or("REDIS_KEY_PREFIX", "folio"),
-            redis_ca_cert: env.get("REDIS_CA_CERT").map(|pem| pem.replace("\\n", "\n")),
-            frontend_url: frontend_url(&env, app_env)?,
-            allowed_origins: parse_origins(env.get("ALLOWED_ORIGINS").as_deref())?,
-            jwt_private_key: env.get("JWT_PRIVATE_KEY").map(Into::into),
-            jwt_public_keys: env.get("JWT_PUBLIC_KEYS"),
-            jwt_dev_key_file: env.get_or("JWT_DEV_KEY_FILE", ".dev/jwt-dev-key.pem"),
+            port,
+            database_url: database.url,
+            database_direct_url: database.direct_url,
+            database_pool_size: database.pool_size,
+            database_prepared_statements: database.prepared_statements,
+            redis_url: redis.url,
+            redis_key_prefix: redis.key_prefix,
+            redis_ca_cert: redis.ca_cert,
+            frontend_url: http.frontend_url,
+            allowed_origins: http.allowed_origins,
+            jwt_private_key: jwt.private_key,
+            jwt_public_keys: jwt.public_keys,
+            jwt_dev_key_file: jwt.dev_key_file,
             mail_job_key: env.get("MAIL_JOB_KEY").map(Into::into),
             // Bounded so expiry arithmetic cannot overflow and no token lives for ever.
             access_token_expire_minutes: env.parse_in_range(
@@ -242,30 +183,13 @@ impl Settings {
             )?,
             posts_per_page: parse_posts_per_page(&env)?,
             max_upload_size_bytes: env.parse_positive_or("MAX_UPLOAD_SIZE_BYTES", 5_242_880)?,
-            media_store_url: env.get("MEDIA_STORE_URL"),
-            s3: S3Settings {
-                bucket: env.get("S3_BUCKET_NAME"),
-                region: env.get("S3_REGION"),
-                access_key_id: env.get("S3_ACCESS_KEY_ID"),
-                secret_access_key: env.get("S3_SECRET_ACCESS_KEY").map(Into::into),
-                endpoint_url: env.get("S3_ENDPOINT_URL"),
-            },
-            media_public_url: media_public_url.trim_end_matches('/').to_owned(),
-            default_avatar_url: env
-                .get_or("DEFAULT_AVATAR_URL", "/static/profile_pics/default.jpg"),
-            mail: MailSettings {
-                server: env.get_or("MAIL_SERVER", "localhost"),
-                port: env.parse_or("MAIL_PORT", 587)?,
-                username: env.get_or("MAIL_USERNAME", ""),
-                password: env.get_or("MAIL_PASSWORD", "").into(),
-                from: env.get_or("MAIL_FROM", "noreply@folio.local"),
-                use_tls: env.parse_bool_or("MAIL_USE_TLS", true)?,
-                max_attempts: env.parse_positive_or("MAIL_MAX_ATTEMPTS", 5)?,
-                reclaim_idle_secs: env.parse_positive_or("MAIL_RECLAIM_IDLE_SECONDS", 60)?,
-                concurrency: env.parse_positive_or("MAIL_CONCURRENCY", 4)?,
-            },
+            media_store_url: store.media_store_url,
+            s3: store.s3,
+            media_public_url: pictures.media_public_url,
+            default_avatar_url: pictures.default_avatar_url,
+            mail: MailSettings::from_env(&env)?,
             mail_wake: MailWakeSettings::from_env(&env, app_env)?,
-            trusted_proxy_hops: env.parse_or("TRUSTED_PROXY_HOPS", 1)?,
+            trusted_proxy_hops: http.trusted_proxy_hops,
             register_rate_limit_per_minute: env
                 .parse_positive_or("REGISTER_RATE_LIMIT_PER_MINUTE", 20)?,
             login_rate_limit_per_minute: env
@@ -305,32 +229,6 @@ fn parse_posts_per_page(env: &Env<'_>) -> Result<u32, ConfigError> {
         ));
     }
     Ok(value)
-}
-
-/// Origins are compared byte for byte with the `Origin` header, so they must be exact:
-/// scheme and host, optional port, no path and no wildcard.
-fn parse_origins(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
-    let Some(raw) = raw else {
-        return Ok(Vec::new());
-    };
-    raw.split(',')
-        .map(str::trim)
-        .filter(|o| !o.is_empty())
-        .map(|origin| {
-            let origin = origin.trim_end_matches('/');
-            let valid = (origin.starts_with("http://") || origin.starts_with("https://"))
-                && !origin.contains('*')
-                && origin.splitn(4, '/').count() == 3;
-            if valid {
-                Ok(origin.to_owned())
-            } else {
-                Err(ConfigError::new(
-                    "ALLOWED_ORIGINS",
-                    format!("`{origin}` is not an exact origin like https://blog.example.com"),
-                ))
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -275,3 +275,86 @@ fn production_requires_the_wake_url_and_a_long_wake_token_where_they_are_used() 
         "the token stays out of Debug"
     );
 }
+
+fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+#[test]
+fn each_group_loads_without_the_variables_of_the_others() {
+    // A service built from groups never reads another service's variables.
+    let vars = vars(&[
+        ("MAIL_PORT", "abc"),
+        ("POSTS_PER_PAGE", "0"),
+        ("ACCESS_TOKEN_EXPIRE_MINUTES", "0"),
+        ("MAX_UPLOAD_SIZE_BYTES", "-1"),
+    ]);
+    let env = Env(&vars);
+    let process = ProcessSettings::from_env(&env).unwrap();
+    assert_eq!(process.port, 8080);
+    assert!(DatabaseSettings::from_env(&env, process.app_env).is_ok());
+    assert!(RedisSettings::from_env(&env, process.app_env).is_ok());
+    assert!(HttpSettings::from_env(&env, process.app_env).is_ok());
+    assert!(JwtSettings::from_env(&env).is_ok());
+    assert!(MailWakeSettings::from_env(&env, process.app_env).is_ok());
+    assert_eq!(
+        PictureUrlSettings::from_env(&env).media_public_url,
+        "/media"
+    );
+    assert_eq!(
+        MailSettings::from_env(&env).unwrap_err().to_string(),
+        "configuration error: MAIL_PORT: `abc` is not a valid whole number in range"
+    );
+}
+
+#[test]
+fn a_group_refuses_its_own_bad_value_with_the_line_naming_it() {
+    let bad_pool = vars(&[("DATABASE_POOL_SIZE", "0")]);
+    assert_eq!(
+        DatabaseSettings::from_env(&Env(&bad_pool), AppEnv::Development)
+            .unwrap_err()
+            .to_string(),
+        "configuration error: DATABASE_POOL_SIZE: must be greater than zero"
+    );
+    let bad_hops = vars(&[("TRUSTED_PROXY_HOPS", "many")]);
+    assert_eq!(
+        HttpSettings::from_env(&Env(&bad_hops), AppEnv::Development)
+            .unwrap_err()
+            .variable,
+        "TRUSTED_PROXY_HOPS"
+    );
+    let no_redis = vars(&[]);
+    assert_eq!(
+        RedisSettings::from_env(&Env(&no_redis), AppEnv::Production)
+            .unwrap_err()
+            .to_string(),
+        "configuration error: REDIS_URL: is required in production"
+    );
+}
+
+#[test]
+fn the_groups_keep_the_defaults_of_the_design() {
+    let none = vars(&[]);
+    let env = Env(&none);
+    let database = DatabaseSettings::from_env(&env, AppEnv::Development).unwrap();
+    assert_eq!(database.pool_size, 10);
+    assert!(database.prepared_statements);
+    assert_eq!(
+        database.migration_url().expose_secret(),
+        "postgres://postgres@127.0.0.1:5432/folio"
+    );
+    let redis = RedisSettings::from_env(&env, AppEnv::Development).unwrap();
+    assert_eq!(redis.url.expose_secret(), "redis://127.0.0.1:6379");
+    assert_eq!(redis.key_prefix, "folio");
+    let http = HttpSettings::from_env(&env, AppEnv::Development).unwrap();
+    assert_eq!(http.trusted_proxy_hops, 1);
+    assert!(http.allowed_origins.is_empty());
+    assert_eq!(
+        JwtSettings::from_env(&env).unwrap().dev_key_file,
+        ".dev/jwt-dev-key.pem"
+    );
+    assert!(StoreSettings::from_env(&env).media_store_url.is_none());
+}

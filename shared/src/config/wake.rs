@@ -42,7 +42,8 @@ pub struct MailWakeSettings {
 }
 
 impl MailWakeSettings {
-    pub(super) fn from_env(env: &Env<'_>, app_env: AppEnv) -> Result<Self, ConfigError> {
+    /// Reads the group; the URL and the token are checked where they are used.
+    pub fn from_env(env: &Env<'_>, app_env: AppEnv) -> Result<Self, ConfigError> {
         Ok(Self {
             url: env.get("MAIL_WAKE_URL"),
             token: env.get("MAIL_WAKE_TOKEN").map(Into::into),
