@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from api import User
+from stack import Stack
+
 # Longer than any bound a scenario asserts, so a hang shows up as a measured latency
 # instead of being cut short and hidden.
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=20)
@@ -107,3 +110,20 @@ def count_statuses(outcomes: list[Outcome]) -> str:
         key = str(o.status) if o.status is not None else (o.error or "no answer").split(":")[0]
         counts[key] = counts.get(key, 0) + 1
     return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+
+
+def reader_kinds(stack: Stack, reader: User, feed: int, profile: int, me: int) -> dict[str, tuple[Request, int]]:
+    """What a signed-in reader asks for, as `BackgroundLoad` kinds with their worker counts:
+    the public feed, the reader's public profile and their own account (`me`)."""
+
+    async def read_feed(session, n):
+        return await status_of(session.get(stack.posts.url("/api/posts?limit=10")))
+
+    async def read_profile(session, n):
+        return await status_of(session.get(stack.auth.url(f"/api/users/{reader.id}")))
+
+    async def read_me(session, n):
+        headers = {"Authorization": f"Bearer {reader.token}"}
+        return await status_of(session.get(stack.auth.url("/api/users/me"), headers=headers))
+
+    return {"feed": (read_feed, feed), "profile": (read_profile, profile), "me": (read_me, me)}

@@ -29,6 +29,17 @@ def _status_of(head: bytes) -> int | None:
         return None
 
 
+def _answer_left_after_failed_send(sock: socket.socket) -> bytes:
+    """A send fails once the server has answered early and closed its side; its answer may
+    still be waiting to be read (b"": none came within 2 s)."""
+    try:
+        sock.setblocking(True)
+        sock.settimeout(2)
+        return sock.recv(4096)
+    except OSError:
+        return b""
+
+
 def send_big_body(port: int, method: str, path: str, headers: dict[str, str], total: int, chunked: bool, prefix: bytes = b"", timeout: float = 30) -> BigBodyResult:
     """Sends `prefix` then `total` bytes of filler as the body (declared with Content-Length,
     or chunked) and stops as soon as the server answers; returns the status and how much
@@ -70,12 +81,7 @@ def send_big_body(port: int, method: str, path: str, headers: dict[str, str], to
             answer = sock.recv(4096)
     except OSError as err:
         error = type(err).__name__
-        try:
-            sock.setblocking(True)
-            sock.settimeout(2)
-            answer = answer or sock.recv(4096)
-        except OSError:
-            pass
+        answer = answer or _answer_left_after_failed_send(sock)
     finally:
         sock.close()
     return BigBodyResult(_status_of(answer) if answer else None, sent, time.monotonic() - started, error)
@@ -108,10 +114,5 @@ def raw_request(port: int, request: bytes, timeout: float = 10) -> int | None:
                     break
                 answer += data
         except OSError:
-            try:
-                sock.setblocking(True)
-                sock.settimeout(2)
-                answer = answer or sock.recv(4096)
-            except OSError:
-                pass
+            answer = answer or _answer_left_after_failed_send(sock)
     return _status_of(answer) if answer else None

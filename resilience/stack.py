@@ -168,22 +168,10 @@ class Stack:
         self.services = {p.binary: p for p in self.system.processes.values() if p.binary}
         self.smtp = Mailbox(self.system.maildir)
         self.gateway = self.system["gateway"]
-
-    @property
-    def auth(self) -> Process:
-        return self.services["folio-auth"]
-
-    @property
-    def posts(self) -> Process:
-        return self.services["folio-posts"]
-
-    @property
-    def media(self) -> Process:
-        return self.services["folio-media"]
-
-    @property
-    def mail(self) -> Process:
-        return self.services["folio-mail"]
+        self.auth: Process = self.services["folio-auth"]
+        self.posts: Process = self.services["folio-posts"]
+        self.media: Process = self.services["folio-media"]
+        self.mail: Process = self.services["folio-mail"]
 
     def start(self) -> None:
         taken = [p for p in (PG_PORT, REDIS_PORT) if port_open(p)] + self.system.taken_ports()

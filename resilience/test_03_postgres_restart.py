@@ -9,7 +9,7 @@ import itertools
 import time
 
 from api import create_post, register
-from load import BackgroundLoad, count_statuses, status_of
+from load import BackgroundLoad, count_statuses, reader_kinds, status_of
 
 OUTAGE_SECONDS = 6
 FAIL_FAST_SECONDS = 5  # the bound on any answer while Postgres is down
@@ -23,16 +23,6 @@ def test_postgres_restart_under_load(stack, summary):
     create_post(stack, author, "Before the restart")
     written: list[tuple[str, int]] = []
     titles = itertools.count()
-
-    async def feed(session, n):
-        return await status_of(session.get(stack.posts.url("/api/posts?limit=10")))
-
-    async def profile(session, n):
-        return await status_of(session.get(stack.auth.url(f"/api/users/{author.id}")))
-
-    async def me(session, n):
-        headers = {"Authorization": f"Bearer {author.token}"}
-        return await status_of(session.get(stack.auth.url("/api/users/me"), headers=headers))
 
     async def write(session, n):
         title = f"restart load {next(titles)}"
@@ -48,7 +38,7 @@ def test_postgres_restart_under_load(stack, summary):
         written.append((title, status))
         return status
 
-    kinds = {"feed": (feed, 6), "profile": (profile, 3), "me": (me, 3), "write": (write, 3), "gateway_write": (gateway_write, 4)}
+    kinds = {**reader_kinds(stack, author, feed=6, profile=3, me=3), "write": (write, 3), "gateway_write": (gateway_write, 4)}
     with BackgroundLoad(kinds, pause=0.01) as load:
         time.sleep(3)
         stopping = time.monotonic()

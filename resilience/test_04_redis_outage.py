@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from api import call, register
-from load import BackgroundLoad, count_statuses, status_of
+from load import BackgroundLoad, count_statuses, reader_kinds
 from stack import wait_until
 
 OUTAGE_MAILS = 12
@@ -38,17 +38,7 @@ def test_redis_outage_under_load(stack, summary):
     assert forgot(stack, users[0].email, "10.4.3.0") == 202
     wait_until(lambda: users[0].email in stack.smtp.recipients(), 20, "the mail sent before the outage")
 
-    async def feed(session, n):
-        return await status_of(session.get(stack.posts.url("/api/posts?limit=10")))
-
-    async def profile(session, n):
-        return await status_of(session.get(stack.auth.url(f"/api/users/{reader.id}")))
-
-    async def me(session, n):
-        headers = {"Authorization": f"Bearer {reader.token}"}
-        return await status_of(session.get(stack.auth.url("/api/users/me"), headers=headers))
-
-    with BackgroundLoad({"feed": (feed, 4), "profile": (profile, 2), "me": (me, 2)}, pause=0.01) as load:
+    with BackgroundLoad(reader_kinds(stack, reader, feed=4, profile=2, me=2), pause=0.01) as load:
         time.sleep(2)
         stack.redis.stop()
         down = time.monotonic()

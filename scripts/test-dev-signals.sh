@@ -93,23 +93,24 @@ quiet() {
   return 0
 }
 
+# ctrl_c_on_make_dev terminal|script STATUS [WHY]: launches `make dev` (see launch), sends
+# SIGINT to its whole group as a terminal's Ctrl-C does, and expects make to exit STATUS
+# (WHY: the reason, for the failure message), quietly, with every port freed.
+ctrl_c_on_make_dev() {
+  launch "$1" "make-$1" make --no-print-directory dev
+  kill -INT -- "-$group"
+  local status=0
+  finish || status=$?
+  [ "$status" = "$2" ] || fail "make exited $status, not $2${3:+ ($3)}"
+  quiet
+  ports_freed
+}
+
 echo "test-dev-signals: ctrl_c_in_a_terminal_stops_make_dev_quietly"
-launch terminal make-terminal make --no-print-directory dev
-kill -INT -- "-$group"
-status=0
-finish || status=$?
-[ "$status" = 130 ] || fail "make exited $status, not 130 (its own SIGINT, re-raised)"
-quiet
-ports_freed
+ctrl_c_on_make_dev terminal 130 "its own SIGINT, re-raised"
 
 echo "test-dev-signals: ctrl_c_on_make_dev_started_by_a_script_exits_0"
-launch script make-script make --no-print-directory dev
-kill -INT -- "-$group"
-status=0
-finish || status=$?
-[ "$status" = 0 ] || fail "make exited $status, not 0"
-quiet
-ports_freed
+ctrl_c_on_make_dev script 0
 
 echo "test-dev-signals: a_service_that_dies_on_its_own_is_named_and_fails_the_system"
 launch terminal system scripts/system.sh

@@ -7,6 +7,41 @@ import { createPost, createUser, newUser, signInAs } from './support/api';
 import { resetLink, waitForMail } from './support/mailbox';
 import { tinyPng } from './support/images';
 
+/** Deletes through the page's `button` and the `confirm` button of the dialog named
+ * `dialog`, then expects the home page saying `farewell`; a deleted post's page says it is
+ * not found. */
+async function deleteAndExpectGone(
+  page: Page,
+  names: { button: string; dialog: string; confirm: string; farewell: string },
+  postUrl: string,
+): Promise<void> {
+  await page.getByRole('button', { name: names.button }).click();
+  await page
+    .getByRole('dialog', { name: names.dialog })
+    .getByRole('button', { name: names.confirm })
+    .click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByText(names.farewell)).toBeVisible();
+  await page.goto(postUrl);
+  await expect(page.getByRole('heading', { name: 'Post not found' })).toBeVisible();
+}
+
+/** Sends the account `card`'s form with a wrong current password, which the API refuses,
+ * then with the right `password`, which it accepts with `success`. */
+async function refusedThenAccepted(
+  card: Locator,
+  button: string,
+  password: string,
+  success: string,
+): Promise<void> {
+  await card.getByLabel('Current password').fill('not-my-password');
+  await card.getByRole('button', { name: button }).click();
+  await expect(card.getByRole('alert')).toHaveText('Current password is incorrect');
+  await card.getByLabel('Current password').fill(password);
+  await card.getByRole('button', { name: button }).click();
+  await expect(card.getByText(success)).toBeVisible();
+}
+
 /** The post's card on the feed, paging with "Load more" as a reader would: tests running
  * beside this one publish too, and may push it past the first page. */
 async function findOnFeed(page: Page, title: string): Promise<Locator> {
@@ -69,15 +104,16 @@ test('a new writer registers, logs in, publishes, edits and deletes a post', asy
   await page.reload();
   await expect(page.getByRole('heading', { level: 1, name: edited })).toBeVisible();
 
-  await page.getByRole('button', { name: 'Delete' }).click();
-  await page
-    .getByRole('dialog', { name: 'Delete this post?' })
-    .getByRole('button', { name: 'Delete post' })
-    .click();
-  await expect(page).toHaveURL(/\/$/);
-  await expect(page.getByText('Your post has been deleted.')).toBeVisible();
-  await page.goto(postUrl);
-  await expect(page.getByRole('heading', { name: 'Post not found' })).toBeVisible();
+  await deleteAndExpectGone(
+    page,
+    {
+      button: 'Delete',
+      dialog: 'Delete this post?',
+      confirm: 'Delete post',
+      farewell: 'Your post has been deleted.',
+    },
+    postUrl,
+  );
 });
 
 test('someone else sees a post but cannot edit or delete it', async ({ page, request }) => {
@@ -193,12 +229,12 @@ test('the profile, email and password change from the account page', async ({ pa
   // A new email asks for the current password first, and the old address is told.
   await expect(profile.getByLabel('Current password')).toBeHidden();
   await profile.getByLabel('Email').fill(`moved.${writer.email}`);
-  await profile.getByLabel('Current password').fill('not-my-password');
-  await profile.getByRole('button', { name: 'Save profile' }).click();
-  await expect(profile.getByRole('alert')).toHaveText('Current password is incorrect');
-  await profile.getByLabel('Current password').fill(writer.password);
-  await profile.getByRole('button', { name: 'Save profile' }).click();
-  await expect(profile.getByText('Your profile has been updated.')).toBeVisible();
+  await refusedThenAccepted(
+    profile,
+    'Save profile',
+    writer.password,
+    'Your profile has been updated.',
+  );
   await expect(profile.getByLabel('Current password')).toBeHidden();
   expect(await waitForMail(writer.email)).toContain(
     'The email address of your Folio account was just changed.',
@@ -207,15 +243,14 @@ test('the profile, email and password change from the account page', async ({ pa
   const passwords = page.locator('section', {
     has: page.getByRole('heading', { name: 'Change password' }),
   });
-  await passwords.getByLabel('Current password').fill('not-my-password');
   await passwords.getByLabel('New password', { exact: true }).fill('changed-password-1');
   await passwords.getByLabel('Confirm new password').fill('changed-password-1');
-  await passwords.getByRole('button', { name: 'Change password' }).click();
-  await expect(passwords.getByRole('alert')).toHaveText('Current password is incorrect');
-
-  await passwords.getByLabel('Current password').fill(writer.password);
-  await passwords.getByRole('button', { name: 'Change password' }).click();
-  await expect(passwords.getByText('Your password has been changed.')).toBeVisible();
+  await refusedThenAccepted(
+    passwords,
+    'Change password',
+    writer.password,
+    'Your password has been changed.',
+  );
   // Still signed in: the page logged in again with the new password.
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
@@ -238,16 +273,18 @@ test('deleting the account asks first, signs out and removes the posts', async (
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
 
-  await page.getByRole('button', { name: 'Delete account' }).click();
-  await page
-    .getByRole('dialog', { name: 'Delete your account?' })
-    .getByRole('button', { name: 'Delete my account' })
-    .click();
-  await expect(page).toHaveURL(/\/$/);
-  await expect(page.getByText('Your account has been deleted.')).toBeVisible();
+  await deleteAndExpectGone(
+    page,
+    {
+      button: 'Delete account',
+      dialog: 'Delete your account?',
+      confirm: 'Delete my account',
+      farewell: 'Your account has been deleted.',
+    },
+    `/posts/${id}`,
+  );
+  // Signed out: the header offers to log in again.
   await expect(page.getByRole('link', { name: 'Log in' })).toBeVisible();
-  await page.goto(`/posts/${id}`);
-  await expect(page.getByRole('heading', { name: 'Post not found' })).toBeVisible();
 
   await page.goto('/login');
   await page.getByLabel('Email').fill(writer.email);

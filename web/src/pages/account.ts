@@ -10,7 +10,14 @@ import { currentUser, signOut, updateUser } from '../session';
 import type { UserChanges, UserPrivate } from '../types';
 import { avatar } from '../ui/avatar';
 import { confirmDialog } from '../ui/dialogs';
-import { inputField, mismatchedPasswords, submitButton, whileSending } from '../ui/forms';
+import {
+  accountFields,
+  inputField,
+  newPasswordFields,
+  scriptedForm,
+  submitButton,
+  whileSending,
+} from '../ui/forms';
 import { notice } from '../ui/notice';
 import { PICTURE_LIMITS_TEXT, picturePicker } from '../ui/picturePicker';
 import { pageHeader, requireUser, setTitle } from './common';
@@ -38,21 +45,7 @@ function card(title: string, ...content: Node[]): HTMLElement {
 }
 
 function profileCard(user: UserPrivate): HTMLElement {
-  const username = inputField({
-    label: 'Username',
-    name: 'username',
-    autocomplete: 'username',
-    value: user.username,
-    maxlength: 50,
-  });
-  const email = inputField({
-    label: 'Email',
-    name: 'email',
-    type: 'email',
-    autocomplete: 'email',
-    value: user.email,
-    maxlength: 120,
-  });
+  const { username, email } = accountFields(user);
   // The API asks for the password to move the account to another address; a rename needs none.
   const password = inputField({
     label: 'Current password',
@@ -72,37 +65,30 @@ function profileCard(user: UserPrivate): HTMLElement {
   };
   askForPassword();
   email.input.addEventListener('input', askForPassword);
-  const messages = notice();
-  const form = h(
-    'form',
-    { class: 'form' },
-    messages.element,
-    username.wrapper,
-    email.wrapper,
-    password.wrapper,
-    submitButton('Save profile'),
+  const { form } = scriptedForm(
+    [username.wrapper, email.wrapper, password.wrapper, submitButton('Save profile')],
+    async (form, messages) => {
+      const me = currentUser() ?? user;
+      const changes: UserChanges = {};
+      if (username.input.value.trim() !== me.username)
+        changes.username = username.input.value.trim();
+      if (emailChanged()) {
+        changes.email = email.input.value.trim();
+        changes.current_password = password.input.value;
+      }
+      if (Object.keys(changes).length === 0) {
+        messages.show('info', 'Nothing to save: your profile is unchanged.');
+        return;
+      }
+      const ok = await whileSending(form, messages, 'Saving…', async () => {
+        updateUser(await api.updateUser(me.id, changes));
+      });
+      if (ok) {
+        askForPassword();
+        messages.show('success', 'Your profile has been updated.');
+      }
+    },
   );
-  listenAsync(form, 'submit', async (event) => {
-    event.preventDefault();
-    const me = currentUser() ?? user;
-    const changes: UserChanges = {};
-    if (username.input.value.trim() !== me.username) changes.username = username.input.value.trim();
-    if (emailChanged()) {
-      changes.email = email.input.value.trim();
-      changes.current_password = password.input.value;
-    }
-    if (Object.keys(changes).length === 0) {
-      messages.show('info', 'Nothing to save: your profile is unchanged.');
-      return;
-    }
-    const ok = await whileSending(form, messages, 'Saving…', async () => {
-      updateUser(await api.updateUser(me.id, changes));
-    });
-    if (ok) {
-      askForPassword();
-      messages.show('success', 'Your profile has been updated.');
-    }
-  });
   return card('Profile', form);
 }
 
@@ -171,48 +157,23 @@ function passwordCard(): HTMLElement {
     type: 'password',
     autocomplete: 'current-password',
   });
-  const fresh = inputField({
-    label: 'New password',
-    name: 'new_password',
-    type: 'password',
-    autocomplete: 'new-password',
-    minlength: 8,
-    hint: 'At least 8 characters.',
-  });
-  const confirmation = inputField({
-    label: 'Confirm new password',
-    name: 'confirm_password',
-    type: 'password',
-    autocomplete: 'new-password',
-  });
-  const messages = notice();
-  const form = h(
-    'form',
-    { class: 'form' },
-    messages.element,
-    current.wrapper,
-    fresh.wrapper,
-    confirmation.wrapper,
-    submitButton('Change password'),
+  const { password: fresh, confirmation, agree } = newPasswordFields();
+  const { form } = scriptedForm(
+    [current.wrapper, fresh.wrapper, confirmation.wrapper, submitButton('Change password')],
+    async (form, messages) => {
+      if (!agree(messages)) return;
+      const email = currentUser()?.email ?? '';
+      const ok = await whileSending(form, messages, 'Changing…', async () => {
+        await api.changePassword(current.input.value, fresh.input.value);
+        // The change ends every token, this one included: log in again with the new password.
+        await logIn(email, fresh.input.value);
+      });
+      if (ok) {
+        form.reset();
+        messages.show('success', 'Your password has been changed.');
+      }
+    },
   );
-  listenAsync(form, 'submit', async (event) => {
-    event.preventDefault();
-    const mismatch = mismatchedPasswords(fresh.input, confirmation.input);
-    if (mismatch) {
-      messages.show('error', mismatch);
-      return;
-    }
-    const email = currentUser()?.email ?? '';
-    const ok = await whileSending(form, messages, 'Changing…', async () => {
-      await api.changePassword(current.input.value, fresh.input.value);
-      // The change ends every token, this one included: log in again with the new password.
-      await logIn(email, fresh.input.value);
-    });
-    if (ok) {
-      form.reset();
-      messages.show('success', 'Your password has been changed.');
-    }
-  });
   return card('Change password', form);
 }
 

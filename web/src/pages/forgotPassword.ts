@@ -2,34 +2,27 @@
 // email has an account, so the page cannot be used to find out who is registered.
 
 import { api } from '../api';
-import { h, listenAsync } from '../dom';
+import { h } from '../dom';
 import type { PageContext } from '../router';
-import { inputField, submitButton, whileSending } from '../ui/forms';
-import { notice } from '../ui/notice';
+import { inputField, scriptedForm, submitButton, whileSending } from '../ui/forms';
 import { formCard, setTitle } from './common';
 
 export function forgotPasswordPage({ outlet }: PageContext): void {
   setTitle('Forgot password');
   const email = inputField({ label: 'Email', name: 'email', type: 'email', autocomplete: 'email' });
-  const messages = notice();
-  const form = h(
-    'form',
-    { class: 'form' },
-    messages.element,
-    email.wrapper,
-    submitButton('Send reset link'),
+  const { form } = scriptedForm(
+    [email.wrapper, submitButton('Send reset link')],
+    async (form, messages) => {
+      let answer = '';
+      const ok = await whileSending(form, messages, 'Sending…', async () => {
+        answer = (await api.forgotPassword(email.input.value.trim())).message;
+      });
+      if (ok) {
+        messages.show('success', answer);
+        form.reset();
+      }
+    },
   );
-  listenAsync(form, 'submit', async (event) => {
-    event.preventDefault();
-    let answer = '';
-    const ok = await whileSending(form, messages, 'Sending…', async () => {
-      answer = (await api.forgotPassword(email.input.value.trim())).message;
-    });
-    if (ok) {
-      messages.show('success', answer);
-      form.reset();
-    }
-  });
   outlet.append(
     formCard(
       'Forgot your password?',

@@ -1,13 +1,12 @@
 // `/login`: email and password (the API's OAuth2 form calls the email `username`).
 
 import { api } from '../api';
-import { h, listenAsync } from '../dom';
+import { h } from '../dom';
 import { setFlash } from '../flash';
 import type { PageContext } from '../router';
 import { navigate } from '../router';
 import { currentUser, signIn } from '../session';
-import { inputField, submitButton, whileSending } from '../ui/forms';
-import { notice } from '../ui/notice';
+import { inputField, scriptedForm, submitButton, whileSending } from '../ui/forms';
 import { formCard, safeNext, setTitle } from './common';
 
 /** Logs in and loads the user; used by this page and after a password change. */
@@ -36,25 +35,18 @@ export function loginPage({ outlet, query }: PageContext): void {
     type: 'password',
     autocomplete: 'current-password',
   });
-  const errors = notice();
-  const form = h(
-    'form',
-    { class: 'form' },
-    errors.element,
-    email.wrapper,
-    password.wrapper,
-    submitButton('Log in'),
+  const { form } = scriptedForm(
+    [email.wrapper, password.wrapper, submitButton('Log in')],
+    async (form, errors) => {
+      const ok = await whileSending(form, errors, 'Logging in…', () =>
+        logIn(email.input.value, password.input.value),
+      );
+      if (ok) {
+        setFlash('success', `Welcome back, ${currentUser()?.username}!`);
+        navigate(next, { replace: true });
+      }
+    },
   );
-  listenAsync(form, 'submit', async (event) => {
-    event.preventDefault();
-    const ok = await whileSending(form, errors, 'Logging in…', () =>
-      logIn(email.input.value, password.input.value),
-    );
-    if (ok) {
-      setFlash('success', `Welcome back, ${currentUser()?.username}!`);
-      navigate(next, { replace: true });
-    }
-  });
   outlet.append(
     formCard(
       'Log in',

@@ -5,33 +5,18 @@
 // a token the form is disabled.
 
 import { api } from '../api';
-import { h, listenAsync } from '../dom';
+import { h } from '../dom';
 import { setFlash } from '../flash';
 import type { PageContext } from '../router';
 import { navigate } from '../router';
-import { inputField, mismatchedPasswords, submitButton, whileSending } from '../ui/forms';
-import { notice } from '../ui/notice';
+import { newPasswordFields, scriptedForm, submitButton, whileSending } from '../ui/forms';
 import { formCard, setTitle } from './common';
 
 export function resetPasswordPage({ outlet, query }: PageContext): void {
   const token = query.get('token')?.trim() ?? '';
   if (query.has('token')) history.replaceState(history.state, '', '/reset-password');
   setTitle('Reset password');
-  const password = inputField({
-    label: 'New password',
-    name: 'new_password',
-    type: 'password',
-    autocomplete: 'new-password',
-    minlength: 8,
-    hint: 'At least 8 characters.',
-  });
-  const confirmation = inputField({
-    label: 'Confirm new password',
-    name: 'confirm_password',
-    type: 'password',
-    autocomplete: 'new-password',
-  });
-  const messages = notice();
+  const { password, confirmation, agree } = newPasswordFields();
   const fields = h(
     'fieldset',
     { class: 'fieldset', disabled: !token },
@@ -39,20 +24,8 @@ export function resetPasswordPage({ outlet, query }: PageContext): void {
     confirmation.wrapper,
     submitButton('Reset password'),
   );
-  const form = h('form', { class: 'form' }, messages.element, fields);
-  if (!token) {
-    messages.show(
-      'error',
-      'This page needs the link from your password reset email. Ask for a new link if yours is lost.',
-    );
-  }
-  listenAsync(form, 'submit', async (event) => {
-    event.preventDefault();
-    const mismatch = mismatchedPasswords(password.input, confirmation.input);
-    if (mismatch) {
-      messages.show('error', mismatch);
-      return;
-    }
+  const { form, messages } = scriptedForm([fields], async (form, messages) => {
+    if (!agree(messages)) return;
     const ok = await whileSending(form, messages, 'Resetting…', async () => {
       await api.resetPassword(token, password.input.value);
     });
@@ -61,6 +34,12 @@ export function resetPasswordPage({ outlet, query }: PageContext): void {
       navigate('/login', { replace: true });
     }
   });
+  if (!token) {
+    messages.show(
+      'error',
+      'This page needs the link from your password reset email. Ask for a new link if yours is lost.',
+    );
+  }
   outlet.append(
     formCard(
       'Choose a new password',

@@ -1,9 +1,11 @@
-// Form building blocks: labelled inputs, and `whileSending`, which disables a form while
-// its request is in flight and shows the API's message when it fails.
+// Form building blocks: labelled inputs, a new password with its confirmation, the form that
+// script sends with its message area, and `whileSending`, which disables a form while its
+// request is in flight and shows the API's message when it fails.
 
 import { ApiError } from '../api';
-import { h } from '../dom';
-import type { Notice } from './notice';
+import type { Child } from '../dom';
+import { h, listenAsync } from '../dom';
+import { notice, type Notice } from './notice';
 
 export interface FieldOptions {
   label: string;
@@ -111,10 +113,76 @@ export async function whileSending(
   }
 }
 
-/** The message when a password and its confirmation differ, or null when they agree. */
-export function mismatchedPasswords(
-  password: HTMLInputElement,
-  confirmation: HTMLInputElement,
-): string | null {
-  return password.value === confirmation.value ? null : 'The passwords do not match.';
+/** An account's username and email (empty, or `current`'s), limited to the lengths the API
+ * accepts, as registering and editing the profile ask for them. */
+export function accountFields(current?: { username: string; email: string }): {
+  username: Field;
+  email: Field;
+} {
+  const username = inputField({
+    label: 'Username',
+    name: 'username',
+    autocomplete: 'username',
+    value: current?.username,
+    maxlength: 50,
+  });
+  const email = inputField({
+    label: 'Email',
+    name: 'email',
+    type: 'email',
+    autocomplete: 'email',
+    value: current?.email,
+    maxlength: 120,
+  });
+  return { username, email };
+}
+
+/** A new password typed twice, as registering, resetting and changing a password ask for it. */
+export interface NewPasswordFields {
+  password: Field;
+  confirmation: Field;
+  /** True when both agree; otherwise says so in `messages` and is false. */
+  agree: (messages: Notice) => boolean;
+}
+
+/** The password field is `label` (`name`); its confirmation is "Confirm <label>". */
+export function newPasswordFields(
+  label = 'New password',
+  name = 'new_password',
+): NewPasswordFields {
+  const password = inputField({
+    label,
+    name,
+    type: 'password',
+    autocomplete: 'new-password',
+    minlength: 8,
+    hint: 'At least 8 characters.',
+  });
+  const confirmation = inputField({
+    label: `Confirm ${label.toLowerCase()}`,
+    name: 'confirm_password',
+    type: 'password',
+    autocomplete: 'new-password',
+  });
+  const agree = (messages: Notice) => {
+    if (password.input.value === confirmation.input.value) return true;
+    messages.show('error', 'The passwords do not match.');
+    return false;
+  };
+  return { password, confirmation, agree };
+}
+
+/** A form that script sends: its message area first, then `content`. Submitting it runs
+ * `onSubmit` in place of the browser's own submission (which would leave the page). */
+export function scriptedForm(
+  content: Child[],
+  onSubmit: (form: HTMLFormElement, messages: Notice) => Promise<void>,
+): { form: HTMLFormElement; messages: Notice } {
+  const messages = notice();
+  const form = h('form', { class: 'form' }, messages.element, ...content);
+  listenAsync(form, 'submit', async (event) => {
+    event.preventDefault();
+    await onSubmit(form, messages);
+  });
+  return { form, messages };
 }
