@@ -2,7 +2,8 @@
 //! its own endpoints.
 //!
 //! # Layout
-//! - [`config`]: typed settings from the environment (`.env` in development only).
+//! - [`config`]: typed settings from the environment in groups (database, Redis, HTTP edge,
+//!   JWT, pictures...), each with its loader (`.env` in development only).
 //! - [`db`]: the Postgres pool and the one place statements are prepared or sent unnamed.
 //! - [`http`]: security headers, CORS, body limits, JSON errors and 422 validation bodies.
 //! - [`validation`]: field checks that produce FastAPI-shaped 422 details.
@@ -17,6 +18,7 @@
 //! - [`telemetry`]: JSON logs for Cloud Logging and OpenTelemetry tracing.
 //! - [`server`]: binding, serving and draining on SIGTERM/SIGINT.
 //! - `test_utils` (feature `test-utils`): a fresh migrated database per test.
+//! - `test_asserts` (feature `test-utils`): the API tests' assertions on statuses and bodies.
 
 pub mod auth;
 pub mod config;
@@ -33,6 +35,8 @@ pub mod storage;
 pub mod telemetry;
 pub mod validation;
 
+#[cfg(feature = "test-utils")]
+pub mod test_asserts;
 #[cfg(feature = "test-utils")]
 pub mod test_utils;
 

@@ -169,6 +169,27 @@ fn is_json(response: &Response) -> bool {
         .is_some_and(|v| v.starts_with("application/json"))
 }
 
+/// Lets a service's operations return `Result<XxxResponse, $error>`, so `?` converts every
+/// error into the service's one error type. poem-openapi needs the error type to be an
+/// `ApiResponse`; it documents nothing, because each service's `docs.rs` ([`ApiDocs`])
+/// lists every operation's error statuses with their `Detail` bodies.
+///
+/// [`ApiDocs`]: crate::http::ApiDocs
+#[macro_export]
+macro_rules! operation_error {
+    ($error:ty) => {
+        impl ::poem_openapi::ApiResponse for $error {
+            fn meta() -> ::poem_openapi::registry::MetaResponses {
+                ::poem_openapi::registry::MetaResponses {
+                    responses: ::std::vec::Vec::new(),
+                }
+            }
+
+            fn register(_registry: &mut ::poem_openapi::registry::Registry) {}
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,25 +255,4 @@ mod tests {
             json!({"detail": "Internal server error"})
         );
     }
-}
-
-/// Lets a service's operations return `Result<XxxResponse, $error>`, so `?` converts every
-/// error into the service's one error type. poem-openapi needs the error type to be an
-/// `ApiResponse`; it documents nothing, because each service's `docs.rs` ([`ApiDocs`])
-/// lists every operation's error statuses with their `Detail` bodies.
-///
-/// [`ApiDocs`]: crate::http::ApiDocs
-#[macro_export]
-macro_rules! operation_error {
-    ($error:ty) => {
-        impl ::poem_openapi::ApiResponse for $error {
-            fn meta() -> ::poem_openapi::registry::MetaResponses {
-                ::poem_openapi::registry::MetaResponses {
-                    responses: ::std::vec::Vec::new(),
-                }
-            }
-
-            fn register(_registry: &mut ::poem_openapi::registry::Registry) {}
-        }
-    };
 }

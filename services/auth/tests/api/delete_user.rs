@@ -1,12 +1,10 @@
 use reqwest::StatusCode;
 
-use crate::helpers::{assert_detail, assert_token_refused, spawn_app};
+use crate::helpers::{assert_detail, assert_token_refused, spawn_app_with_users};
 
 #[tokio::test]
 async fn deleting_yourself_removes_posts_reset_tokens_and_the_picture_object() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let bob = app.user("bob").await;
+    let (app, [ann, bob]) = spawn_app_with_users(["ann", "bob"]).await;
     let pg = app.pg().await;
     for user in [ann.id, bob.id] {
         pg.execute(
@@ -69,8 +67,7 @@ async fn deleting_yourself_removes_posts_reset_tokens_and_the_picture_object() {
 
 #[tokio::test]
 async fn the_token_of_a_deleted_user_is_401() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     app.delete_user(ann.id, &ann.token).await;
 
@@ -79,9 +76,7 @@ async fn the_token_of_a_deleted_user_is_401() {
 
 #[tokio::test]
 async fn deleting_someone_else_is_403_and_an_unknown_user_404() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let bob = app.user("bob").await;
+    let (app, [ann, bob]) = spawn_app_with_users(["ann", "bob"]).await;
 
     let answer = app.delete_user(bob.id, &ann.token).await;
     assert_detail(

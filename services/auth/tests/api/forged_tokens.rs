@@ -4,7 +4,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, assert_token_refused, claims, spawn_app};
+use crate::helpers::{TestApp, assert_token_refused, claims, spawn_app, spawn_app_with_users};
 
 async fn assert_refused(app: &TestApp, token: &str, case: &str) {
     let response = app.me(token).await;
@@ -19,8 +19,7 @@ fn kid_of(token: &str) -> String {
 
 #[tokio::test]
 async fn a_properly_signed_token_is_accepted_as_the_baseline() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     let response = app.me(&app.sign(&claims(ann.id))).await;
 
@@ -29,8 +28,7 @@ async fn a_properly_signed_token_is_accepted_as_the_baseline() {
 
 #[tokio::test]
 async fn alg_none_is_refused() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let header = json!({"alg": "none", "typ": "JWT", "kid": kid_of(&ann.token)});
     let token = format!(
         "{}.{}.",
@@ -43,8 +41,7 @@ async fn alg_none_is_refused() {
 
 #[tokio::test]
 async fn hs256_with_a_guessed_secret_is_refused() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(kid_of(&ann.token));
     for secret in ["secret", "your-secret-key", ""] {
@@ -60,9 +57,7 @@ async fn hs256_with_a_guessed_secret_is_refused() {
 
 #[tokio::test]
 async fn a_tampered_payload_is_refused() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let bob = app.user("bob").await;
+    let (app, [ann, bob]) = spawn_app_with_users(["ann", "bob"]).await;
     let parts: Vec<&str> = ann.token.split('.').collect();
     let mut forged_claims = claims(bob.id);
     forged_claims.ver = 0;
@@ -78,8 +73,7 @@ async fn a_tampered_payload_is_refused() {
 
 #[tokio::test]
 async fn wrong_audience_wrong_issuer_and_expired_tokens_are_refused() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let mut wrong_aud = claims(ann.id);
     wrong_aud.aud = "another-api".into();
     let mut wrong_iss = claims(ann.id);
@@ -94,8 +88,7 @@ async fn wrong_audience_wrong_issuer_and_expired_tokens_are_refused() {
 
 #[tokio::test]
 async fn a_token_from_an_unknown_key_is_refused() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let stranger = SigningKey::from_pem(&SigningKey::generate_pem()).unwrap();
 
     assert_refused(&app, &stranger.sign(&claims(ann.id)), "unknown kid").await;

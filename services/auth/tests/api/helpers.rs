@@ -12,6 +12,12 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use sha2::Digest;
 
+pub use folio_shared::test_asserts::{
+    assert_bad_path_id, assert_body, assert_client_error, assert_detail, assert_fields,
+    assert_header_contains, assert_invalid, assert_invalid_at, assert_invalid_case, assert_limited,
+    assert_message, assert_token_refused, retry_after, send_bytes,
+};
+
 pub const PASSWORD: &str = "correct horse battery";
 
 /// The service under test.
@@ -37,6 +43,13 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let mut pairs = vec![("MAIL_JOB_KEY", key.as_str())];
     pairs.extend_from_slice(overrides);
     TestApp(TestServer::spawn(&pairs, folio_auth::startup::Application::build).await)
+}
+
+/// The service with the users `names` (see [`TestApp::user`]), registered in order.
+pub async fn spawn_app_with_users<const N: usize>(names: [&str; N]) -> (TestApp, [TestUser; N]) {
+    let app = spawn_app().await;
+    let users = folio_shared::test_asserts::users(names, |name| app.user(name)).await;
+    (app, users)
 }
 
 /// A registered user and a token of theirs.
@@ -324,18 +337,6 @@ pub fn claims(user_id: i64) -> Claims {
     folio_shared::test_utils::valid_claims(user_id)
 }
 
-/// Asserts status and the whole JSON body.
-pub async fn assert_body(response: Response, status: StatusCode, expected: Value) {
-    assert_eq!(response.status(), status, "unexpected status");
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body, expected);
-}
-
-/// Asserts status and `{"detail": detail}`.
-pub async fn assert_detail(response: Response, status: StatusCode, detail: &str) {
-    assert_body(response, status, json!({ "detail": detail })).await;
-}
-
 /// The 422 `msg` of a malformed email.
 pub const NOT_AN_EMAIL: &str =
     "value is not a valid email address: An email address must have an @-sign.";
@@ -350,50 +351,8 @@ pub async fn assert_unavailable(response: Response) {
     assert_detail(response, StatusCode::SERVICE_UNAVAILABLE, detail).await;
 }
 
-/// Asserts the 401 of a token that no longer (or never did) open the account.
-pub async fn assert_token_refused(response: Response) {
-    let detail = "Could not validate credentials";
-    assert_detail(response, StatusCode::UNAUTHORIZED, detail).await;
-}
-
 /// Asserts the 400 of a wrong current password (password or email change).
 pub async fn assert_wrong_current_password(response: Response) {
     let detail = "Current password is incorrect";
     assert_detail(response, StatusCode::BAD_REQUEST, detail).await;
-}
-
-/// Asserts status and `{"message": message}`.
-pub async fn assert_message(response: Response, status: StatusCode, message: &str) {
-    assert_body(response, status, json!({ "message": message })).await;
-}
-
-/// Asserts a 429 with `Retry-After` of at most `window_secs` and the detail naming it.
-pub async fn assert_limited(response: Response, window_secs: u64) {
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = response.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=window_secs).contains(&retry_after), "{retry_after}");
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(
-        body["detail"],
-        format!("Too many requests. Try again in {retry_after} seconds.")
-    );
-}
-
-/// Asserts a 422 whose first error is at `loc` with `msg`.
-pub async fn assert_invalid(response: Response, loc: &[&str], msg: &str) {
-    assert_invalid_case(response, loc, msg, "").await;
-}
-
-/// [`assert_invalid`] for one `case` of a table, named in a failure.
-pub async fn assert_invalid_case(response: Response, loc: &[&str], msg: &str, case: &str) {
-    let status = response.status();
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{case}");
-    let body: Value = response.json().await.unwrap();
-    let first = &body["detail"][0];
-    assert_eq!(first["loc"], json!(loc), "{case}: {body}");
-    assert_eq!(first["msg"], msg, "{case}: {body}");
 }

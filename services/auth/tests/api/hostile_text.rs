@@ -1,15 +1,20 @@
 //! A NUL character (which Postgres text cannot hold) or bytes that are not UTF-8, in any
 //! text field of any auth endpoint: a 4xx naming the problem, never a 500, nothing written.
 
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, assert_invalid, spawn_app};
+use crate::helpers::{
+    PASSWORD, assert_client_error, assert_invalid, assert_invalid_at, send_bytes,
+    spawn_app_with_users,
+};
+
+/// The content type of a JSON body.
+const JSON: &str = "application/json";
 
 #[tokio::test]
 async fn a_nul_in_any_text_field_is_a_422_and_nothing_is_written() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let me = format!("/api/users/{}", ann.id);
     let nul = "a\0b@example.com";
     let json_cases: [(Method, &str, Value, &str); 5] = [
@@ -35,21 +40,8 @@ async fn a_nul_in_any_text_field_is_a_422_and_nothing_is_written() {
         ),
     ];
     for (method, path, body, field) in json_cases {
-        let response = app
-            .client
-            .request(method, app.url(path))
-            .bearer_auth(&ann.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{path} {field}"
-        );
-        let detail: Value = response.json().await.unwrap();
-        assert_eq!(detail["detail"][0]["loc"], json!(["body", field]), "{path}");
+        let response = app.send_json(method, path, Some(&ann.token), body).await;
+        assert_invalid_at(response, &["body", field], &format!("{path} {field}")).await;
     }
 
     let answer = app.login(nul, PASSWORD).await;
@@ -69,8 +61,7 @@ async fn a_nul_in_any_text_field_is_a_422_and_nothing_is_written() {
 
 #[tokio::test]
 async fn bytes_that_are_not_utf8_are_a_4xx_on_every_text_endpoint() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let mut invalid_json = br#"{"email": "a"#.to_vec();
     invalid_json.extend_from_slice(&[0xff, 0xfe]);
     invalid_json.extend_from_slice(br#"@example.com", "username": "u", "password": "longenough"}"#);
@@ -81,33 +72,14 @@ async fn bytes_that_are_not_utf8_are_a_4xx_on_every_text_endpoint() {
         (Method::POST, "/api/users/reset-password".to_owned()),
         (Method::PATCH, "/api/users/me/password".to_owned()),
     ] {
-        let response = app
-            .client
-            .request(method, app.url(&path))
-            .bearer_auth(&ann.token)
-            .header("content-type", "application/json")
-            .body(invalid_json.clone())
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_client_error(),
-            "{path}: {}",
-            response.status()
-        );
+        let request = (method, path.as_str());
+        let body = invalid_json.clone();
+        let response = send_bytes(&app, request, Some(&ann.token), JSON, body).await;
+        assert_client_error(&response, &path);
     }
-    let login = app
-        .client
-        .post(app.url("/api/users/token"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(b"username=a%FF%FE%40example.com&password=longenough".to_vec())
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        login.status().is_client_error(),
-        "login: {}",
-        login.status()
-    );
+    let form = b"username=a%FF%FE%40example.com&password=longenough".to_vec();
+    let login = (Method::POST, "/api/users/token");
+    let login = send_bytes(&app, login, None, "application/x-www-form-urlencoded", form).await;
+    assert_client_error(&login, "login");
     assert_eq!(app.count("select count(*) from users").await, 1);
 }

@@ -2,7 +2,10 @@ use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{PASSWORD, TestApp, assert_detail, assert_limited, spawn_app, spawn_app_with};
+use crate::helpers::{
+    PASSWORD, TestApp, assert_detail, assert_limited, retry_after, spawn_app, spawn_app_with,
+    spawn_app_with_users,
+};
 
 #[tokio::test]
 async fn login_returns_a_bearer_token_that_opens_me() {
@@ -130,8 +133,7 @@ async fn a_fastapi_blog_hash_logs_in_and_is_upgraded_to_current_parameters() {
 
 #[tokio::test]
 async fn the_jwks_verifies_issued_tokens_and_is_cacheable() {
-    let app = spawn_app().await;
-    let user = app.user("ann").await;
+    let (app, [user]) = spawn_app_with_users(["ann"]).await;
 
     let response = app.get("/.well-known/jwks.json", None).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -241,12 +243,8 @@ async fn failures_from_every_client_together_stop_at_the_hourly_backstop() {
     let owner = app.login_from(OWNER, "ann@example.com", PASSWORD).await;
 
     // The window is an hour: Retry-After says more than a minute.
-    let retry_after: u64 = owner.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(retry_after > 60, "{retry_after}");
+    let seconds = retry_after(&owner);
+    assert!(seconds > 60, "{seconds}");
     assert_limited(owner, 3600).await;
     assert_eq!(
         app.login_status_from(OWNER, "bob@example.com", PASSWORD)

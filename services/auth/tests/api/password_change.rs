@@ -2,15 +2,14 @@ use reqwest::StatusCode;
 
 use crate::helpers::{
     PASSWORD, TOO_SHORT, TestApp, assert_detail, assert_invalid, assert_limited, assert_message,
-    assert_token_refused, assert_wrong_current_password, spawn_app, spawn_app_with,
+    assert_token_refused, assert_wrong_current_password, spawn_app_with, spawn_app_with_users,
 };
 
 const NEW_PASSWORD: &str = "a brand new secret";
 
 #[tokio::test]
 async fn changing_the_password_ends_old_tokens_and_the_old_password() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     let response = app
         .change_password(&ann.token, PASSWORD, NEW_PASSWORD)
@@ -26,8 +25,7 @@ async fn changing_the_password_ends_old_tokens_and_the_old_password() {
 
 #[tokio::test]
 async fn changing_the_password_queues_the_password_changed_mail() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     app.change_password(&ann.token, PASSWORD, NEW_PASSWORD)
         .await;
@@ -43,8 +41,7 @@ async fn changing_the_password_queues_the_password_changed_mail() {
 
 #[tokio::test]
 async fn a_wrong_current_password_is_400_and_changes_nothing() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     let response = app
         .change_password(&ann.token, "not it at all", NEW_PASSWORD)
@@ -57,8 +54,7 @@ async fn a_wrong_current_password_is_400_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_short_new_password_is_422_and_no_token_is_401() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     let answer = app.change_password(&ann.token, PASSWORD, "short").await;
     assert_invalid(answer, &["body", "new_password"], TOO_SHORT).await;

@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 
 use crate::helpers::{
     NOT_AN_EMAIL, PASSWORD, TOO_SHORT, assert_detail, assert_invalid, assert_message,
-    assert_token_refused, spawn_app, spawn_app_with,
+    assert_token_refused, spawn_app, spawn_app_with, spawn_app_with_users,
 };
 
 // The FastAPI blog's exact texts: its frontends show them.
@@ -35,8 +35,7 @@ async fn the_reset_link_is_sealed_in_the_outbox_row_and_the_stream_entry() {
 
 #[tokio::test]
 async fn forgot_password_queues_a_reset_mail_with_a_working_link() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     let response = app.forgot_password("ANN@example.com").await;
 
@@ -152,8 +151,7 @@ async fn a_reset_token_works_once_even_under_six_concurrent_attempts() {
 
 #[tokio::test]
 async fn an_expired_token_is_400_and_is_consumed() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let token = "expired-token-value";
     app.insert_reset_token(ann.id, token, "now() - interval '1 minute'")
         .await;
@@ -179,8 +177,7 @@ async fn an_unknown_token_is_400_and_a_short_password_422() {
 
 #[tokio::test]
 async fn a_new_forgot_password_request_voids_the_earlier_link_at_once() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let first = app.reset_token_for("ann@example.com").await;
     let second = app.reset_token_for("ann@example.com").await;
 
@@ -197,9 +194,7 @@ async fn a_new_forgot_password_request_voids_the_earlier_link_at_once() {
 
 #[tokio::test]
 async fn forgot_password_purges_expired_tokens_of_every_user_and_keeps_others_live_ones() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let bob = app.user("bob").await;
+    let (app, [ann, bob]) = spawn_app_with_users(["ann", "bob"]).await;
     for (user, token, expires) in [
         (ann.id, "ann-expired", "now() - interval '1 minute'"),
         (bob.id, "bob-expired", "now() - interval '2 hours'"),
@@ -229,8 +224,7 @@ async fn forgot_password_purges_expired_tokens_of_every_user_and_keeps_others_li
 
 #[tokio::test]
 async fn a_successful_reset_deletes_every_other_token_of_the_user() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let mailed = app.reset_token_for("ann@example.com").await;
     // A second live link, as a database adopted from the FastAPI blog may hold.
     let other = "another-live-token";

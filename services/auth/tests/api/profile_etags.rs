@@ -8,7 +8,7 @@ use reqwest::{
 };
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::helpers::spawn_app_with_users;
 
 fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> &str {
     response.headers()[name].to_str().unwrap()
@@ -16,8 +16,7 @@ fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> &s
 
 #[tokio::test]
 async fn a_profile_is_304_while_unchanged_and_200_once_renamed_or_given_a_picture() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let path = format!("/api/users/{}", ann.id);
     let first = app.get(&path, None).await;
     assert_eq!(first.status(), StatusCode::OK);
@@ -51,8 +50,7 @@ async fn a_profile_is_304_while_unchanged_and_200_once_renamed_or_given_a_pictur
 
 #[tokio::test]
 async fn private_and_missing_profiles_carry_no_etag_and_stay_no_store() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let me = app.get("/api/users/me", Some(&ann.token)).await;
     assert_eq!(me.status(), StatusCode::OK);
     assert!(me.headers().get(ETAG).is_none());

@@ -1,8 +1,9 @@
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    NOT_AN_EMAIL, PASSWORD, assert_detail, assert_invalid, assert_invalid_case, spawn_app,
+    NOT_AN_EMAIL, PASSWORD, assert_detail, assert_invalid, assert_invalid_at, assert_invalid_case,
+    send_bytes, spawn_app,
 };
 
 #[tokio::test]
@@ -151,22 +152,10 @@ async fn register_answers_422_at_body_for_missing_fields_wrong_types_and_broken_
         (r#"{"username": "ann", "#, "truncated JSON"),
         ("[]", "array body"),
     ] {
-        let response = app
-            .client
-            .post(app.url("/api/users"))
-            .header("content-type", "application/json")
-            .body(raw)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{case}"
-        );
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body["detail"][0]["loc"], json!(["body"]), "{case}");
-        assert!(body["detail"][0]["msg"].is_string(), "{case}");
+        let register = (Method::POST, "/api/users");
+        let body = raw.as_bytes().to_vec();
+        let response = send_bytes(&app, register, None, "application/json", body).await;
+        assert_invalid_at(response, &["body"], case).await;
     }
     assert_eq!(app.count("select count(*) from users").await, 0);
 }

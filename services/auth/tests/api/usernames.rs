@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, assert_detail, assert_invalid, spawn_app};
+use crate::helpers::{PASSWORD, assert_detail, assert_invalid, spawn_app, spawn_app_with_users};
 
 const FORBIDDEN: &str = "Username must not contain control, format or line-break characters";
 
@@ -39,8 +39,7 @@ async fn two_spellings_of_the_same_name_are_one_username() {
 
 #[tokio::test]
 async fn a_rename_follows_the_same_rules() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     let hidden = app.update(&ann, json!({"username": "ann\u{feff}"})).await;
     assert_invalid(hidden, &["body", "username"], FORBIDDEN).await;

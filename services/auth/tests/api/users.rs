@@ -1,12 +1,14 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{NOT_AN_EMAIL, PASSWORD, assert_detail, assert_invalid, spawn_app};
+use crate::helpers::{
+    NOT_AN_EMAIL, PASSWORD, assert_bad_path_id, assert_detail, assert_invalid, spawn_app,
+    spawn_app_with_users,
+};
 
 #[tokio::test]
 async fn anyone_can_read_a_public_profile_without_the_email() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     let response = app.profile(ann.id).await;
 
@@ -24,13 +26,7 @@ async fn an_unknown_user_is_404_and_a_non_numeric_id_is_422() {
 
     let answer = app.profile(999999).await;
     assert_detail(answer, StatusCode::NOT_FOUND, "User not found").await;
-    let answer = app.get("/api/users/abc", None).await;
-    assert_invalid(
-        answer,
-        &["path", "id"],
-        "Input should be a valid integer, unable to parse string as an integer",
-    )
-    .await;
+    assert_bad_path_id(app.get("/api/users/abc", None).await).await;
 }
 
 #[tokio::test]
@@ -45,8 +41,7 @@ async fn me_without_a_token_is_401_not_authenticated() {
 
 #[tokio::test]
 async fn me_shows_the_picture_path_from_media_public_url() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     app.pg()
         .await
         .execute("update users set image_file = 'ab12.jpg'", &[])
@@ -61,8 +56,7 @@ async fn me_shows_the_picture_path_from_media_public_url() {
 
 #[tokio::test]
 async fn a_user_can_change_only_the_username_and_the_email_is_kept() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     let response = app.update(&ann, json!({"username": "Annie"})).await;
 
@@ -74,8 +68,7 @@ async fn a_user_can_change_only_the_username_and_the_email_is_kept() {
 
 #[tokio::test]
 async fn an_updated_email_is_lowercased_and_login_follows_it() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     let response = app.change_email(&ann, "New@Example.com", PASSWORD).await;
 
@@ -87,8 +80,7 @@ async fn an_updated_email_is_lowercased_and_login_follows_it() {
 
 #[tokio::test]
 async fn updating_to_a_taken_name_or_email_in_another_case_is_400_and_changes_nothing() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     app.user("bob").await;
 
     let name = app.update(&ann, json!({"username": "BOB"})).await;
@@ -106,9 +98,7 @@ async fn updating_to_a_taken_name_or_email_in_another_case_is_400_and_changes_no
 
 #[tokio::test]
 async fn updating_someone_else_is_403_and_an_unknown_user_is_404() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let bob = app.user("bob").await;
+    let (app, [ann, bob]) = spawn_app_with_users(["ann", "bob"]).await;
     let rename = json!({"username": "hacked"});
 
     let other = app
@@ -128,8 +118,7 @@ async fn updating_someone_else_is_403_and_an_unknown_user_is_404() {
 
 #[tokio::test]
 async fn updating_with_invalid_fields_is_422_and_without_a_token_401() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     let answer = app.update(&ann, json!({"username": ""})).await;
     assert_invalid(

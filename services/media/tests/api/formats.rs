@@ -1,7 +1,8 @@
+use folio_shared::test_asserts::assert_header_contains;
 use image::{GenericImageView, ImageFormat};
 use serde_json::json;
 
-use crate::helpers::{detail, encode, picture, spawn_app};
+use crate::helpers::{detail, encode, picture, spawn_app, spawn_app_with_users};
 
 /// A JPEG of `picture(400, 200)` with an EXIF orientation of 6 (rotate 90 degrees clockwise).
 fn jpeg_rotated_by_exif() -> Vec<u8> {
@@ -25,8 +26,7 @@ fn jpeg_rotated_by_exif() -> Vec<u8> {
 
 #[tokio::test]
 async fn every_accepted_format_is_stored_as_a_300_square_jpeg() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     for format in [
         ImageFormat::Jpeg,
         ImageFormat::Png,
@@ -59,8 +59,7 @@ async fn every_accepted_format_is_stored_as_a_300_square_jpeg() {
 
 #[tokio::test]
 async fn exif_orientation_is_applied_and_metadata_dropped() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     let response = app.upload(&ann, jpeg_rotated_by_exif()).await;
 
@@ -107,12 +106,7 @@ async fn a_local_store_serves_pictures_with_safe_headers() {
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.headers()["content-type"], "image/jpeg");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
-    assert!(
-        response.headers()["cache-control"]
-            .to_str()
-            .unwrap()
-            .contains("immutable")
-    );
+    assert_header_contains(&response, "cache-control", "immutable");
     assert_eq!(
         image::guess_format(&response.bytes().await.unwrap()).unwrap(),
         ImageFormat::Jpeg

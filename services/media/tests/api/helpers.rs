@@ -3,30 +3,29 @@
 
 use std::{
     io::Cursor,
-    net::TcpListener,
     path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
-use folio_shared::test_utils::{insert_user, sign, valid_claims};
+pub use folio_shared::test_asserts::TestUser;
+use folio_shared::test_asserts::free_port;
 use image::{DynamicImage, ImageFormat, RgbImage};
 use reqwest::{RequestBuilder, Response, multipart};
 
 folio_shared::test_app!(folio_media::startup::Application::build);
 
-pub struct TestUser {
-    pub id: i64,
-    pub token: String,
+/// The service with the users `names` (see [`TestApp::user`]), inserted in order.
+pub async fn spawn_app_with_users<const N: usize>(names: [&str; N]) -> (TestApp, [TestUser; N]) {
+    let app = spawn_app().await;
+    let users = folio_shared::test_asserts::users(names, |name| app.user(name)).await;
+    (app, users)
 }
 
 impl TestApp {
+    /// `name`, inserted directly, with a valid token.
     pub async fn user(&self, name: &str) -> TestUser {
-        let id = insert_user(&self.db, name).await;
-        TestUser {
-            id,
-            token: sign(&self.settings, &valid_claims(id)),
-        }
+        TestUser::insert(self, name).await
     }
 
     /// `name`, with a picture uploaded: the user and the picture's file name.
@@ -177,11 +176,7 @@ pub struct S3Server {
 
 impl S3Server {
     pub async fn start(bucket: &str) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let process = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())

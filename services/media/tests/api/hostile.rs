@@ -2,7 +2,7 @@ use image::ImageFormat;
 use reqwest::multipart;
 use serde_json::json;
 
-use crate::helpers::{detail, encode, file_part, picture, spawn_app};
+use crate::helpers::{detail, encode, file_part, picture, spawn_app_with_users};
 
 const INVALID: &str = "Invalid image file. Please upload a valid image (JPEG, PNG, GIF, WebP).";
 const TOO_LARGE: &str = "File too large. Maximum size is 5MB";
@@ -34,8 +34,7 @@ fn png_bomb() -> Vec<u8> {
 
 #[tokio::test]
 async fn bad_files_are_400_and_nothing_is_stored() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let jpeg = encode(&picture(200, 200), ImageFormat::Jpeg);
     let mut polyglot = b"GIF89a".to_vec();
     polyglot.extend_from_slice(b"<script>alert(document.cookie)</script>");
@@ -63,8 +62,7 @@ async fn bad_files_are_400_and_nothing_is_stored() {
 
 #[tokio::test]
 async fn six_mib_is_413_with_or_without_content_length() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let mut big = encode(&picture(50, 50), ImageFormat::Png);
     big.resize(6 * 1024 * 1024, 0);
 
@@ -86,8 +84,7 @@ async fn six_mib_is_413_with_or_without_content_length() {
 
 #[tokio::test]
 async fn a_missing_field_two_files_or_no_multipart_are_422_or_415() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let png = encode(&picture(50, 50), ImageFormat::Png);
 
     let wrong_name = app

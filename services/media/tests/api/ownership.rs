@@ -2,7 +2,9 @@ use image::ImageFormat;
 use reqwest::multipart;
 use serde_json::json;
 
-use crate::helpers::{detail, encode, file_part, picture, spawn_app, spawn_app_with};
+use crate::helpers::{
+    detail, encode, file_part, picture, spawn_app, spawn_app_with, spawn_app_with_users,
+};
 
 /// What anyone but the owner is told, whether the user exists or not.
 fn not_authorized() -> (u16, serde_json::Value) {
@@ -11,9 +13,7 @@ fn not_authorized() -> (u16, serde_json::Value) {
 
 #[tokio::test]
 async fn only_the_owner_may_change_a_picture() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let bob = app.user("bob").await;
+    let (app, [ann, bob]) = spawn_app_with_users(["ann", "bob"]).await;
     let form = || {
         multipart::Form::new().part(
             "file",
@@ -69,8 +69,7 @@ async fn with_the_store_down_the_upload_is_503_and_the_old_picture_stays() {
 
 #[tokio::test]
 async fn when_the_row_update_fails_the_new_object_is_removed_again() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     app.pg()
         .await
         .batch_execute(

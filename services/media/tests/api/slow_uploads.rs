@@ -6,12 +6,11 @@ use tokio::{
     net::TcpStream,
 };
 
-use crate::helpers::spawn_app;
+use crate::helpers::spawn_app_with_users;
 
 #[tokio::test]
 async fn an_upload_that_stops_arriving_is_cut_off_with_408_and_nothing_changes() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let boundary = "folio-slow-upload";
     let head = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\

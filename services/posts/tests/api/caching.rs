@@ -11,7 +11,8 @@ use reqwest::{
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, TestUser, ids, post_path, spawn_app, spawn_app_with, user_feed_path,
+    TestApp, TestUser, ids, post_path, spawn_app, spawn_app_with, spawn_app_with_users,
+    user_feed_path,
 };
 
 /// Longer than the cache's one second, with room for a slow machine: a change that has
@@ -96,11 +97,18 @@ pub(crate) async fn one_post(app: &TestApp) -> (TestUser, i64, [String; 4]) {
     (ann, id, paths)
 }
 
-#[tokio::test]
-async fn the_author_sees_a_change_made_elsewhere_at_once() {
+/// The app with [`one_post`], every read of it cached: the app, ann, the post's id and
+/// the paths.
+async fn spawn_with_cached_post() -> (TestApp, TestUser, i64, [String; 4]) {
     let app = spawn_app().await;
     let (ann, id, paths) = one_post(&app).await;
     app.fill_cache(&paths).await;
+    (app, ann, id, paths)
+}
+
+#[tokio::test]
+async fn the_author_sees_a_change_made_elsewhere_at_once() {
+    let (app, ann, id, paths) = spawn_with_cached_post().await;
     // As another instance of posts would: this one's cache is not told.
     app.sql("update posts set title = 'Edited' where id = $1", id)
         .await;
@@ -123,9 +131,7 @@ async fn the_author_sees_a_change_made_elsewhere_at_once() {
 
 #[tokio::test]
 async fn a_write_through_this_instance_is_seen_by_everyone_at_once() {
-    let app = spawn_app().await;
-    let (ann, id, paths) = one_post(&app).await;
-    app.fill_cache(&paths).await;
+    let (app, ann, id, paths) = spawn_with_cached_post().await;
     let edited = app
         .edit_post(id, &ann.token, json!({"title": "Edited"}))
         .await;
@@ -140,9 +146,7 @@ async fn a_write_through_this_instance_is_seen_by_everyone_at_once() {
 
 #[tokio::test]
 async fn anyone_sees_an_edit_made_elsewhere_within_a_second() {
-    let app = spawn_app().await;
-    let (_, id, paths) = one_post(&app).await;
-    app.fill_cache(&paths).await;
+    let (app, _, id, paths) = spawn_with_cached_post().await;
     app.sql("update posts set content = 'Edited' where id = $1", id)
         .await;
     let (_, post) = app
@@ -159,9 +163,7 @@ async fn anyone_sees_an_edit_made_elsewhere_within_a_second() {
 
 #[tokio::test]
 async fn anyone_sees_a_delete_made_elsewhere_within_a_second() {
-    let app = spawn_app().await;
-    let (_, id, paths) = one_post(&app).await;
-    app.fill_cache(&paths).await;
+    let (app, _, id, paths) = spawn_with_cached_post().await;
     app.sql("delete from posts where id = $1", id).await;
     let (status, body) = app
         .eventually(&paths[0], |status, _| status == StatusCode::NOT_FOUND)
@@ -197,9 +199,7 @@ async fn anyone_sees_a_new_post_made_elsewhere_within_a_second() {
 
 #[tokio::test]
 async fn anyone_sees_a_rename_and_a_new_picture_within_a_second() {
-    let app = spawn_app().await;
-    let (ann, _, paths) = one_post(&app).await;
-    app.fill_cache(&paths).await;
+    let (app, ann, _, paths) = spawn_with_cached_post().await;
     let author = |path: &str, body: &Value| -> Value {
         if path.contains("/api/posts/") {
             body["author"].clone()
@@ -277,8 +277,7 @@ async fn a_cached_answer_gets_the_cors_headers_of_its_own_request() {
 
 #[tokio::test]
 async fn a_missing_post_is_not_remembered() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let response = app.get("/api/posts/1").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     // Written elsewhere (or by another instance) right after the 404.
@@ -300,8 +299,7 @@ async fn a_missing_post_is_not_remembered() {
 
 #[tokio::test]
 async fn a_page_too_long_to_keep_is_read_fresh_every_time() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let ids = app.insert_posts_of_sizes(ann.id, &[600_000]).await;
     let before = app.feed("/api/posts").await;
     assert_eq!(
@@ -316,8 +314,7 @@ async fn a_page_too_long_to_keep_is_read_fresh_every_time() {
 
 #[tokio::test]
 async fn each_form_of_a_read_is_answered_from_an_entry_of_its_own() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let mut posts = Vec::new();
     for title in ["One", "Two", "Three"] {
         posts.push(app.create_post_id(&ann, title, "x").await);

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use reqwest::{StatusCode, header::ETAG};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::{
     caching::{PATIENCE, cache_control, etag, one_post},
-    helpers::{post_path, spawn_app},
+    helpers::{post_path, spawn_app, spawn_app_with_users},
 };
 
 #[tokio::test]
@@ -65,11 +65,8 @@ async fn a_matching_if_none_match_gets_304_with_no_body() {
 
 #[tokio::test]
 async fn errors_and_writes_carry_no_etag_and_stay_no_store() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let created = app
-        .create_post_as(&ann.token, json!({"title": "t", "content": "c"}))
-        .await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
+    let created = app.try_create_post(&ann, "t", "c").await;
     assert_eq!(created.status(), StatusCode::CREATED);
     assert!(created.headers().get(ETAG).is_none());
     assert_eq!(cache_control(created.headers()), "no-store");

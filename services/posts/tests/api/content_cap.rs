@@ -3,14 +3,13 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Write, assert_invalid, id_of, spawn_app};
+use crate::helpers::{Write, assert_invalid, id_of, spawn_app, spawn_app_with_users};
 
 const TOO_LONG: &str = "String should have at most 100000 characters";
 
 #[tokio::test]
 async fn content_of_100000_characters_is_accepted_on_create_put_and_patch() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     // Characters, not bytes: four bytes each, 400 kB.
     let longest = "🦀".repeat(100_000);
 
@@ -33,8 +32,7 @@ async fn content_of_100000_characters_is_accepted_on_create_put_and_patch() {
 
 #[tokio::test]
 async fn content_of_100001_characters_is_422_on_create_put_and_patch_and_nothing_changes() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let post = app.create_post(&ann, "title", "content").await;
     let id = id_of(&post);
     let too_long = "é".repeat(100_001);

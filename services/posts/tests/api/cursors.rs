@@ -3,7 +3,9 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, assert_detail, assert_invalid, ids, spawn_app, user_feed_path};
+use crate::helpers::{
+    TestApp, assert_detail, assert_invalid, ids, spawn_app, spawn_app_with_users, user_feed_path,
+};
 
 /// Follows `next_cursor` from the first page to the end; returns every id seen.
 async fn walk_by_cursor(app: &TestApp, path: &str, limit: usize) -> Vec<i64> {
@@ -26,8 +28,7 @@ async fn walk_by_cursor(app: &TestApp, path: &str, limit: usize) -> Vec<i64> {
 
 #[tokio::test]
 async fn cursors_walk_a_feed_of_one_instant_without_repeating_or_dropping_a_post() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     app.insert_posts_at_one_instant(ann.id, 25).await;
 
     let seen = walk_by_cursor(&app, "/api/posts", 7).await;
@@ -38,8 +39,7 @@ async fn cursors_walk_a_feed_of_one_instant_without_repeating_or_dropping_a_post
 
 #[tokio::test]
 async fn a_cursor_page_is_not_shifted_by_posts_added_since_the_previous_page() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     for n in 0..4 {
         app.create_post(&ann, &format!("old {n}"), "x").await;
     }
@@ -82,8 +82,7 @@ async fn a_cursor_page_is_not_shifted_by_posts_added_since_the_previous_page() {
 
 #[tokio::test]
 async fn the_last_page_has_no_cursor() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     app.insert_posts_at_one_instant(ann.id, 4).await;
 
     let full = app.feed("/api/posts?limit=2").await;
@@ -113,9 +112,7 @@ async fn the_last_page_has_no_cursor() {
 
 #[tokio::test]
 async fn a_user_feed_walks_by_cursor_over_that_users_posts_only() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let bob = app.user("bob").await;
+    let (app, [ann, bob]) = spawn_app_with_users(["ann", "bob"]).await;
     app.insert_posts_at_one_instant(ann.id, 5).await;
     app.insert_posts_at_one_instant(bob.id, 5).await;
 
@@ -129,8 +126,7 @@ async fn a_user_feed_walks_by_cursor_over_that_users_posts_only() {
 
 #[tokio::test]
 async fn a_cursor_this_service_did_not_write_is_422() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     for path in [
         "/api/posts?cursor=abc".to_owned(),

@@ -9,7 +9,7 @@ use tokio::{
     net::TcpStream,
 };
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_without_database};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with_users, spawn_app_without_database};
 
 const TWELVE_MIB: usize = 12 * 1024 * 1024;
 
@@ -103,8 +103,7 @@ async fn assert_the_connection_still_serves(connection: &mut Connection) {
 
 #[tokio::test]
 async fn a_twelve_mib_post_with_a_declared_length_gets_its_413_on_a_connection_that_stays_open() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let body = huge_post();
     let mut connection = Connection::open(&app).await;
 
@@ -120,8 +119,7 @@ async fn a_twelve_mib_post_with_a_declared_length_gets_its_413_on_a_connection_t
 
 #[tokio::test]
 async fn a_twelve_mib_chunked_post_gets_its_413_on_a_connection_that_stays_open() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let mut connection = Connection::open(&app).await;
 
     let head = post_head(&ann.token, "Transfer-Encoding: chunked");
@@ -150,8 +148,7 @@ async fn a_401_decided_before_the_body_is_read_leaves_the_connection_open() {
 
 #[tokio::test]
 async fn a_body_past_the_drain_budget_is_answered_with_connection_close() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let mut connection = Connection::open(&app).await;
     // Declared far beyond what is worth reading; only the head is sent, and the answer
     // comes after the budget's worth of time at most, telling the client not to reuse.

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::{
     feeds_xml::feed,
-    helpers::{TestApp, Write, spawn_app},
+    helpers::{TestApp, Write, spawn_app_with_users},
     sitemap::{Listing, listing},
 };
 
@@ -38,8 +38,7 @@ async fn insert_post(app: &TestApp, user_id: i64, title: &str, at: &str) -> i64 
 
 #[tokio::test]
 async fn only_a_change_of_title_or_content_through_the_api_is_an_edit() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let id = app.create_post_id(&ann, "title", "content").await;
     assert_eq!(updated_at(&app, id).await, None, "a new post is not edited");
 
@@ -65,9 +64,7 @@ async fn only_a_change_of_title_or_content_through_the_api_is_an_edit() {
 
 #[tokio::test]
 async fn a_write_from_outside_the_api_is_stamped_too() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let bob = app.user("bob").await;
+    let (app, [ann, bob]) = spawn_app_with_users(["ann", "bob"]).await;
     let retitled = insert_post(&app, ann.id, "one", "2020-01-01T00:00:00Z").await;
     let moved = insert_post(&app, ann.id, "two", "2020-01-01T00:00:00Z").await;
     let pg = app.pg().await;
@@ -92,8 +89,7 @@ async fn a_write_from_outside_the_api_is_stamped_too() {
 
 #[tokio::test]
 async fn an_edit_of_an_older_post_moves_its_entry_the_feeds_updated_and_its_lastmod() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let older = insert_post(&app, ann.id, "older", "2020-01-01T00:00:00Z").await;
     let newer = insert_post(&app, ann.id, "newer", "2020-01-02T00:00:00Z").await;
     // An edit time written as is (the trigger fires only on title or content).

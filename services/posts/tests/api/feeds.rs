@@ -4,8 +4,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{
-    NOT_AN_INTEGER, assert_bad_path_id, assert_detail, assert_invalid, id_of, ids, post_path,
-    spawn_app, spawn_app_with, user_feed_path,
+    NOT_AN_INTEGER, assert_detail, assert_invalid, assert_unknown_and_bad_ids, id_of, ids,
+    post_path, spawn_app, spawn_app_with, spawn_app_with_users, user_feed_path,
 };
 
 #[tokio::test]
@@ -22,9 +22,7 @@ async fn an_empty_feed_has_no_posts_and_nothing_more() {
 
 #[tokio::test]
 async fn the_feed_is_newest_first_with_authors_embedded() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let bob = app.user("bob").await;
+    let (app, [ann, bob]) = spawn_app_with_users(["ann", "bob"]).await;
     let first = app.create_post(&ann, "first", "a").await;
     let second = app.create_post(&bob, "second", "b").await;
 
@@ -41,8 +39,7 @@ async fn the_feed_is_newest_first_with_authors_embedded() {
 
 #[tokio::test]
 async fn pages_over_posts_of_one_instant_never_repeat_or_drop_a_post() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     app.insert_posts_at_one_instant(ann.id, 25).await;
 
     let mut seen = Vec::new();
@@ -60,8 +57,7 @@ async fn pages_over_posts_of_one_instant_never_repeat_or_drop_a_post() {
 
 #[tokio::test]
 async fn has_more_and_total_are_right_at_the_edges() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     app.insert_posts_at_one_instant(ann.id, 10).await;
 
     let exactly_one_page = app.feed("/api/posts?limit=10").await;
@@ -148,9 +144,7 @@ async fn the_default_page_size_is_posts_per_page() {
 
 #[tokio::test]
 async fn a_user_feed_shows_only_that_users_posts() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let bob = app.user("bob").await;
+    let (app, [ann, bob]) = spawn_app_with_users(["ann", "bob"]).await;
     app.insert_posts_at_one_instant(ann.id, 3).await;
     let bobs = app.create_post(&bob, "bob's", "only one").await;
 
@@ -176,27 +170,20 @@ async fn a_user_feed_shows_only_that_users_posts() {
 
 #[tokio::test]
 async fn a_user_without_posts_has_an_empty_feed_and_an_unknown_user_is_404() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     let page = app.user_feed(ann.id).await;
     assert_eq!(
         page,
         json!({"posts": [], "total": 0, "skip": 0, "limit": 10, "has_more": false, "next_cursor": null})
     );
-    assert_detail(
-        app.get("/api/users/999999/posts").await,
-        StatusCode::NOT_FOUND,
-        "User not found",
-    )
-    .await;
-    assert_bad_path_id(app.get("/api/users/abc/posts").await).await;
+    let paths = ("/api/users/999999/posts", "/api/users/abc/posts");
+    assert_unknown_and_bad_ids(&app, paths, "User not found").await;
 }
 
 #[tokio::test]
 async fn an_author_rename_and_new_picture_show_in_their_posts() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let post = app.create_post(&ann, "hello", "world").await;
 
     app.pg()
@@ -222,9 +209,7 @@ async fn an_author_rename_and_new_picture_show_in_their_posts() {
 
 #[tokio::test]
 async fn deleting_a_user_removes_their_posts_from_every_feed_and_total() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let bob = app.user("bob").await;
+    let (app, [ann, bob]) = spawn_app_with_users(["ann", "bob"]).await;
     app.insert_posts_at_one_instant(ann.id, 4).await;
     let kept = app.create_post(&bob, "stays", "here").await;
     let gone = ids(&app.user_feed(ann.id).await)[0];
@@ -249,8 +234,7 @@ async fn deleting_a_user_removes_their_posts_from_every_feed_and_total() {
 
 #[tokio::test]
 async fn totals_follow_bulk_inserts_and_a_truncate() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     app.insert_posts_at_one_instant(ann.id, 7).await;
     assert_eq!(app.feed("/api/posts").await["total"], 7);
     assert_eq!(app.user_feed(ann.id).await["total"], 7);

@@ -10,7 +10,10 @@ use reqwest::{
 };
 use serde_json::json;
 
-use crate::helpers::{TestApp, assert_detail, spawn_app};
+use crate::{
+    helpers::{TestApp, assert_detail, spawn_app, spawn_app_with_users},
+    sitemap::insert_posts,
+};
 
 const ATOM: &str = "http://www.w3.org/2005/Atom";
 const BASE: &str = "http://localhost:8000";
@@ -118,34 +121,14 @@ pub async fn feed(app: &TestApp, path: &str) -> Feed {
     parse(&response.text().await.unwrap())
 }
 
-/// Inserts `n` posts by `user_id`, post `i` posted `i` minutes after 2026-01-01; returns
-/// their ids, oldest first.
-async fn insert_posts(app: &TestApp, user_id: i64, n: i64) -> Vec<i64> {
-    app.pg()
-        .await
-        .query(
-            "insert into posts (title, content, user_id, date_posted) \
-             select 'post ' || g, 'content ' || g, $1, \
-               '2026-01-01T00:00:00Z'::timestamptz + g * interval '1 minute' \
-             from generate_series(1, $2::int8) g returning id",
-            &[&user_id, &n],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect()
-}
-
 fn post_url(id: i64) -> String {
     format!("{BASE}/posts/{id}")
 }
 
 #[tokio::test]
 async fn the_site_feed_is_atom_with_the_twenty_newest_posts_newest_first() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let ids = insert_posts(&app, ann.id, 25).await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
+    let ids = insert_posts(&app.pg().await, ann.id, 25).await;
 
     let feed = feed(&app, "/feed.xml").await;
 
@@ -171,8 +154,7 @@ async fn the_site_feed_is_atom_with_the_twenty_newest_posts_newest_first() {
 
 #[tokio::test]
 async fn markup_and_characters_xml_forbids_leave_the_feed_valid() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     // Written straight to the table: the API is not the only way posts arrive (adoption).
     app.pg()
         .await
@@ -196,9 +178,7 @@ async fn markup_and_characters_xml_forbids_leave_the_feed_valid() {
 
 #[tokio::test]
 async fn a_user_feed_holds_only_that_authors_posts() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let bob = app.user("bob").await;
+    let (app, [ann, bob]) = spawn_app_with_users(["ann", "bob"]).await;
     let anns = app.create_post(&ann, "by ann", "a").await;
     app.create_post(&bob, "by bob", "b").await;
 
@@ -213,8 +193,7 @@ async fn a_user_feed_holds_only_that_authors_posts() {
 
 #[tokio::test]
 async fn feeds_without_posts_are_valid_and_empty() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
     for path in [
         "/feed.xml".to_owned(),
@@ -237,8 +216,7 @@ async fn the_feed_of_an_unknown_user_is_a_404() {
 
 #[tokio::test]
 async fn the_feeds_follow_edits_and_deletes() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let kept = app.create_post_id(&ann, "draft title", "draft").await;
     let gone = app.create_post_id(&ann, "regretted", "x").await;
     // Posted long ago, so the edit's time cannot fall in the same second.

@@ -3,9 +3,14 @@
 
 use std::fmt::Display;
 
-use folio_shared::test_utils::{insert_user, sign, valid_claims};
 use reqwest::{Method, Response, StatusCode, header::IF_NONE_MATCH};
 use serde_json::{Value, json};
+
+pub use folio_shared::test_asserts::{
+    NOT_AN_INTEGER, TestUser, assert_bad_path_id, assert_client_error, assert_detail,
+    assert_fields, assert_invalid, assert_invalid_at, assert_invalid_case, assert_limited,
+    assert_token_refused, send_bytes,
+};
 
 folio_shared::test_app!(folio_posts::startup::Application::build);
 
@@ -20,19 +25,10 @@ pub enum Write {
     Edit(i64),
 }
 
-/// A user and a valid token of theirs.
-pub struct TestUser {
-    pub id: i64,
-    pub token: String,
-}
-
 impl TestApp {
+    /// `username`, inserted directly, with a valid token.
     pub async fn user(&self, username: &str) -> TestUser {
-        let id = insert_user(&self.db, username).await;
-        TestUser {
-            id,
-            token: sign(&self.settings, &valid_claims(id)),
-        }
+        TestUser::insert(self, username).await
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -76,10 +72,15 @@ impl TestApp {
             .await
     }
 
+    /// `user` creates a post of `title` and `content`: the answer, whatever it is.
+    pub async fn try_create_post(&self, user: &TestUser, title: &str, content: &str) -> Response {
+        let body = json!({"title": title, "content": content});
+        self.create_post_as(&user.token, body).await
+    }
+
     /// Creates a post through the API and returns its JSON.
     pub async fn create_post(&self, user: &TestUser, title: &str, content: &str) -> Value {
-        let body = json!({"title": title, "content": content});
-        let response = self.create_post_as(&user.token, body).await;
+        let response = self.try_create_post(user, title, content).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         response.json().await.unwrap()
     }
@@ -203,6 +204,24 @@ impl TestApp {
     }
 }
 
+/// The service with the users `names` (see [`TestApp::user`]), inserted in order.
+pub async fn spawn_app_with_users<const N: usize>(names: [&str; N]) -> (TestApp, [TestUser; N]) {
+    let app = spawn_app().await;
+    let users = folio_shared::test_asserts::users(names, |name| app.user(name)).await;
+    (app, users)
+}
+
+/// Asserts that `unknown` (a path whose id nothing has) is a 404 of `detail`, and
+/// `not_a_number` (its id not an integer) a 422.
+pub async fn assert_unknown_and_bad_ids(
+    app: &TestApp,
+    (unknown, not_a_number): (&str, &str),
+    detail: &str,
+) {
+    assert_detail(app.get(unknown).await, StatusCode::NOT_FOUND, detail).await;
+    assert_bad_path_id(app.get(not_a_number).await).await;
+}
+
 /// The app with its database out of reach (nothing listens on its port), and a user with
 /// a token it accepts (signed with its key; the user lives in another app's database).
 pub async fn spawn_app_without_database() -> (TestApp, TestUser) {
@@ -240,28 +259,4 @@ pub fn ids(page: &Value) -> Vec<i64> {
         .iter()
         .map(|p| p["id"].as_i64().unwrap())
         .collect()
-}
-
-pub async fn assert_detail(response: Response, status: StatusCode, detail: &str) {
-    assert_eq!(response.status(), status);
-    assert_eq!(
-        response.json::<Value>().await.unwrap(),
-        json!({ "detail": detail })
-    );
-}
-
-/// FastAPI's message for a path or query parameter that is not an integer.
-pub const NOT_AN_INTEGER: &str =
-    "Input should be a valid integer, unable to parse string as an integer";
-
-/// A 422 for a path `{id}` that is not an integer.
-pub async fn assert_bad_path_id(response: Response) {
-    assert_invalid(response, &["path", "id"], NOT_AN_INTEGER).await;
-}
-
-pub async fn assert_invalid(response: Response, loc: &[&str], msg: &str) {
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["detail"][0]["loc"], json!(loc), "{body}");
-    assert_eq!(body["detail"][0]["msg"], msg, "{body}");
 }

@@ -2,15 +2,20 @@
 //! text a posts endpoint reads (body fields, query, path): a 4xx, never a 500, nothing
 //! written.
 
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{Write, id_of, post_path, spawn_app};
+use crate::helpers::{
+    Write, assert_client_error, assert_invalid_case, id_of, post_path, send_bytes,
+    spawn_app_with_users,
+};
+
+/// The 422 `msg` of a NUL character in a text field.
+const NUL: &str = "String should not contain NUL characters";
 
 #[tokio::test]
 async fn a_nul_in_a_title_or_content_is_a_422_on_create_replace_and_edit() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let post = app.create_post(&ann, "kept", "as it was").await;
     let id = id_of(&post);
     let cases = [
@@ -33,17 +38,8 @@ async fn a_nul_in_a_title_or_content_is_a_422_on_create_replace_and_edit() {
     ];
     for (write, body, field) in cases {
         let response = app.write(write, &ann.token, body).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{write:?} {field}"
-        );
-        let detail: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(detail["detail"][0]["loc"], json!(["body", field]));
-        assert_eq!(
-            detail["detail"][0]["msg"],
-            "String should not contain NUL characters"
-        );
+        let case = format!("{write:?} {field}");
+        assert_invalid_case(response, &["body", field], NUL, &case).await;
     }
     assert_eq!(app.count_posts().await, 1);
     let kept = app.read_post(id).await;
@@ -55,8 +51,7 @@ async fn a_nul_in_a_title_or_content_is_a_422_on_create_replace_and_edit() {
 
 #[tokio::test]
 async fn bytes_that_are_not_utf8_or_a_nul_in_the_query_and_path_are_a_4xx() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let post = app.create_post(&ann, "kept", "as it was").await;
     let mut body = br#"{"title": "t"#.to_vec();
     body.extend_from_slice(&[0xff, 0xfe]);
@@ -66,20 +61,10 @@ async fn bytes_that_are_not_utf8_or_a_nul_in_the_query_and_path_are_a_4xx() {
         (Method::PUT, post_path(&post["id"])),
         (Method::PATCH, post_path(&post["id"])),
     ] {
-        let response = app
-            .client
-            .request(method, app.url(&path))
-            .bearer_auth(&ann.token)
-            .header("content-type", "application/json")
-            .body(body.clone())
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_client_error(),
-            "{path}: {}",
-            response.status()
-        );
+        let request = (method, path.as_str());
+        let json = "application/json";
+        let response = send_bytes(&app, request, Some(&ann.token), json, body.clone()).await;
+        assert_client_error(&response, &path);
     }
     for path in [
         "/api/posts?cursor=%00",
@@ -90,8 +75,7 @@ async fn bytes_that_are_not_utf8_or_a_nul_in_the_query_and_path_are_a_4xx() {
         "/api/users/%00/posts",
         "/api/users/1/posts?limit=%FF",
     ] {
-        let status = app.get(path).await.status();
-        assert!(status.is_client_error(), "{path}: {status}");
+        assert_client_error(&app.get(path).await, path);
     }
     assert_eq!(app.count_posts().await, 1);
 }

@@ -3,12 +3,13 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Write, assert_detail, assert_invalid, id_of, spawn_app};
+use crate::helpers::{
+    Write, assert_detail, assert_invalid, assert_invalid_at, id_of, spawn_app_with_users,
+};
 
 #[tokio::test]
 async fn invalid_posts_are_422_and_nothing_is_written() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let cases = [
         (
             json!({"title": "", "content": "c"}),
@@ -36,8 +37,7 @@ async fn invalid_posts_are_422_and_nothing_is_written() {
 
 #[tokio::test]
 async fn quotes_sql_html_and_emoji_round_trip_verbatim() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let title = r#"It's "quoted" 🎉 <b>bold</b>"#;
     let content =
         "'); drop table posts; --\n<script>alert(1)</script>\n\\ backslash é 🦀 \t tab \u{1F}";
@@ -54,12 +54,9 @@ async fn quotes_sql_html_and_emoji_round_trip_verbatim() {
 
 #[tokio::test]
 async fn a_nul_character_is_422_not_a_database_error() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
-    let response = app
-        .create_post_as(&ann.token, json!({"title": "t", "content": "a\u{0}b"}))
-        .await;
+    let response = app.try_create_post(&ann, "t", "a\u{0}b").await;
 
     assert_invalid(
         response,
@@ -72,8 +69,7 @@ async fn a_nul_character_is_422_not_a_database_error() {
 
 #[tokio::test]
 async fn a_number_or_boolean_where_text_belongs_is_422_and_writes_nothing() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let post = app.create_post(&ann, "title", "content").await;
     let id = id_of(&post);
 
@@ -83,14 +79,9 @@ async fn a_number_or_boolean_where_text_belongs_is_422_and_writes_nothing() {
         (Write::Replace(id), json!({"title": "t", "content": 1.5})),
         (Write::Edit(id), json!({"title": true})),
     ] {
-        let response = app.write(write, &ann.token, body.clone()).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{write:?} {body}"
-        );
-        let detail: Value = response.json().await.unwrap();
-        assert_eq!(detail["detail"][0]["loc"], json!(["body"]), "{detail}");
+        let case = format!("{write:?} {body}");
+        let response = app.write(write, &ann.token, body).await;
+        assert_invalid_at(response, &["body"], &case).await;
     }
     assert_eq!(app.count_posts().await, 1);
     assert_eq!(app.read_post(id).await["title"], "title", "unchanged");
@@ -98,8 +89,7 @@ async fn a_number_or_boolean_where_text_belongs_is_422_and_writes_nothing() {
 
 #[tokio::test]
 async fn the_longest_post_fits_the_body_limit_even_fully_escaped_and_a_three_mib_body_is_413() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     // 100,000 characters outside the BMP, each written as a JSON surrogate pair: 1.2 MB.
     let body = format!(
         r#"{{"title": "long read", "content": "{}"}}"#,
@@ -124,11 +114,7 @@ async fn the_longest_post_fits_the_body_limit_even_fully_escaped_and_a_three_mib
 
     let huge = json!({"title": "too long", "content": "a".repeat(3 * 1024 * 1024)});
     let huge = app.create_post_as(&ann.token, huge).await;
-    assert_detail(
-        huge,
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "Request body too large",
-    )
-    .await;
+    let too_large = "Request body too large";
+    assert_detail(huge, StatusCode::PAYLOAD_TOO_LARGE, too_large).await;
     assert_eq!(app.count_posts().await, 1);
 }

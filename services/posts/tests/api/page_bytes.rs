@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, ids, spawn_app, user_feed_path};
+use crate::helpers::{TestApp, ids, spawn_app_with_users, user_feed_path};
 
 /// The shape of a page that matters here: its ids, `has_more`, `next_cursor`.
 fn summary(page: &Value) -> (Vec<i64>, bool, Option<String>) {
@@ -54,8 +54,7 @@ async fn pages_by_cursor(app: &TestApp, path: &str) -> Vec<Vec<i64>> {
 
 #[tokio::test]
 async fn ten_posts_of_300000_bytes_come_four_four_and_two_by_skip_and_by_cursor() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let all = app.insert_posts_of_sizes(ann.id, &[300_000; 10]).await;
     let expected = vec![all[0..4].to_vec(), all[4..8].to_vec(), all[8..10].to_vec()];
 
@@ -81,8 +80,7 @@ async fn ten_posts_of_300000_bytes_come_four_four_and_two_by_skip_and_by_cursor(
 
 #[tokio::test]
 async fn a_post_of_one_and_a_half_megabytes_is_a_page_of_its_own() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let all = app
         .insert_posts_of_sizes(ann.id, &[1_500_000, 10, 10])
         .await;

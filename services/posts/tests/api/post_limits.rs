@@ -2,34 +2,20 @@
 //! Redis down, posting goes on (degrades open).
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{assert_limited, spawn_app_with, spawn_app_with_users};
 
 #[tokio::test]
 async fn the_31st_post_in_a_minute_is_429_with_retry_after_while_another_user_still_posts() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let bob = app.user("bob").await;
+    let (app, [ann, bob]) = spawn_app_with_users(["ann", "bob"]).await;
     for n in 0..30 {
         app.create_post(&ann, &format!("post {n}"), "text").await;
     }
 
-    let refused = app
-        .create_post_as(&ann.token, json!({"title": "one more", "content": "text"}))
-        .await;
+    let refused = app.try_create_post(&ann, "one more", "text").await;
 
-    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = refused.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=60).contains(&retry_after), "{retry_after}");
-    assert_eq!(
-        refused.json::<Value>().await.unwrap(),
-        json!({"detail": format!("Too many requests. Try again in {retry_after} seconds.")})
-    );
+    assert_limited(refused, 60).await;
     app.create_post(&bob, "bob's own budget", "text").await;
     assert_eq!(
         app.count_posts().await,
@@ -49,9 +35,7 @@ async fn edits_do_not_count_against_the_post_limit() {
         let edited = app.edit_post(&post["id"], &ann.token, edit).await;
         assert_eq!(edited.status(), StatusCode::OK);
     }
-    let second = app
-        .create_post_as(&ann.token, json!({"title": "two", "content": "text"}))
-        .await;
+    let second = app.try_create_post(&ann, "two", "text").await;
 
     assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
 }

@@ -1,16 +1,16 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_bad_path_id, assert_detail, assert_invalid, post_path, spawn_app};
+use crate::helpers::{
+    assert_detail, assert_fields, assert_invalid, assert_token_refused, assert_unknown_and_bad_ids,
+    post_path, spawn_app, spawn_app_with_users,
+};
 
 #[tokio::test]
 async fn creating_a_post_returns_201_with_the_post_and_its_author() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
 
-    let response = app
-        .create_post_as(&ann.token, json!({"title": "Hello", "content": "World"}))
-        .await;
+    let response = app.try_create_post(&ann, "Hello", "World").await;
 
     assert_eq!(response.status(), StatusCode::CREATED);
     let post: Value = response.json().await.unwrap();
@@ -49,9 +49,7 @@ async fn creating_without_or_with_a_bad_token_is_401_and_writes_nothing() {
 
 #[tokio::test]
 async fn the_token_of_a_deleted_user_or_an_old_token_version_is_401() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let bob = app.user("bob").await;
+    let (app, [ann, bob]) = spawn_app_with_users(["ann", "bob"]).await;
     let body = json!({"title": "t", "content": "c"});
     let pg = app.pg().await;
     pg.execute(
@@ -67,12 +65,7 @@ async fn the_token_of_a_deleted_user_or_an_old_token_version_is_401() {
     for token in [&ann.token, &bob.token] {
         let response = app.create_post_as(token, body.clone()).await;
         assert_eq!(response.headers()["www-authenticate"], "Bearer");
-        assert_detail(
-            response,
-            StatusCode::UNAUTHORIZED,
-            "Could not validate credentials",
-        )
-        .await;
+        assert_token_refused(response).await;
     }
     assert_eq!(app.count_posts().await, 0);
 }
@@ -81,19 +74,13 @@ async fn the_token_of_a_deleted_user_or_an_old_token_version_is_401() {
 async fn an_unknown_post_is_404_and_a_non_numeric_id_422() {
     let app = spawn_app().await;
 
-    assert_detail(
-        app.get_post(424242).await,
-        StatusCode::NOT_FOUND,
-        "Post not found",
-    )
-    .await;
-    assert_bad_path_id(app.get("/api/posts/first").await).await;
+    let paths = ("/api/posts/424242", "/api/posts/first");
+    assert_unknown_and_bad_ids(&app, paths, "Post not found").await;
 }
 
 #[tokio::test]
 async fn the_owner_replaces_a_post_with_put() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let post = app.create_post(&ann, "draft", "rough").await;
 
     let response = app
@@ -104,12 +91,8 @@ async fn the_owner_replaces_a_post_with_put() {
         )
         .await;
 
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(
-        (body["title"].as_str(), body["content"].as_str()),
-        (Some("final"), Some("polished"))
-    );
+    let replaced = [("title", "final"), ("content", "polished")];
+    let body = assert_fields(response, StatusCode::OK, &replaced).await;
     assert_eq!(
         (body["id"].clone(), body["date_posted"].clone()),
         (post["id"].clone(), post["date_posted"].clone())
@@ -118,8 +101,7 @@ async fn the_owner_replaces_a_post_with_put() {
 
 #[tokio::test]
 async fn put_needs_both_fields() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let post = app.create_post(&ann, "draft", "rough").await;
 
     let response = app
@@ -132,8 +114,7 @@ async fn put_needs_both_fields() {
 
 #[tokio::test]
 async fn patch_changes_only_the_given_fields() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let post = app.create_post(&ann, "draft", "rough").await;
     let edit = |body| app.edit_post(&post["id"], &ann.token, body);
 
@@ -162,9 +143,7 @@ async fn patch_changes_only_the_given_fields() {
 
 #[tokio::test]
 async fn someone_elses_post_is_403_and_a_missing_one_404_first() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
-    let bob = app.user("bob").await;
+    let (app, [ann, bob]) = spawn_app_with_users(["ann", "bob"]).await;
     let post = app.create_post(&ann, "mine", "hands off").await;
     let id = &post["id"];
     let edit = json!({"title": "hacked", "content": "hacked"});
@@ -210,8 +189,7 @@ async fn someone_elses_post_is_403_and_a_missing_one_404_first() {
 
 #[tokio::test]
 async fn the_owner_deletes_a_post() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let post = app.create_post(&ann, "short-lived", "bye").await;
     let path = post_path(&post["id"]);
 

@@ -19,7 +19,7 @@ use reqwest::{
 
 use crate::{
     feeds_xml::edit_time,
-    helpers::{assert_detail, spawn_app},
+    helpers::{assert_detail, spawn_app, spawn_app_with_users},
 };
 
 const SITEMAPS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
@@ -98,10 +98,10 @@ pub async fn listing(client: &reqwest::Client, url: &str) -> Listing {
 }
 
 /// Inserts `n` posts by `user_id`, post `i` at minute `i` of 2026; ids oldest first.
-async fn insert_posts(pg: &tokio_postgres::Client, user_id: i64, n: i64) -> Vec<i64> {
+pub(crate) async fn insert_posts(pg: &tokio_postgres::Client, user_id: i64, n: i64) -> Vec<i64> {
     pg.query(
         "insert into posts (title, content, user_id, date_posted) \
-         select 'post ' || g, 'content', $1, '2026-01-01T00:00:00Z'::timestamptz + g * interval '1 minute' \
+         select 'post ' || g, 'content ' || g, $1, '2026-01-01T00:00:00Z'::timestamptz + g * interval '1 minute' \
          from generate_series(1, $2::int8) g returning id",
         &[&user_id, &n],
     )
@@ -126,8 +126,7 @@ fn home(newest: Option<String>) -> (String, Option<String>) {
 
 #[tokio::test]
 async fn a_small_site_is_one_urlset_of_the_home_page_and_every_post_oldest_first() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let ids = insert_posts(&app.pg().await, ann.id, 3).await;
 
     let listing = listing(&app.client, &app.url("/sitemap.xml")).await;
@@ -154,8 +153,7 @@ async fn an_empty_site_lists_its_home_page() {
 
 #[tokio::test]
 async fn the_sitemap_follows_new_posts_edits_and_deletes() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let first = app.create_post(&ann, "first", "a").await["id"]
         .as_i64()
         .unwrap();
@@ -232,11 +230,17 @@ async fn spawn_paged(per_page: i64) -> TestServer {
     .await
 }
 
+/// A sitemap of `per_page` URLs a page over `n` posts by ann: the server and the post ids.
+async fn paged_with_posts(per_page: i64, n: i64) -> (TestServer, Vec<i64>) {
+    let server = spawn_paged(per_page).await;
+    let ann = insert_user(&server.db, "ann").await;
+    let ids = insert_posts(&server.pg().await, ann, n).await;
+    (server, ids)
+}
+
 #[tokio::test]
 async fn a_sitemap_that_fills_its_page_exactly_is_still_one_urlset() {
-    let server = spawn_paged(3).await;
-    let ann = insert_user(&server.db, "ann").await;
-    let ids = insert_posts(&server.pg().await, ann, 2).await;
+    let (server, ids) = paged_with_posts(3, 2).await;
 
     let listing = listing(&server.client, &server.url("/sitemap.xml")).await;
 
@@ -256,9 +260,7 @@ async fn page(server: &TestServer, n: usize) -> Listing {
 
 #[tokio::test]
 async fn past_one_page_the_sitemap_is_an_index_whose_pages_list_every_post_once() {
-    let server = spawn_paged(3).await;
-    let ann = insert_user(&server.db, "ann").await;
-    let ids = insert_posts(&server.pg().await, ann, 7).await;
+    let (server, ids) = paged_with_posts(3, 7).await;
 
     let index = listing(&server.client, &server.url("/sitemap.xml")).await;
 
@@ -282,8 +284,7 @@ async fn past_one_page_the_sitemap_is_an_index_whose_pages_list_every_post_once(
 
 #[tokio::test]
 async fn the_protocols_fifty_thousand_urls_fill_one_urlset_and_one_more_makes_an_index() {
-    let app = spawn_app().await;
-    let ann = app.user("ann").await;
+    let (app, [ann]) = spawn_app_with_users(["ann"]).await;
     let pg = app.pg().await;
     insert_posts(&pg, ann.id, 49_999).await;
 
@@ -322,9 +323,7 @@ async fn the_protocols_fifty_thousand_urls_fill_one_urlset_and_one_more_makes_an
 
 #[tokio::test]
 async fn a_page_past_the_last_or_not_a_number_is_a_404() {
-    let server = spawn_paged(3).await;
-    let ann = insert_user(&server.db, "ann").await;
-    insert_posts(&server.pg().await, ann, 4).await;
+    let (server, _) = paged_with_posts(3, 4).await;
 
     for query in [
         "page=3",
