@@ -5,7 +5,7 @@
 //! Both go through [`PictureStore`], so a key is built, and a name refused, one way.
 
 use folio_shared::{
-    config::{ConfigError, Settings},
+    config::{AppEnv, ConfigError, StoreSettings},
     storage::MediaStore,
 };
 use object_store::path::Path;
@@ -31,8 +31,8 @@ pub struct PictureStore {
 
 impl PictureStore {
     /// The store `MEDIA_STORE_URL` (or `S3_*`) names; see [`MediaStore::from_settings`].
-    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
-        MediaStore::from_settings(settings).map(Self::new)
+    pub fn from_settings(settings: &StoreSettings, app_env: AppEnv) -> Result<Self, ConfigError> {
+        MediaStore::from_settings(settings, app_env).map(Self::new)
     }
 
     /// Pictures in `store`.
@@ -82,13 +82,14 @@ impl PictureStore {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
 
     fn memory_store() -> PictureStore {
-        let vars = HashMap::from([("MEDIA_STORE_URL".to_owned(), "memory://".to_owned())]);
-        PictureStore::from_settings(&Settings::from_vars(&vars).unwrap()).unwrap()
+        let settings = StoreSettings {
+            media_store_url: Some("memory://".to_owned()),
+            ..StoreSettings::default()
+        };
+        PictureStore::from_settings(&settings, AppEnv::Development).unwrap()
     }
 
     #[test]

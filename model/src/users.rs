@@ -1,7 +1,7 @@
 //! The user shapes every service returns, and the one way `image_path` is built.
 
 use folio_shared::{
-    config::Settings,
+    config::PictureUrlSettings,
     db::{DbError, Queryable, Sql},
 };
 use poem_openapi::Object;
@@ -57,7 +57,7 @@ pub struct ImageUrls {
 
 impl ImageUrls {
     /// From `MEDIA_PUBLIC_URL` and `DEFAULT_AVATAR_URL`.
-    pub fn from_settings(settings: &Settings) -> Self {
+    pub fn from_settings(settings: &PictureUrlSettings) -> Self {
         Self {
             media_public_url: settings.media_public_url.clone(),
             default_avatar_url: settings.default_avatar_url.clone(),

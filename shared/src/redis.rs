@@ -10,7 +10,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::config::Settings;
+use crate::config::RedisSettings;
 
 /// Longest wait for one Redis command; past it the caller degrades as documented.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -37,8 +37,10 @@ pub fn client(url: &SecretString, ca_cert: Option<&str>) -> anyhow::Result<redis
 
 /// A service's client (for connections of its own, such as blocking reads) and manager,
 /// from `REDIS_URL` and `REDIS_CA_CERT`.
-pub fn from_settings(settings: &Settings) -> anyhow::Result<(redis::Client, ConnectionManager)> {
-    let client = client(&settings.redis_url, settings.redis_ca_cert.as_deref())?;
+pub fn from_settings(
+    settings: &RedisSettings,
+) -> anyhow::Result<(redis::Client, ConnectionManager)> {
+    let client = client(&settings.url, settings.ca_cert.as_deref())?;
     Ok((client.clone(), manage(client)?))
 }
 

@@ -19,7 +19,7 @@ use poem_openapi::{
 
 use tokio::{sync::watch, task::JoinHandle};
 
-use crate::{config::Settings, http::ApiDocs, telemetry};
+use crate::{config::ServiceSettings, http::ApiDocs, telemetry};
 
 /// Longest wait for in-flight requests after a shutdown signal.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
@@ -175,9 +175,14 @@ impl App {
 /// `openapi` prints the document the service serves at `/openapi.json`, made by `spec`
 /// without settings or connections, so the build can merge every service's spec
 /// (`scripts/openapi.sh`) with no database or Redis around.
-pub fn run_main<F, Fut>(service: &'static str, build: F, spec: fn() -> OpenApiDocument) -> ExitCode
+pub fn run_main<S, F, Fut>(
+    service: &'static str,
+    build: F,
+    spec: fn() -> OpenApiDocument,
+) -> ExitCode
 where
-    F: FnOnce(Settings) -> Fut,
+    S: ServiceSettings,
+    F: FnOnce(S) -> Fut,
     Fut: Future<Output = anyhow::Result<App>>,
 {
     match std::env::args().nth(1).as_deref() {
@@ -190,7 +195,7 @@ where
     }
     crate::install_crypto_provider();
     return_large_allocations_to_os();
-    let settings = match Settings::from_env() {
+    let settings = match S::from_env() {
         Ok(settings) => settings,
         Err(err) => {
             eprintln!("{err}");

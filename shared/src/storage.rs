@@ -14,7 +14,7 @@ use object_store::{
 use secrecy::ExposeSecret;
 use url::Url;
 
-use crate::config::{ConfigError, Settings};
+use crate::config::{AppEnv, ConfigError, StoreSettings};
 
 /// The media object store.
 #[derive(Clone, Debug)]
@@ -26,11 +26,11 @@ pub struct MediaStore {
 impl MediaStore {
     /// Builds the store from settings. Without any store setting, development uses
     /// `file://./.dev/media`; production refuses to start.
-    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+    pub fn from_settings(settings: &StoreSettings, app_env: AppEnv) -> Result<Self, ConfigError> {
         let url = match (&settings.media_store_url, &settings.s3.bucket) {
             (Some(url), _) => url.clone(),
             (None, Some(bucket)) => format!("s3://{bucket}"),
-            (None, None) if settings.is_production() => {
+            (None, None) if app_env == AppEnv::Production => {
                 return Err(ConfigError::new(
                     "MEDIA_STORE_URL",
                     "is required in production",
@@ -46,7 +46,7 @@ impl MediaStore {
         Self::from_url(&url, settings).map_err(|e| ConfigError::new("MEDIA_STORE_URL", e))
     }
 
-    fn from_url(raw: &str, settings: &Settings) -> Result<Self, String> {
+    fn from_url(raw: &str, settings: &StoreSettings) -> Result<Self, String> {
         let url = Url::parse(raw).map_err(|e| format!("`{raw}` is not a URL: {e}"))?;
         let mut options: Vec<(&str, String)> = Vec::new();
         let s3 = &settings.s3;

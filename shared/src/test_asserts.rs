@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::test_utils::{TestServer, insert_user, sign, valid_claims};
+use crate::test_utils::{TestServer, insert_user, valid_claims};
 
 /// Asserts `status` and the whole JSON body.
 pub async fn assert_body(response: Response, status: StatusCode, expected: Value) {
@@ -115,8 +115,8 @@ pub async fn assert_limited(response: Response, window_secs: u64) {
 
 /// Sends `body` as it is (bytes a JSON encoder would refuse to write) with `content_type`,
 /// as the holder of `token` if any.
-pub async fn send_bytes(
-    server: &TestServer,
+pub async fn send_bytes<S>(
+    server: &TestServer<S>,
     (method, path): (Method, &str),
     token: Option<&str>,
     content_type: &str,
@@ -147,9 +147,9 @@ pub struct TestUser {
 
 impl TestUser {
     /// Inserts `username` into `server`'s database and signs a token for them.
-    pub async fn insert(server: &TestServer, username: &str) -> Self {
+    pub async fn insert<S>(server: &TestServer<S>, username: &str) -> Self {
         let id = insert_user(&server.db, username).await;
-        let token = sign(&server.settings, &valid_claims(id));
+        let token = server.sign(&valid_claims(id));
         Self { id, token }
     }
 }

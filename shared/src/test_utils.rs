@@ -11,7 +11,7 @@ use url::Url;
 use uuid::Uuid;
 
 use crate::{
-    config::Settings,
+    config::{JwtSettings, ServiceSettings},
     db::connect_one,
     jwt::{AUDIENCE, Claims, ISSUER, SigningKey},
 };
@@ -161,7 +161,7 @@ fn delete_keys(url: &str, prefix: &str) -> redis::RedisResult<()> {
     Ok(())
 }
 
-/// Development settings for a service under test: its own database, a Redis key prefix
+/// Development variables for a service under test: its own database, a Redis key prefix
 /// of its own (so parallel tests never share rate limits or streams), port 0, a fresh
 /// signing key and a file store in a temporary folder. `overrides` win.
 ///
@@ -169,7 +169,7 @@ fn delete_keys(url: &str, prefix: &str) -> redis::RedisResult<()> {
 /// PgBouncer in transaction mode), the service reaches its database through that pooler
 /// with prepared statements off, as behind a pooler without protocol-level support for
 /// them; set-up and assertions still connect directly.
-pub fn test_settings(db: &TestDb, overrides: &[(&str, &str)]) -> Settings {
+pub fn test_vars(db: &TestDb, overrides: &[(&str, &str)]) -> HashMap<String, String> {
     let media_dir =
         std::env::temp_dir().join(format!("folio-test-media-{}", Uuid::new_v4().simple()));
     let mut vars: HashMap<String, String> = HashMap::from([
@@ -203,18 +203,27 @@ pub fn test_settings(db: &TestDb, overrides: &[(&str, &str)]) -> Settings {
     for (key, value) in overrides {
         vars.insert((*key).to_owned(), (*value).to_owned());
     }
-    Settings::from_vars(&vars).expect("test settings are valid")
+    vars
+}
+
+/// A service's settings read from [`test_vars`].
+pub fn test_settings<S: ServiceSettings>(db: &TestDb, overrides: &[(&str, &str)]) -> S {
+    S::from_vars(&test_vars(db, overrides)).expect("test settings are valid")
 }
 
 /// A service running for one test: its own database, settings and port, stopped when
 /// dropped. Service test helpers wrap it and add their client methods.
-pub struct TestServer {
+pub struct TestServer<S> {
     /// `http://127.0.0.1:<port>`.
     pub base: String,
     /// A client that follows no redirects.
     pub client: reqwest::Client,
     /// The settings the service was built with.
-    pub settings: Settings,
+    pub settings: S,
+    /// The variables they were read from.
+    pub vars: HashMap<String, String>,
+    /// `REDIS_KEY_PREFIX`: the namespace of the service's keys and streams.
+    pub redis_key_prefix: String,
     /// The service's database.
     pub db: TestDb,
     _shutdown: tokio::sync::oneshot::Sender<()>,
@@ -222,21 +231,38 @@ pub struct TestServer {
     _redis_prefix: Option<RedisPrefix>,
 }
 
-impl TestServer {
+impl<S> TestServer<S> {
+    /// The full URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A token for `claims`, signed with the key the service verifies (as auth would),
+    /// whichever settings type the service has.
+    pub fn sign(&self, claims: &Claims) -> String {
+        let jwt = JwtSettings::from_env(&crate::config::Env(&self.vars))
+            .expect("the test variables carry valid JWT settings");
+        sign(&jwt, claims)
+    }
+}
+
+impl<S: ServiceSettings + Clone> TestServer<S> {
     /// Builds a service with [`test_settings`] (plus `overrides`) and serves it on port 0.
     pub async fn spawn<F, Fut>(overrides: &[(&str, &str)], build: F) -> Self
     where
-        F: FnOnce(Settings) -> Fut,
+        F: FnOnce(S) -> Fut,
         Fut: Future<Output = anyhow::Result<crate::server::App>>,
     {
         let db = TestDb::create().await;
-        let settings = test_settings(&db, overrides);
+        let vars = test_vars(&db, overrides);
+        let settings = S::from_vars(&vars).expect("test settings are valid");
+        let redis_key_prefix = vars["REDIS_KEY_PREFIX"].clone();
         // A prefix handed in (a second worker on the first one's stream) belongs to whoever
         // made it: deleting it here would pull the keys from under the other holder.
         let prefix_handed_in = overrides.iter().any(|(key, _)| *key == "REDIS_KEY_PREFIX");
         let redis_prefix = (!prefix_handed_in).then(|| RedisPrefix {
-            name: settings.redis_key_prefix.clone(),
-            url: settings.redis_url.expose_secret().to_owned(),
+            name: redis_key_prefix.clone(),
+            url: vars["REDIS_URL"].clone(),
         });
         let app = build(settings.clone()).await.expect("the app builds");
         let base = format!("http://127.0.0.1:{}", app.addr().port());
@@ -248,25 +274,17 @@ impl TestServer {
             base,
             client: http_client(),
             settings,
+            vars,
+            redis_key_prefix,
             db,
             _shutdown: shutdown,
             _redis_prefix: redis_prefix,
         }
     }
 
-    /// The full URL of `path`.
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     /// The service's signing key, for a second instance that must accept its tokens.
     pub fn private_key(&self) -> String {
-        self.settings
-            .jwt_private_key
-            .as_ref()
-            .expect("test settings carry a private key")
-            .expose_secret()
-            .to_owned()
+        self.vars["JWT_PRIVATE_KEY"].clone()
     }
 
     /// The URL of the service's database, for a second instance sharing it.
@@ -320,9 +338,9 @@ pub fn valid_claims(user_id: i64) -> Claims {
 }
 
 /// Signs `claims` with the private key of `settings` (as auth would).
-pub fn sign(settings: &Settings, claims: &Claims) -> String {
+pub fn sign(settings: &JwtSettings, claims: &Claims) -> String {
     let pem = settings
-        .jwt_private_key
+        .private_key
         .as_ref()
         .expect("test settings carry a private key")
         .expose_secret();
@@ -359,15 +377,15 @@ pub fn decode_quoted_printable(mail: &str) -> String {
 }
 
 /// Declares a service's `TestApp` (a [`TestServer`] the test helpers add methods to) and
-/// `spawn_app()` / `spawn_app_with(overrides)` building it with `$build`.
+/// `spawn_app()` / `spawn_app_with(overrides)` building it from `$settings` with `$build`.
 #[macro_export]
 macro_rules! test_app {
-    ($build:path) => {
+    ($settings:ty, $build:path) => {
         /// The service under test.
-        pub struct TestApp(pub $crate::test_utils::TestServer);
+        pub struct TestApp(pub $crate::test_utils::TestServer<$settings>);
 
         impl std::ops::Deref for TestApp {
-            type Target = $crate::test_utils::TestServer;
+            type Target = $crate::test_utils::TestServer<$settings>;
             fn deref(&self) -> &Self::Target {
                 &self.0
             }

@@ -1,6 +1,7 @@
 //! `folio-auth`: accounts, login, access tokens, profiles, password change and reset.
 //!
 //! # Layout
+//! - [`config`]: the service's [`config::Settings`]: the shared groups it uses and its own.
 //! - [`startup`]: `Application::build(Settings)`, used by `main` and the tests; it gives
 //!   each endpoint type what it uses.
 //! - Endpoints: [`users`] (register, me, public profile, update, delete) with
@@ -17,6 +18,7 @@
 //!   OpenAPI document adds.
 
 pub mod argon2id;
+pub mod config;
 pub mod current_password;
 pub mod docs;
 pub mod email_change;

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use folio_shared::config::{ConfigError, Settings};
+use folio_shared::config::{ConfigError, MailWakeSettings};
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -27,9 +27,9 @@ pub struct MailWaker {
 
 impl MailWaker {
     /// `MAIL_WAKE_URL` and `MAIL_WAKE_TOKEN`; both required in production.
-    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
-        let url = settings.mail_wake.url()?;
-        let token = settings.mail_wake.token()?;
+    pub fn from_settings(settings: &MailWakeSettings) -> Result<Self, ConfigError> {
+        let url = settings.url()?;
+        let token = settings.token()?;
         let client = reqwest::Client::builder()
             .timeout(WAKE_TIMEOUT)
             .connect_timeout(WAKE_TIMEOUT)

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use folio_model::{pictures::PictureStore, users::ImageUrls};
 use folio_shared::{
     auth::TokenVerifier,
-    config::Settings,
     db::Db,
     health::{DatabaseProbe, HealthApi, with_docs},
     http::{HttpOptions, wrap_api},
@@ -18,6 +17,7 @@ use poem::EndpointExt;
 use poem_openapi::OpenApiService;
 
 use crate::{
+    config::Settings,
     current_password::CurrentPassword,
     limits::RateLimits,
     mail::Mail,
@@ -54,47 +54,48 @@ impl Application {
     /// Validates settings, prepares every dependency (lazily: none needs to be up yet)
     /// and binds `PORT`.
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
-        let keys = Keys::from_settings(&settings, true)?;
+        let app_env = settings.process.app_env;
+        let keys = Keys::from_settings(&settings.jwt, app_env, true)?;
         let signing_key = keys
             .signing
             .ok_or_else(|| anyhow::anyhow!("auth needs a signing key"))?;
-        let db = Db::from_settings(&settings)?;
-        let (_, redis) = folio_shared::redis::from_settings(&settings)?;
+        let db = Db::from_settings(&settings.database)?;
+        let (_, redis) = folio_shared::redis::from_settings(&settings.redis)?;
         let passwords = Passwords::new();
         crate::legacy_hashes::refresh(db.clone(), passwords.clone());
         let limits = RateLimits::new(
-            RateLimiter::new(redis.clone(), &settings.redis_key_prefix),
-            settings.trusted_proxy_hops,
+            RateLimiter::new(redis.clone(), &settings.redis.key_prefix),
+            settings.http.trusted_proxy_hops,
         );
         let mail = Mail::new(
             db.clone(),
-            MailQueue::new(redis, &settings.redis_key_prefix),
-            MailWaker::from_settings(&settings)?,
+            MailQueue::new(redis, &settings.redis.key_prefix),
+            MailWaker::from_settings(&settings.mail_wake)?,
         );
         let current_password = CurrentPassword::new(
             db.clone(),
             passwords.clone(),
             limits.clone(),
-            settings.password_change_rate_limit_per_minute,
+            settings.limits.password_change_per_minute,
         );
         let replacement = PasswordReplacement::new(db.clone(), passwords.clone(), mail.clone());
         let users = UsersApi {
             db: db.clone(),
-            urls: ImageUrls::from_settings(&settings),
+            urls: ImageUrls::from_settings(&settings.pictures),
             passwords: passwords.clone(),
             limits: limits.clone(),
-            registrations_per_minute: settings.register_rate_limit_per_minute,
+            registrations_per_minute: settings.limits.register_per_minute,
             current_password: current_password.clone(),
             mail: mail.clone(),
-            media: PictureStore::from_settings(&settings)?,
+            media: PictureStore::from_settings(&settings.store, app_env)?,
         };
         let tokens = TokensApi {
             db: db.clone(),
             passwords,
             limits: limits.clone(),
             login_limits: LoginLimits {
-                per_minute: settings.login_rate_limit_per_minute,
-                failures_per_account_per_hour: settings.account_rate_limit_per_hour,
+                per_minute: settings.limits.login_per_minute,
+                failures_per_account_per_hour: settings.limits.account_per_hour,
             },
             issuer: TokenIssuer::new(
                 signing_key,
@@ -106,14 +107,14 @@ impl Application {
             db: db.clone(),
             limits,
             mail,
-            cipher: JobCipher::from_settings(&settings)?,
+            cipher: JobCipher::from_settings(&settings.mail_job, &settings.jwt, app_env)?,
             replacement: replacement.clone(),
             policy: ResetPolicy {
-                frontend_url: settings.frontend_url.clone(),
-                token_ttl: chrono::Duration::minutes(settings.reset_token_expire_minutes),
-                per_client_per_minute: settings.password_reset_rate_limit_per_minute,
-                per_account_per_hour: settings.account_rate_limit_per_hour,
-                mails_per_hour: settings.password_reset_mails_per_hour,
+                frontend_url: settings.http.frontend_url.clone(),
+                token_ttl: chrono::Duration::minutes(settings.mail_job.reset_token_expire_minutes),
+                per_client_per_minute: settings.limits.password_reset_per_minute,
+                per_account_per_hour: settings.limits.account_per_hour,
+                mails_per_hour: settings.limits.password_reset_mails_per_hour,
             },
         };
         let verifier = Arc::new(TokenVerifier::new(keys.public, db.clone()));
@@ -131,10 +132,10 @@ impl Application {
         let routes = with_docs(api, crate::docs::DOCS).data(verifier);
         let app = wrap_api(
             routes,
-            HttpOptions::json_api(settings.allowed_origins.clone()),
+            HttpOptions::json_api(settings.http.allowed_origins.clone()),
         )
         .boxed();
-        let listener = BoundListener::bind(settings.port).await?;
+        let listener = BoundListener::bind(settings.process.port).await?;
         Ok(App::new(listener, app))
     }
 }

@@ -10,7 +10,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use folio_shared::config::MailWakeSettings;
+use crate::config::WindowSettings;
 use tokio::{sync::watch, time::Instant};
 
 /// The worker's active window, shared by its consumer loops, the sweep and the wake
@@ -42,7 +42,7 @@ impl Activity {
     }
 
     /// `MAIL_ACTIVE_SECONDS` and `MAIL_ALWAYS_ON`.
-    pub fn from_settings(settings: &MailWakeSettings) -> Self {
+    pub fn from_settings(settings: &WindowSettings) -> Self {
         Self::new(settings.active_window(), settings.always_on)
     }
 

@@ -5,6 +5,7 @@
 //! # Layout
 //! - [`startup`]: `Application::build(Settings)`: `/health` (Redis and database),
 //!   `/livez`, the wake, and the two background workers.
+//! - [`config`]: the service's [`config::Settings`]: the shared groups it uses and its own.
 //! - [`activity`]: the active window: the worker works after a wake, then goes quiet.
 //! - [`wake`]: `POST /internal/wake`, the bearer-token wake auth sends.
 //! - [`consumer`]: the worker's handle on the stream: the group, pending entries,
@@ -21,6 +22,7 @@
 
 pub mod activity;
 mod backoff;
+pub mod config;
 pub mod consumer;
 pub mod handling;
 pub mod message;

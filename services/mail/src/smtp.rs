@@ -16,7 +16,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use folio_shared::config::MailSettings;
+use crate::config::MailSettings;
 use lettre::{
     Message,
     transport::smtp::{

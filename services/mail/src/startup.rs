@@ -9,7 +9,6 @@
 use std::{sync::Arc, time::Duration};
 
 use folio_shared::{
-    config::Settings,
     db::Db,
     health::{DatabaseProbe, HealthApi, RedisProbe, with_docs},
     http::{ApiDocs, HttpOptions, wrap_api},
@@ -20,8 +19,8 @@ use poem::EndpointExt;
 use poem_openapi::OpenApiService;
 
 use crate::{
-    activity::Activity, consumer::MailConsumer, message::Templates, outbox::Outbox, smtp::Mailer,
-    sweep::OutboxSweep, wake::WakeApi, worker::Worker,
+    activity::Activity, config::Settings, consumer::MailConsumer, message::Templates,
+    outbox::Outbox, smtp::Mailer, sweep::OutboxSweep, wake::WakeApi, worker::Worker,
 };
 
 /// The endpoints: one type for serving them (`build`) and describing them (`openapi`;
@@ -42,25 +41,25 @@ impl Application {
     /// Validates settings, prepares Redis, the database and SMTP (lazily: none needs to
     /// be up yet), starts the workers and binds `PORT`.
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
-        let db = Db::from_settings(&settings)?;
-        let (client, redis) = folio_shared::redis::from_settings(&settings)?;
+        let db = Db::from_settings(&settings.database)?;
+        let (client, redis) = folio_shared::redis::from_settings(&settings.redis)?;
         let templates = Templates::new(
             &settings.mail.from,
-            &settings.frontend_url,
-            settings.reset_token_expire_minutes,
-            JobCipher::from_settings(&settings)?,
+            &settings.http.frontend_url,
+            settings.mail_job.reset_token_expire_minutes,
+            JobCipher::from_settings(&settings.mail_job, &settings.jwt, settings.process.app_env)?,
         )?;
         let mailer = Mailer::from_settings(&settings.mail)?;
         let wake_token = settings.mail_wake.token()?;
         // A start opens a window: an instance starts because of a wake or the scheduler.
-        let activity = Activity::from_settings(&settings.mail_wake);
+        let activity = Activity::from_settings(&settings.window);
         let process = consumer_name();
         let workers: Vec<Worker> = (0..settings.mail.concurrency)
             .map(|i| {
                 let consumer = MailConsumer::new(
                     client.clone(),
                     redis.clone(),
-                    &settings.redis_key_prefix,
+                    &settings.redis.key_prefix,
                     format!("{process}-{i}"),
                 );
                 Worker::new(
@@ -76,7 +75,7 @@ impl Application {
             .collect();
         let sweep = OutboxSweep::new(
             db.clone(),
-            MailQueue::new(redis.clone(), &settings.redis_key_prefix),
+            MailQueue::new(redis.clone(), &settings.redis.key_prefix),
         );
         let api: OpenApiService<Endpoints, ()> = OpenApiService::new(
             (
@@ -94,7 +93,7 @@ impl Application {
             with_docs(api, ApiDocs::default()),
             HttpOptions::json_api(Vec::new()),
         );
-        let listener = BoundListener::bind(settings.port).await?;
+        let listener = BoundListener::bind(settings.process.port).await?;
         let mut app = App::new(listener, routes.boxed());
         for worker in workers {
             app.spawn_worker(|shutdown| worker.run(shutdown));

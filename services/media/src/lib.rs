@@ -4,6 +4,7 @@
 //! stored; the user's row then points at it and the old picture is deleted.
 //!
 //! # Layout
+//! - [`config`]: the service's [`config::Settings`]: the shared groups it uses and its own.
 //! - [`startup`]: `Application::build(Settings)`, used by `main` and the tests.
 //! - [`pictures`]: `PATCH` and `DELETE /api/users/{id}/picture`.
 //! - [`upload`]: the multipart payload, read as a stream with a hard cap.
@@ -12,6 +13,7 @@
 //! - [`error`]: the service's one error enum.
 //! - [`docs`]: the errors its OpenAPI document adds.
 
+pub mod config;
 pub mod docs;
 pub mod error;
 pub mod files;

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use folio_model::{pictures::PictureStore, users::ImageUrls};
 use folio_shared::{
     auth::TokenVerifier,
-    config::Settings,
     db::Db,
     health::{DatabaseProbe, HealthApi, with_docs},
     http::{HttpOptions, wrap_api},
@@ -16,6 +15,7 @@ use poem::{EndpointExt, Route, get};
 use poem_openapi::OpenApiService;
 
 use crate::{
+    config::Settings,
     files::serve_picture,
     pictures::{PicturesApi, too_large_detail},
     upload::FRAMING_ALLOWANCE,
@@ -37,9 +37,10 @@ impl Application {
 
     /// Validates settings, prepares the pool and the store (lazily) and binds `PORT`.
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
-        let keys = Keys::from_settings(&settings, false)?;
-        let db = Db::from_settings(&settings)?;
-        let store = PictureStore::from_settings(&settings)?;
+        let app_env = settings.process.app_env;
+        let keys = Keys::from_settings(&settings.jwt, app_env, false)?;
+        let db = Db::from_settings(&settings.database)?;
+        let store = PictureStore::from_settings(&settings.store, app_env)?;
         let max_bytes = usize::try_from(settings.max_upload_size_bytes)?;
         let verifier = Arc::new(TokenVerifier::new(keys.public, db.clone()));
         let api: OpenApiService<Endpoints, ()> = OpenApiService::new(
@@ -47,7 +48,7 @@ impl Application {
                 PicturesApi::new(
                     db.clone(),
                     store.clone(),
-                    ImageUrls::from_settings(&settings),
+                    ImageUrls::from_settings(&settings.pictures),
                     max_bytes,
                 ),
                 HealthApi::new(vec![Arc::new(DatabaseProbe(db.clone()))]).counting(db),
@@ -66,11 +67,11 @@ impl Application {
         let options = HttpOptions {
             body_limit: max_bytes + FRAMING_ALLOWANCE,
             too_large_detail: too_large_detail(max_bytes),
-            allowed_origins: settings.allowed_origins.clone(),
+            allowed_origins: settings.http.allowed_origins.clone(),
             // The multipart reader caps the file at the limit as it streams.
             stream_bodies: true,
         };
-        let listener = BoundListener::bind(settings.port).await?;
+        let listener = BoundListener::bind(settings.process.port).await?;
         Ok(App::new(listener, wrap_api(routes, options).boxed()))
     }
 }

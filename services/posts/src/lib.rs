@@ -2,6 +2,7 @@
 //! posts with ownership checks.
 //!
 //! # Layout
+//! - [`config`]: the service's [`config::Settings`]: the shared groups it uses and its own.
 //! - [`startup`]: `Application::build(Settings)`, used by `main` and the tests.
 //! - [`cache`]: ready bytes of public reads for anonymous readers, at most a second old.
 //! - [`cache_hits`]: answers what the cache holds before routing.
@@ -17,6 +18,7 @@
 
 pub mod cache;
 pub mod cache_hits;
+pub mod config;
 pub mod cursor;
 pub mod docs;
 pub mod error;

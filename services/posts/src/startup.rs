@@ -5,7 +5,6 @@ use std::sync::Arc;
 use folio_model::users::ImageUrls;
 use folio_shared::{
     auth::TokenVerifier,
-    config::Settings,
     db::Db,
     health::{DatabaseProbe, HealthApi, with_docs},
     http::{HttpOptions, wrap_api},
@@ -17,8 +16,8 @@ use poem::EndpointExt;
 use poem_openapi::OpenApiService;
 
 use crate::{
-    cache::ReadCache, cache_hits::ServeCachedReads, feeds::FeedsApi, limits::PostingLimit,
-    posts::PostsApi, readers::Readers,
+    cache::ReadCache, cache_hits::ServeCachedReads, config::Settings, feeds::FeedsApi,
+    limits::PostingLimit, posts::PostsApi, readers::Readers,
 };
 
 /// Bodies up to 2 MiB: a post at the 100,000-character cap fits even when every character
@@ -43,12 +42,12 @@ impl Application {
     /// Validates settings, prepares the pool and Redis (both lazily: the service starts and
     /// serves reads while either is down) and binds `PORT`.
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
-        let keys = Keys::from_settings(&settings, false)?;
-        let db = Db::from_settings(&settings)?;
-        let urls = ImageUrls::from_settings(&settings);
-        let (_, redis) = folio_shared::redis::from_settings(&settings)?;
+        let keys = Keys::from_settings(&settings.jwt, settings.process.app_env, false)?;
+        let db = Db::from_settings(&settings.database)?;
+        let urls = ImageUrls::from_settings(&settings.pictures);
+        let (_, redis) = folio_shared::redis::from_settings(&settings.redis)?;
         let limit = PostingLimit::new(
-            RateLimiter::new(redis, &settings.redis_key_prefix),
+            RateLimiter::new(redis, &settings.redis.key_prefix),
             settings.post_rate_limit_per_minute,
         );
         let verifier = Arc::new(TokenVerifier::new(keys.public, db.clone()));
@@ -73,9 +72,9 @@ impl Application {
             .route(with_docs(api, crate::docs::DOCS))
             .data(verifier);
         let routes = ServeCachedReads::new(routes, cache, settings.posts_per_page);
-        let options =
-            HttpOptions::json_api(settings.allowed_origins.clone()).with_body_limit(BODY_LIMIT);
-        let listener = BoundListener::bind(settings.port).await?;
+        let options = HttpOptions::json_api(settings.http.allowed_origins.clone())
+            .with_body_limit(BODY_LIMIT);
+        let listener = BoundListener::bind(settings.process.port).await?;
         Ok(App::new(listener, wrap_api(routes, options).boxed()))
     }
 }

@@ -35,8 +35,8 @@ impl ProcessSettings {
     }
 }
 
-/// `APP_ENV` alone, for binaries without a port (the migrator).
-pub fn app_env(env: &Env<'_>) -> Result<AppEnv, ConfigError> {
+/// `APP_ENV`: only `development` or `production`.
+fn app_env(env: &Env<'_>) -> Result<AppEnv, ConfigError> {
     match env.get("APP_ENV").as_deref() {
         None | Some("development") => Ok(AppEnv::Development),
         Some("production") => Ok(AppEnv::Production),

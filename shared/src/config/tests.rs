@@ -2,30 +2,48 @@ use secrecy::ExposeSecret;
 
 use super::*;
 
-fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-    let vars = pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    Settings::from_vars(&vars)
+/// Every shared group, loaded in the order a service loads them.
+#[derive(Debug)]
+struct Groups {
+    process: ProcessSettings,
+    database: DatabaseSettings,
+    redis: RedisSettings,
+    http: HttpSettings,
+    jwt: JwtSettings,
+    pictures: PictureUrlSettings,
+    mail_job: MailJobSettings,
+    mail_wake: MailWakeSettings,
+}
+
+fn settings(pairs: &[(&str, &str)]) -> Result<Groups, ConfigError> {
+    let vars = vars(pairs);
+    let env = Env(&vars);
+    let process = ProcessSettings::from_env(&env)?;
+    let app_env = process.app_env;
+    Ok(Groups {
+        process,
+        database: DatabaseSettings::from_env(&env, app_env)?,
+        redis: RedisSettings::from_env(&env, app_env)?,
+        http: HttpSettings::from_env(&env, app_env)?,
+        jwt: JwtSettings::from_env(&env)?,
+        pictures: PictureUrlSettings::from_env(&env),
+        mail_job: MailJobSettings::from_env(&env)?,
+        mail_wake: MailWakeSettings::from_env(&env, app_env),
+    })
 }
 
 #[test]
 fn defaults_follow_the_design() {
     let s = settings(&[]).unwrap();
-    assert_eq!(s.app_env, AppEnv::Development);
-    assert_eq!(s.port, 8080);
-    assert_eq!(s.access_token_expire_minutes, 30);
-    assert_eq!(s.reset_token_expire_minutes, 60);
-    assert_eq!(s.posts_per_page, 10);
-    assert_eq!(s.max_upload_size_bytes, 5_242_880);
-    assert_eq!(s.mail.port, 587);
-    assert!(s.mail.use_tls);
-    assert_eq!(s.mail.max_attempts, 5);
-    assert_eq!(s.mail.concurrency, 4);
-    assert_eq!(s.default_avatar_url, "/static/profile_pics/default.jpg");
-    assert_eq!(s.media_public_url, "/media");
-    assert_eq!(s.redis_key_prefix, "folio");
+    assert_eq!(s.process.app_env, AppEnv::Development);
+    assert_eq!(s.process.port, 8080);
+    assert_eq!(s.mail_job.reset_token_expire_minutes, 60);
+    assert_eq!(
+        s.pictures.default_avatar_url,
+        "/static/profile_pics/default.jpg"
+    );
+    assert_eq!(s.pictures.media_public_url, "/media");
+    assert_eq!(s.redis.key_prefix, "folio");
 }
 
 #[test]
@@ -46,17 +64,10 @@ fn a_malformed_number_names_its_variable() {
 }
 
 #[test]
-fn zero_is_refused_where_a_positive_value_is_needed() {
-    let err = settings(&[("ACCESS_TOKEN_EXPIRE_MINUTES", "0")]).unwrap_err();
-    assert_eq!(err.variable, "ACCESS_TOKEN_EXPIRE_MINUTES");
-}
-
-#[test]
-fn token_lifetimes_are_bounded() {
-    let err = settings(&[("ACCESS_TOKEN_EXPIRE_MINUTES", "200000000000000")]).unwrap_err();
-    assert_eq!(err.variable, "ACCESS_TOKEN_EXPIRE_MINUTES");
-    assert_eq!(err.reason, "must be between 1 and 43200");
-    assert!(settings(&[("RESET_TOKEN_EXPIRE_MINUTES", "10081")]).is_err());
+fn reset_link_lifetimes_are_bounded() {
+    let err = settings(&[("RESET_TOKEN_EXPIRE_MINUTES", "10081")]).unwrap_err();
+    assert_eq!(err.variable, "RESET_TOKEN_EXPIRE_MINUTES");
+    assert_eq!(err.reason, "must be between 1 and 10080");
 }
 
 #[test]
@@ -67,9 +78,10 @@ fn an_unknown_app_env_is_refused() {
 
 #[test]
 fn booleans_accept_common_spellings_and_refuse_others() {
-    assert!(!settings(&[("MAIL_USE_TLS", "False")]).unwrap().mail.use_tls);
-    let err = settings(&[("MAIL_USE_TLS", "maybe")]).unwrap_err();
-    assert_eq!(err.variable, "MAIL_USE_TLS");
+    let off = settings(&[("DATABASE_PREPARED_STATEMENTS", "False")]).unwrap();
+    assert!(!off.database.prepared_statements);
+    let err = settings(&[("DATABASE_PREPARED_STATEMENTS", "maybe")]).unwrap_err();
+    assert_eq!(err.variable, "DATABASE_PREPARED_STATEMENTS");
 }
 
 #[test]
@@ -80,7 +92,7 @@ fn origins_must_be_exact() {
     )])
     .unwrap();
     assert_eq!(
-        s.allowed_origins,
+        s.http.allowed_origins,
         ["https://blog.example.com", "http://localhost:5173"]
     );
     for bad in ["*", "https://*.example.com", "https://a.com/path", "a.com"] {
@@ -90,26 +102,23 @@ fn origins_must_be_exact() {
 }
 
 #[test]
-fn posts_per_page_stays_within_the_feed_bounds() {
-    let err = settings(&[("POSTS_PER_PAGE", "101")]).unwrap_err();
-    assert_eq!(err.variable, "POSTS_PER_PAGE");
-}
-
-#[test]
 fn secrets_do_not_appear_in_debug_output() {
     let s = settings(&[
         ("DATABASE_URL", "postgres://u:hunter2@db/folio"),
-        ("MAIL_PASSWORD", "smtp-secret"),
         ("JWT_PRIVATE_KEY", "private-pem"),
         ("MAIL_JOB_KEY", "job-key"),
     ])
     .unwrap();
     let debug = format!("{s:?}");
-    for secret in ["hunter2", "smtp-secret", "private-pem", "job-key"] {
+    for secret in ["hunter2", "private-pem", "job-key"] {
         assert!(!debug.contains(secret), "{secret} leaked");
     }
     assert_eq!(
-        s.database_url.expose_secret(),
+        s.jwt.private_key.map(|key| key.expose_secret().to_owned()),
+        Some("private-pem".to_owned())
+    );
+    assert_eq!(
+        s.database.url.expose_secret(),
         "postgres://u:hunter2@db/folio"
     );
 }
@@ -122,12 +131,12 @@ fn migrations_prefer_the_direct_url() {
     ])
     .unwrap();
     assert_eq!(
-        s.migration_database_url().expose_secret(),
+        s.database.migration_url().expose_secret(),
         "postgres://direct/db"
     );
 }
 
-fn production(extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+fn production(extra: &[(&str, &str)]) -> Result<Groups, ConfigError> {
     let mut pairs = vec![
         ("APP_ENV", "production"),
         ("DATABASE_URL", "postgres://u:p@db.example.com/folio"),
@@ -156,7 +165,7 @@ fn production_requires_an_https_frontend_url() {
         "configuration error: FRONTEND_URL: must start with https:// in production"
     );
     assert_eq!(
-        production(&[]).unwrap().frontend_url,
+        production(&[]).unwrap().http.frontend_url,
         "https://folio.example.com"
     );
 }
@@ -169,11 +178,11 @@ fn production_database_urls_use_tls_unless_they_say_otherwise() {
     )])
     .unwrap();
     assert_eq!(
-        s.database_url.expose_secret(),
+        s.database.url.expose_secret(),
         "postgres://u:p@db.example.com/folio?sslmode=require"
     );
     assert_eq!(
-        s.database_direct_url.unwrap().expose_secret(),
+        s.database.direct_url.unwrap().expose_secret(),
         "postgresql://u:p@db.example.com/folio?connect_timeout=5&sslmode=require"
     );
     let local = production(&[(
@@ -182,14 +191,14 @@ fn production_database_urls_use_tls_unless_they_say_otherwise() {
     )])
     .unwrap();
     assert_eq!(
-        local.database_url.expose_secret(),
+        local.database.url.expose_secret(),
         "postgres://postgres@127.0.0.1/folio?sslmode=disable",
         "an explicit choice is obeyed"
     );
     let key_value =
         production(&[("DATABASE_URL", "host=db.example.com user=u dbname=folio")]).unwrap();
     assert_eq!(
-        key_value.database_url.expose_secret(),
+        key_value.database.url.expose_secret(),
         "host=db.example.com user=u dbname=folio sslmode=require"
     );
 }
@@ -197,28 +206,10 @@ fn production_database_urls_use_tls_unless_they_say_otherwise() {
 #[test]
 fn development_keeps_its_plain_local_defaults() {
     let s = settings(&[]).unwrap();
-    assert_eq!(s.frontend_url, "http://localhost:8000");
+    assert_eq!(s.http.frontend_url, "http://localhost:8000");
     assert_eq!(
-        s.database_url.expose_secret(),
+        s.database.url.expose_secret(),
         "postgres://postgres@127.0.0.1:5432/folio"
-    );
-}
-
-#[test]
-fn the_mail_worker_keeps_a_ten_minute_active_window_and_goes_quiet_by_default() {
-    let s = settings(&[]).unwrap();
-    assert_eq!(s.mail_wake.active_secs, 600);
-    assert!(!s.mail_wake.always_on);
-    let s = settings(&[("MAIL_ACTIVE_SECONDS", "2"), ("MAIL_ALWAYS_ON", "true")]).unwrap();
-    assert_eq!(
-        s.mail_wake.active_window(),
-        std::time::Duration::from_secs(2)
-    );
-    assert!(s.mail_wake.always_on);
-    let err = settings(&[("MAIL_ACTIVE_SECONDS", "0")]).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "configuration error: MAIL_ACTIVE_SECONDS: must be greater than zero"
     );
 }
 
@@ -240,7 +231,7 @@ fn development_wakes_the_local_worker_with_the_development_token() {
 
 #[test]
 fn production_requires_the_wake_url_and_a_long_wake_token_where_they_are_used() {
-    // Posts and media use neither: their settings load without them.
+    // The mail worker uses only the token: the group loads without either.
     let s = production(&[]).unwrap();
     assert_eq!(
         s.mail_wake.url().unwrap_err().to_string(),
@@ -276,7 +267,7 @@ fn production_requires_the_wake_url_and_a_long_wake_token_where_they_are_used() 
     );
 }
 
-fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+fn vars(pairs: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -284,7 +275,7 @@ fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
 }
 
 #[test]
-fn each_group_loads_without_the_variables_of_the_others() {
+fn the_groups_load_without_the_variables_of_single_services() {
     // A service built from groups never reads another service's variables.
     let vars = vars(&[
         ("MAIL_PORT", "abc"),
@@ -299,15 +290,12 @@ fn each_group_loads_without_the_variables_of_the_others() {
     assert!(RedisSettings::from_env(&env, process.app_env).is_ok());
     assert!(HttpSettings::from_env(&env, process.app_env).is_ok());
     assert!(JwtSettings::from_env(&env).is_ok());
-    assert!(MailWakeSettings::from_env(&env, process.app_env).is_ok());
+    assert!(MailJobSettings::from_env(&env).is_ok());
     assert_eq!(
         PictureUrlSettings::from_env(&env).media_public_url,
         "/media"
     );
-    assert_eq!(
-        MailSettings::from_env(&env).unwrap_err().to_string(),
-        "configuration error: MAIL_PORT: `abc` is not a valid whole number in range"
-    );
+    assert!(StoreSettings::from_env(&env).s3.bucket.is_none());
 }
 
 #[test]

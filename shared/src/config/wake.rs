@@ -1,11 +1,9 @@
-//! How auth wakes the mail worker, and when the worker goes quiet.
+//! How auth wakes the mail worker (the worker's active window is the worker's own setting).
 //!
 //! In production the mail worker scales to zero: auth wakes it (`POST /internal/wake` with
 //! a bearer token) when it queues a reset mail, and a woken worker works through an
 //! *active window*, then stops every database query and Redis poll until the next wake,
 //! so that Neon can suspend and Cloud Run can retire the idle instance.
-
-use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -25,37 +23,24 @@ pub const DEV_MAIL_WAKE_URL: &str = "http://127.0.0.1:8083/internal/wake";
 const MIN_PRODUCTION_TOKEN_CHARS: usize = 32;
 
 /// The wake settings. The URL and the token are checked where they are used
-/// ([`MailWakeSettings::url`], [`MailWakeSettings::token`]): posts and media start
-/// without them.
+/// ([`MailWakeSettings::url`], [`MailWakeSettings::token`]): the worker uses only the token.
 #[derive(Debug, Clone)]
 pub struct MailWakeSettings {
     /// `MAIL_WAKE_URL` (auth): the worker's wake endpoint.
     url: Option<String>,
     /// `MAIL_WAKE_TOKEN` (auth and mail): the bearer token of a wake.
     token: Option<SecretString>,
-    /// `MAIL_ACTIVE_SECONDS` (600, mail): how long the worker keeps working after the
-    /// last wake or the last mail it handled, before it goes quiet.
-    pub active_secs: u64,
-    /// `MAIL_ALWAYS_ON` (false, mail): never go quiet (the always-on deployment).
-    pub always_on: bool,
     app_env: AppEnv,
 }
 
 impl MailWakeSettings {
     /// Reads the group; the URL and the token are checked where they are used.
-    pub fn from_env(env: &Env<'_>, app_env: AppEnv) -> Result<Self, ConfigError> {
-        Ok(Self {
+    pub fn from_env(env: &Env<'_>, app_env: AppEnv) -> Self {
+        Self {
             url: env.get("MAIL_WAKE_URL"),
             token: env.get("MAIL_WAKE_TOKEN").map(Into::into),
-            active_secs: env.parse_positive_or("MAIL_ACTIVE_SECONDS", 600)?,
-            always_on: env.parse_bool_or("MAIL_ALWAYS_ON", false)?,
             app_env,
-        })
-    }
-
-    /// The active window ([`MailWakeSettings::active_secs`]).
-    pub fn active_window(&self) -> Duration {
-        Duration::from_secs(self.active_secs)
+        }
     }
 
     /// The URL auth posts wakes to: required in production, and `https://` there (it

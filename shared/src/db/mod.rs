@@ -30,7 +30,7 @@ use tokio_postgres::{
 };
 use tracing::Instrument;
 
-use crate::config::Settings;
+use crate::config::DatabaseSettings;
 
 mod error;
 mod trace;
@@ -95,13 +95,13 @@ pub struct Db {
 impl Db {
     /// Builds a lazy pool from `DATABASE_URL`: nothing connects until the first query, so
     /// a service starts (and answers `/livez`) while the database is still coming up.
-    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
-        let mode = if settings.database_prepared_statements {
+    pub fn from_settings(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        let mode = if settings.prepared_statements {
             StatementMode::Prepared
         } else {
             StatementMode::Unnamed
         };
-        Self::connect_lazy(&settings.database_url, settings.database_pool_size, mode)
+        Self::connect_lazy(&settings.url, settings.pool_size, mode)
     }
 
     /// Builds a lazy pool for `url` with `size` connections.

@@ -21,7 +21,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ConfigError, Settings};
+use crate::config::{AppEnv, ConfigError, JwtSettings};
 
 /// `iss` of every Folio token.
 pub const ISSUER: &str = "folio-auth";
@@ -214,18 +214,23 @@ pub struct Keys {
 
 impl Keys {
     /// Loads keys per the module documentation. `needs_signing` is true for auth.
-    pub fn from_settings(settings: &Settings, needs_signing: bool) -> Result<Self, ConfigError> {
-        let private_pem = match &settings.jwt_private_key {
+    pub fn from_settings(
+        settings: &JwtSettings,
+        app_env: AppEnv,
+        needs_signing: bool,
+    ) -> Result<Self, ConfigError> {
+        let production = app_env == AppEnv::Production;
+        let private_pem = match &settings.private_key {
             Some(pem) => Some(pem.expose_secret().to_owned()),
-            None if settings.is_production() && needs_signing => {
+            None if production && needs_signing => {
                 return Err(ConfigError::new(
                     "JWT_PRIVATE_KEY",
                     "is required in production",
                 ));
             }
-            None if settings.is_production() || settings.jwt_public_keys.is_some() => None,
+            None if production || settings.public_keys.is_some() => None,
             None => Some(
-                load_or_create_dev_key(Path::new(&settings.jwt_dev_key_file))
+                load_or_create_dev_key(Path::new(&settings.dev_key_file))
                     .map_err(|e| ConfigError::new("JWT_DEV_KEY_FILE", e))?
                     .expose_secret()
                     .to_owned(),
@@ -237,7 +242,7 @@ impl Keys {
             })
             .transpose()?;
         let configured = settings
-            .jwt_public_keys
+            .public_keys
             .as_deref()
             .map(|json| {
                 PublicKeys::from_jwks(json).map_err(|e| ConfigError::new("JWT_PUBLIC_KEYS", e))

@@ -69,12 +69,19 @@ fn non_ed25519_jwks_are_refused() {
     assert!(err.is_err());
 }
 
-fn settings(pairs: &[(&str, &str)]) -> Settings {
+/// The keys of a process whose environment is `pairs`.
+fn keys(pairs: &[(&str, &str)], needs_signing: bool) -> Result<Keys, ConfigError> {
     let vars = pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    Settings::from_vars(&vars).unwrap()
+    let env = crate::config::Env(&vars);
+    let process = crate::config::ProcessSettings::from_env(&env).unwrap();
+    Keys::from_settings(
+        &JwtSettings::from_env(&env).unwrap(),
+        process.app_env,
+        needs_signing,
+    )
 }
 
 const PRODUCTION: [(&str, &str); 4] = [
@@ -86,17 +93,13 @@ const PRODUCTION: [(&str, &str); 4] = [
 
 #[test]
 fn production_auth_refuses_to_start_without_a_private_key() {
-    let err = Keys::from_settings(&settings(&PRODUCTION), true)
-        .err()
-        .unwrap();
+    let err = keys(&PRODUCTION, true).err().unwrap();
     assert_eq!(err.variable, "JWT_PRIVATE_KEY");
 }
 
 #[test]
 fn production_verifiers_refuse_to_start_without_public_keys() {
-    let err = Keys::from_settings(&settings(&PRODUCTION), false)
-        .err()
-        .unwrap();
+    let err = keys(&PRODUCTION, false).err().unwrap();
     assert_eq!(err.variable, "JWT_PUBLIC_KEYS");
 }
 
@@ -107,14 +110,14 @@ fn production_verifiers_use_the_configured_jwks_and_never_a_dev_key() {
     let mut pairs = PRODUCTION.to_vec();
     pairs.push(("JWT_PUBLIC_KEYS", &jwks));
     pairs.push(("JWT_DEV_KEY_FILE", "/nonexistent/never-read.pem"));
-    let keys = Keys::from_settings(&settings(&pairs), false).unwrap();
+    let keys = keys(&pairs, false).unwrap();
     assert!(keys.signing.is_none());
     assert!(keys.public.verify(&key.sign(&claims(60))).is_ok());
 }
 
 #[test]
 fn a_malformed_private_key_names_its_variable() {
-    let err = Keys::from_settings(&settings(&[("JWT_PRIVATE_KEY", "not a pem")]), true)
+    let err = keys(&[("JWT_PRIVATE_KEY", "not a pem")], true)
         .err()
         .unwrap();
     assert_eq!(err.variable, "JWT_PRIVATE_KEY");

@@ -2,6 +2,7 @@
 //! whether it passes or panics.
 
 use folio_shared::{
+    config::ProcessSettings,
     server::{App, BoundListener},
     test_utils::{RedisPrefix, TestServer, redis_url},
 };
@@ -44,8 +45,8 @@ async fn keys_under(prefix: &str) -> Vec<String> {
 }
 
 /// A service with nothing to serve: what is under test is the harness around it.
-async fn spawn_server(overrides: &[(&str, &str)]) -> TestServer {
-    TestServer::spawn(overrides, |_settings| async {
+async fn spawn_server(overrides: &[(&str, &str)]) -> TestServer<ProcessSettings> {
+    TestServer::spawn(overrides, |_settings: ProcessSettings| async {
         Ok(App::new(
             BoundListener::bind(0).await?,
             Route::new().boxed(),
@@ -69,7 +70,7 @@ async fn a_redis_prefix_takes_its_keys_with_it_when_dropped() {
 #[tokio::test]
 async fn a_test_server_deletes_the_keys_under_its_prefix_when_dropped() {
     let server = spawn_server(&[]).await;
-    let name = server.settings.redis_key_prefix.clone();
+    let name = server.redis_key_prefix.clone();
     write_keys(&name).await;
     assert_eq!(keys_under(&name).await.len(), 3, "the keys were written");
 
@@ -83,8 +84,8 @@ async fn a_test_that_panics_leaves_no_keys_either() {
     let (named, name) = tokio::sync::oneshot::channel();
     let failing_test = tokio::spawn(async move {
         let server = spawn_server(&[]).await;
-        write_keys(&server.settings.redis_key_prefix).await;
-        let _ = named.send(server.settings.redis_key_prefix.clone());
+        write_keys(&server.redis_key_prefix).await;
+        let _ = named.send(server.redis_key_prefix.clone());
         panic!("the test fails here, after writing its keys");
     });
 

@@ -24,6 +24,7 @@ async fn deleting_yourself_removes_posts_reset_tokens_and_the_picture_object() {
     .unwrap();
     let media_dir = app
         .settings
+        .store
         .media_store_url
         .as_ref()
         .unwrap()

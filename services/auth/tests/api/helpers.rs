@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use folio_auth::config::Settings;
 use folio_shared::{
     jwt::Claims,
     queue::{JobCipher, MailJob},
@@ -21,10 +22,10 @@ pub use folio_shared::test_asserts::{
 pub const PASSWORD: &str = "correct horse battery";
 
 /// The service under test.
-pub struct TestApp(pub TestServer);
+pub struct TestApp(pub TestServer<Settings>);
 
 impl std::ops::Deref for TestApp {
-    type Target = TestServer;
+    type Target = TestServer<Settings>;
     fn deref(&self) -> &Self::Target {
         &self.0
     }
@@ -275,13 +276,16 @@ impl TestApp {
 
     /// Signs arbitrary claims with the app's own private key.
     pub fn sign(&self, claims: &Claims) -> String {
-        folio_shared::test_utils::sign(&self.settings, claims)
+        folio_shared::test_utils::sign(&self.settings.jwt, claims)
     }
 
     /// The mail jobs on this app's stream as the mail worker reads them, oldest first: the
     /// reset link opened with the app's key (see [`TestApp::raw_mail_jobs`]).
     pub async fn mail_jobs(&self) -> Vec<HashMap<String, String>> {
-        let cipher = JobCipher::from_settings(&self.settings).unwrap();
+        let settings = &self.settings;
+        let cipher =
+            JobCipher::from_settings(&settings.mail_job, &settings.jwt, settings.process.app_env)
+                .unwrap();
         let mut jobs = self.raw_mail_jobs().await;
         for fields in &mut jobs {
             if !fields["link"].is_empty() {
@@ -310,7 +314,7 @@ impl TestApp {
         }
         let client = redis::Client::open(redis_url()).unwrap();
         let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-        let stream = format!("{}:mail", self.settings.redis_key_prefix);
+        let stream = format!("{}:mail", self.redis_key_prefix);
         let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
             .arg(&stream)
             .arg("-")

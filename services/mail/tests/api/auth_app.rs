@@ -11,11 +11,11 @@ use crate::helpers::JOB_KEY;
 pub const PASSWORD: &str = "correct horse battery";
 
 /// The auth service under test.
-pub struct AuthApp(pub TestServer);
+pub struct AuthApp(pub TestServer<folio_auth::config::Settings>);
 
 impl std::ops::Deref for AuthApp {
-    type Target = TestServer;
-    fn deref(&self) -> &TestServer {
+    type Target = TestServer<folio_auth::config::Settings>;
+    fn deref(&self) -> &Self::Target {
         &self.0
     }
 }

@@ -54,7 +54,7 @@ async fn assert_each_sent_once(sink: &SmtpSink, stream: &Stream, jobs: Vec<Strin
 async fn two_workers_on_one_stream_send_each_job_once() {
     let sink = SmtpSink::start();
     let first = spawn_worker(&sink, &[]).await;
-    let prefix = first.settings.redis_key_prefix.clone();
+    let prefix = first.redis_key_prefix.clone();
     let _second = spawn_worker(&sink, &[("REDIS_KEY_PREFIX", &prefix)]).await;
     let stream = Stream::of(&first);
 

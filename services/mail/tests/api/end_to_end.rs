@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use folio_shared::test_utils::TestServer;
+use crate::helpers::WorkerServer;
 use reqwest::StatusCode;
 
 use crate::{
@@ -21,10 +21,10 @@ fn reset_link(mail: &str) -> String {
 async fn auth_with_worker(
     sink: &SmtpSink,
     auth_overrides: &[(&str, &str)],
-) -> (AuthApp, TestServer) {
+) -> (AuthApp, WorkerServer) {
     let auth = spawn_auth(auth_overrides).await;
     let db_url = auth.database_url();
-    let prefix = auth.settings.redis_key_prefix.clone();
+    let prefix = auth.redis_key_prefix.clone();
     let worker = spawn_worker(
         sink,
         &[("DATABASE_URL", &db_url), ("REDIS_KEY_PREFIX", &prefix)],
@@ -141,7 +141,7 @@ async fn the_reset_link_rests_sealed_in_the_outbox_and_the_stream_and_arrives_in
     at_rest.push(payload);
 
     let db_url = auth.database_url();
-    let prefix = auth.settings.redis_key_prefix.clone();
+    let prefix = auth.redis_key_prefix.clone();
     let _worker = spawn_worker(
         &sink,
         &[("DATABASE_URL", &db_url), ("REDIS_KEY_PREFIX", &prefix)],

@@ -93,7 +93,7 @@ async fn health_checks_redis_and_the_database() {
     )
     .await;
 
-    let status = |server: &folio_shared::test_utils::TestServer| {
+    let status = |server: &crate::helpers::WorkerServer| {
         let (client, url) = (server.client.clone(), server.url("/health"));
         async move {
             let response = client.get(url).send().await.unwrap();

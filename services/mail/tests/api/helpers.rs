@@ -19,6 +19,9 @@ use serde_json::{Value, json};
 
 pub use crate::servers::{PrivateRedis, SmtpSink};
 
+/// A mail worker running for one test.
+pub type WorkerServer = TestServer<folio_mail::config::Settings>;
+
 /// The link of the reset jobs [`Stream::enqueue`] queues.
 pub const RESET_LINK: &str = "http://localhost:8000/reset-password?token=abc";
 
@@ -48,7 +51,7 @@ pub fn worker_settings(sink: &SmtpSink) -> Vec<(&'static str, String)> {
 }
 
 /// Spawns a mail worker with `extra` settings on top of [`worker_settings`].
-pub async fn spawn_worker(sink: &SmtpSink, extra: &[(&str, &str)]) -> TestServer {
+pub async fn spawn_worker(sink: &SmtpSink, extra: &[(&str, &str)]) -> WorkerServer {
     let mut vars = worker_settings(sink);
     vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -58,7 +61,7 @@ pub async fn spawn_worker(sink: &SmtpSink, extra: &[(&str, &str)]) -> TestServer
 /// One mail worker sending to an SMTP sink of its own, and the stream it reads. Fields
 /// drop in order: the worker stops before its sink and stream go.
 pub struct TestApp {
-    pub worker: TestServer,
+    pub worker: WorkerServer,
     pub stream: Stream,
     pub sink: SmtpSink,
 }
@@ -126,7 +129,7 @@ pub async fn until_quiet(active_secs: u64) {
 
 /// `POST /internal/wake` with `authorization` (a whole header value), if any: the status
 /// and the JSON body.
-pub async fn wake_with(worker: &TestServer, authorization: Option<&str>) -> (u16, Value) {
+pub async fn wake_with(worker: &WorkerServer, authorization: Option<&str>) -> (u16, Value) {
     let mut request = worker.client.post(worker.url("/internal/wake"));
     if let Some(value) = authorization {
         request = request.header("authorization", value);
@@ -139,13 +142,13 @@ pub async fn wake_with(worker: &TestServer, authorization: Option<&str>) -> (u16
 }
 
 /// Wakes `worker` as auth and the scheduler do, and checks it said so.
-pub async fn wake(worker: &TestServer) {
+pub async fn wake(worker: &WorkerServer) {
     let answer = wake_with(worker, Some(&format!("Bearer {WAKE_TOKEN}"))).await;
     assert_eq!(answer, (202, json!({"detail": "Awake"})));
 }
 
 /// Statements the worker has run against its database, from its `/metrics`.
-pub async fn statements_run(worker: &TestServer) -> u64 {
+pub async fn statements_run(worker: &WorkerServer) -> u64 {
     let text = worker
         .client
         .get(worker.url("/metrics"))
@@ -171,8 +174,8 @@ pub struct Stream {
 }
 
 impl Stream {
-    pub fn of(server: &TestServer) -> Self {
-        Self::with_prefix(server.settings.redis_key_prefix.clone(), None)
+    pub fn of<S>(server: &TestServer<S>) -> Self {
+        Self::with_prefix(server.redis_key_prefix.clone(), None)
     }
 
     /// A stream no worker reads yet, in a key prefix of its own, deleted with it.
@@ -286,19 +289,19 @@ impl Stream {
 
 /// What auth leaves when Redis is down: a committed outbox row for `job`, older than the
 /// sweep's grace period, so the next sweep takes it.
-pub async fn leave_in_outbox(worker: &TestServer, job: &MailJob) {
+pub async fn leave_in_outbox(worker: &WorkerServer, job: &MailJob) {
     insert_outbox_row(worker, job, "created_at").await;
 }
 
 /// An outbox row for `job`, marked queued two minutes ago (as auth leaves it once the job
 /// is on the stream).
-pub async fn outbox_row_queued_long_ago(worker: &TestServer, job: &MailJob) {
+pub async fn outbox_row_queued_long_ago(worker: &WorkerServer, job: &MailJob) {
     insert_outbox_row(worker, job, "queued_at").await;
 }
 
 /// An outbox row for `job` whose `column` (a timestamp) lies two minutes back: past the
 /// sweep's grace for a new row and its settle grace for a queued one.
-async fn insert_outbox_row(worker: &TestServer, job: &MailJob, column: &str) {
+async fn insert_outbox_row(worker: &WorkerServer, job: &MailJob, column: &str) {
     let insert = format!(
         "insert into mail_outbox (id, payload, {column}) \
          values ($1, $2, now() - interval '2 minutes')"

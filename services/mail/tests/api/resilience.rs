@@ -3,8 +3,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use folio_mail::startup::Application;
+use folio_mail::{config::Settings, startup::Application};
 use folio_shared::{
+    config::RedisSettings,
     queue::{MailJob, MailKind, MailQueue},
     test_utils::{TestDb, test_settings},
 };
@@ -30,7 +31,7 @@ async fn the_worker_survives_a_redis_restart_without_restarting_itself() {
     let mut redis = PrivateRedis::start();
     let url = redis.url();
     let worker = spawn_worker(&sink, &[("REDIS_URL", &url)]).await;
-    let prefix = worker.settings.redis_key_prefix.clone();
+    let prefix = worker.redis_key_prefix.clone();
     enqueue(&url, &prefix, "before@example.com").await;
     sink.wait_for(1, Duration::from_secs(10)).await;
 
@@ -59,10 +60,13 @@ async fn on_shutdown_a_hung_send_is_abandoned_within_the_drain_time_and_left_una
     let mut vars = worker_settings(&sink);
     vars.push(("MAIL_PORT", silent_port));
     let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let settings = test_settings(&db, &pairs);
+    let settings: Settings = test_settings(&db, &pairs);
     let stream = Stream::fresh();
-    let settings = folio_shared::config::Settings {
-        redis_key_prefix: stream.prefix.clone(),
+    let settings = Settings {
+        redis: RedisSettings {
+            key_prefix: stream.prefix.clone(),
+            ..settings.redis
+        },
         ..settings
     };
     let app = Application::build(settings).await.unwrap();
@@ -96,7 +100,7 @@ async fn on_shutdown_a_hung_send_is_abandoned_within_the_drain_time_and_left_una
 
 /// Whether the worker recorded `job` as settled within a few seconds (it does so right
 /// after the SMTP server took the mail).
-async fn settled(worker: &folio_shared::test_utils::TestServer, job: &MailJob) -> bool {
+async fn settled(worker: &crate::helpers::WorkerServer, job: &MailJob) -> bool {
     let pg = worker.pg().await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -121,7 +125,7 @@ async fn a_queued_job_lost_with_a_restarted_empty_redis_is_queued_again_and_sent
     let mut redis = PrivateRedis::start();
     let url = redis.url();
     let worker = spawn_worker(&sink, &[("REDIS_URL", &url)]).await;
-    let prefix = worker.settings.redis_key_prefix.clone();
+    let prefix = worker.redis_key_prefix.clone();
     let job = MailJob::new(MailKind::PasswordChanged, "lost@example.com", "Ann", "");
     outbox_row_queued_long_ago(&worker, &job).await;
     let queue = MailQueue::new(

@@ -8,6 +8,8 @@ use std::{
 
 use folio_mail::startup::Application;
 use folio_shared::test_utils::TestServer;
+
+use crate::helpers::WorkerServer;
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     net::{TcpListener, TcpStream},
@@ -88,7 +90,7 @@ async fn session(socket: TcpStream, delay: Duration, accepted: Arc<Mutex<Vec<Str
 }
 
 /// One worker process with one consumer, reclaiming jobs idle for a second.
-async fn spawn_worker(smtp: &SlowSmtp, prefix: &str) -> TestServer {
+async fn spawn_worker(smtp: &SlowSmtp, prefix: &str) -> WorkerServer {
     let port = smtp.port.to_string();
     TestServer::spawn(
         &[

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use folio_mail::{
     activity::Activity,
+    config::Settings,
     consumer::MailConsumer,
     handling::Handled,
     message::Templates,
@@ -45,18 +46,18 @@ impl SteppedWorker {
         vars.push(("REDIS_URL", redis_url.to_owned()));
         vars.push(("REDIS_KEY_PREFIX", stream.prefix.clone()));
         let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let settings = test_settings(&db, &pairs);
-        let (client, redis) = folio_shared::redis::from_settings(&settings).unwrap();
+        let settings: Settings = test_settings(&db, &pairs);
+        let (client, redis) = folio_shared::redis::from_settings(&settings.redis).unwrap();
         let templates = Templates::new(
             &settings.mail.from,
-            &settings.frontend_url,
-            settings.reset_token_expire_minutes,
+            &settings.http.frontend_url,
+            settings.mail_job.reset_token_expire_minutes,
             JobCipher::from_keys(&JOB_KEY).unwrap(),
         )
         .unwrap();
         let worker = Worker::new(
             MailConsumer::new(client, redis, &stream.prefix, "stepper".to_owned()),
-            Outbox::new(Db::from_settings(&settings).unwrap()),
+            Outbox::new(Db::from_settings(&settings.database).unwrap()),
             Mailer::from_settings(&settings.mail).unwrap(),
             templates,
             settings.mail.max_attempts,

@@ -108,7 +108,7 @@ async fn a_mail_left_in_the_outbox_while_quiet_is_swept_and_sent_by_the_next_wak
 async fn concurrent_wakes_of_two_workers_send_each_mail_once_and_no_redelivery_again() {
     let sink = SmtpSink::start();
     let first = spawn_worker(&sink, &[("MAIL_ACTIVE_SECONDS", ACTIVE)]).await;
-    let prefix = first.settings.redis_key_prefix.clone();
+    let prefix = first.redis_key_prefix.clone();
     let second = spawn_worker(
         &sink,
         &[

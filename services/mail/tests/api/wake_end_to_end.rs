@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use folio_shared::{queue::MailKind, test_utils::TestServer};
+use folio_shared::queue::MailKind;
+
+use crate::helpers::WorkerServer;
 
 use crate::{
     auth_app::{AuthApp, spawn_auth},
@@ -11,14 +13,14 @@ use crate::{
 };
 
 /// A worker that goes quiet a second after it starts or is woken.
-async fn quiet_worker(sink: &SmtpSink) -> TestServer {
+async fn quiet_worker(sink: &SmtpSink) -> WorkerServer {
     let worker = spawn_worker(sink, &[("MAIL_ACTIVE_SECONDS", "1")]).await;
     until_quiet(1).await;
     worker
 }
 
 /// A quiet worker, its sink, and auth waking it.
-async fn quiet_worker_woken_by_auth() -> (SmtpSink, TestServer, AuthApp) {
+async fn quiet_worker_woken_by_auth() -> (SmtpSink, WorkerServer, AuthApp) {
     let sink = SmtpSink::start();
     let worker = quiet_worker(&sink).await;
     let auth = auth_waking(&worker, &worker.url("/internal/wake")).await;
@@ -26,9 +28,9 @@ async fn quiet_worker_woken_by_auth() -> (SmtpSink, TestServer, AuthApp) {
 }
 
 /// Auth on the worker's database and stream, waking it at `wake_url`.
-async fn auth_waking(worker: &TestServer, wake_url: &str) -> AuthApp {
+async fn auth_waking(worker: &WorkerServer, wake_url: &str) -> AuthApp {
     let db_url = worker.database_url();
-    let prefix = worker.settings.redis_key_prefix.clone();
+    let prefix = worker.redis_key_prefix.clone();
     spawn_auth(&[
         ("DATABASE_URL", &db_url),
         ("REDIS_KEY_PREFIX", &prefix),

@@ -13,7 +13,10 @@ use folio_shared::test_asserts::free_port;
 use image::{DynamicImage, ImageFormat, RgbImage};
 use reqwest::{RequestBuilder, Response, multipart};
 
-folio_shared::test_app!(folio_media::startup::Application::build);
+folio_shared::test_app!(
+    folio_media::config::Settings,
+    folio_media::startup::Application::build
+);
 
 /// The service with the users `names` (see [`TestApp::user`]), inserted in order.
 pub async fn spawn_app_with_users<const N: usize>(names: [&str; N]) -> (TestApp, [TestUser; N]) {
@@ -41,6 +44,7 @@ impl TestApp {
     pub fn store_dir(&self) -> PathBuf {
         PathBuf::from(
             self.settings
+                .store
                 .media_store_url
                 .as_ref()
                 .unwrap()

@@ -5,8 +5,8 @@
 //! hashed script and stylesheet, the theme script) is served as built, so the app boots
 //! exactly as from the gateway's copy.
 
+use crate::config::Settings;
 use anyhow::{Context, bail};
-use folio_shared::config::Settings;
 
 /// What is served when development has no build: the head tags still show, no app boots.
 const MINIMAL_SHELL: &str = "<!doctype html>\n<html lang=\"en\">\n  <head>\n    \
@@ -146,6 +146,8 @@ mod tests {
     }
 
     fn settings(app_env: &str) -> Settings {
+        use folio_shared::config::ServiceSettings;
+
         let vars = [
             ("APP_ENV", app_env),
             ("DATABASE_URL", "postgres://db/folio"),

@@ -12,7 +12,10 @@ pub use folio_shared::test_asserts::{
     assert_token_refused, send_bytes,
 };
 
-folio_shared::test_app!(folio_posts::startup::Application::build);
+folio_shared::test_app!(
+    folio_posts::config::Settings,
+    folio_posts::startup::Application::build
+);
 
 /// A way to write a post's fields through the API.
 #[derive(Debug, Clone, Copy)]

@@ -4,7 +4,7 @@
 //! follows new posts, edits and deletes.
 
 use folio_model::users::ImageUrls;
-use folio_posts::readers::Readers;
+use folio_posts::{config::Settings, readers::Readers};
 use folio_shared::{
     db::Db,
     http::{HttpOptions, wrap_api},
@@ -215,15 +215,15 @@ async fn the_sitemap_follows_new_posts_edits_and_deletes() {
 }
 
 /// The reader routes alone, with sitemaps of `per_page` URLs, over a fresh database.
-async fn spawn_paged(per_page: i64) -> TestServer {
-    TestServer::spawn(&[], move |settings| async move {
-        let db = Db::from_settings(&settings)?;
-        let readers = Readers::from_settings(&settings, db, ImageUrls::from_settings(&settings))?
-            .with_urls_per_sitemap(per_page);
+async fn spawn_paged(per_page: i64) -> TestServer<Settings> {
+    TestServer::spawn(&[], move |settings: Settings| async move {
+        let db = Db::from_settings(&settings.database)?;
+        let urls = ImageUrls::from_settings(&settings.pictures);
+        let readers = Readers::from_settings(&settings, db, urls)?.with_urls_per_sitemap(per_page);
         let routes = readers.route(Route::new());
         let app = wrap_api(routes, HttpOptions::json_api(Vec::new()));
         Ok(App::new(
-            BoundListener::bind(settings.port).await?,
+            BoundListener::bind(settings.process.port).await?,
             app.boxed(),
         ))
     })
@@ -231,7 +231,7 @@ async fn spawn_paged(per_page: i64) -> TestServer {
 }
 
 /// A sitemap of `per_page` URLs a page over `n` posts by ann: the server and the post ids.
-async fn paged_with_posts(per_page: i64, n: i64) -> (TestServer, Vec<i64>) {
+async fn paged_with_posts(per_page: i64, n: i64) -> (TestServer<Settings>, Vec<i64>) {
     let server = spawn_paged(per_page).await;
     let ann = insert_user(&server.db, "ann").await;
     let ids = insert_posts(&server.pg().await, ann, n).await;
@@ -250,7 +250,7 @@ async fn a_sitemap_that_fills_its_page_exactly_is_still_one_urlset() {
     );
 }
 
-async fn page(server: &TestServer, n: usize) -> Listing {
+async fn page(server: &TestServer<Settings>, n: usize) -> Listing {
     listing(
         &server.client,
         &server.url(&format!("/sitemap.xml?page={n}")),
