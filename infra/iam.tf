@@ -6,7 +6,7 @@ locals {
   workload_secrets = {
     auth    = ["database-url", "jwt-private-key", "mail-job-key", "mail-wake-token", "redis-url"]
     posts   = ["database-url", "redis-url"]
-    media   = ["database-url", "redis-url"]
+    media   = ["database-url"]
     mail    = ["database-url", "mail-job-key", "mail-password", "mail-wake-token", "redis-url"]
     migrate = ["database-direct-url"]
     gateway = [] # Caddy reads no secret: it serves files and forwards requests

@@ -44,12 +44,20 @@ locals {
       TRUSTED_PROXY_HOPS = "1"
       DATABASE_POOL_SIZE = tostring(var.database_pool_size)
       JWT_PUBLIC_KEYS    = var.jwt_public_keys
-      MEDIA_STORE_URL    = "gs://${google_storage_bucket.pictures.name}"
-      MEDIA_PUBLIC_URL   = local.media_public_url
     },
-    # Memorystore's server certificate chains to its own CA, not a public one (redis.tf).
-    var.memorystore ? { REDIS_CA_CERT = local.memorystore_ca } : {},
   )
+
+  # Setting groups some services read, each given only to those (docs/configuration.md).
+  store_env       = { MEDIA_STORE_URL = "gs://${google_storage_bucket.pictures.name}" }
+  picture_url_env = { MEDIA_PUBLIC_URL = local.media_public_url }
+  # Memorystore's server certificate chains to its own CA, not a public one (redis.tf).
+  redis_tls_env = var.memorystore ? { REDIS_CA_CERT = local.memorystore_ca } : {}
+  group_env = {
+    auth  = merge(local.store_env, local.picture_url_env, local.redis_tls_env)
+    posts = merge(local.picture_url_env, local.redis_tls_env)
+    media = merge(local.store_env, local.picture_url_env)
+    mail  = local.redis_tls_env
+  }
 
   # What one service reads beyond the common settings.
   service_env = {
@@ -143,7 +151,7 @@ resource "google_cloud_run_v2_service" "service" {
       }
 
       dynamic "env" {
-        for_each = merge(local.common_env, local.service_env[each.key])
+        for_each = merge(local.common_env, local.group_env[each.key], local.service_env[each.key])
         content {
           name  = env.key
           value = env.value

@@ -114,11 +114,12 @@ again="$(run_once -e "DATABASE_DIRECT_URL=$db_url" localhost/folio-migrate:smoke
 [ "$again" = "migrate: schema is up to date" ] || fail "migrate, second run: $again"
 
 wake_token="$(openssl rand -base64 32)"
-common=(-e "DATABASE_URL=$db_url" -e "REDIS_URL=$redis_url"
-  -e FRONTEND_URL=https://folio.example.com
-  -e "REDIS_KEY_PREFIX=folio-smoke-$$" -e MEDIA_STORE_URL=file:///media -e RUST_LOG=warn
-  -e "MAIL_JOB_KEY=$(openssl rand -base64 32)" -e "MAIL_WAKE_TOKEN=$wake_token"
-  -v "$work/media:/media")
+# Each service gets only the variables it reads in production (docs/configuration.md), so
+# a service that needed another's (media Redis, say) would fail to start here.
+common=(-e "DATABASE_URL=$db_url" -e FRONTEND_URL=https://folio.example.com -e RUST_LOG=warn)
+redis=(-e "REDIS_URL=$redis_url" -e "REDIS_KEY_PREFIX=folio-smoke-$$")
+queue=("${redis[@]}" -e "MAIL_JOB_KEY=$(openssl rand -base64 32)" -e "MAIL_WAKE_TOKEN=$wake_token")
+store=(-e MEDIA_STORE_URL=file:///media -v "$work/media:/media")
 openssl genpkey -algorithm ed25519 -out "$work/jwt.pem" 2>/dev/null
 jwt_private_key="$(cat "$work/jwt.pem")"
 
@@ -160,7 +161,7 @@ for name in "${services[@]}"; do
       # Production wants the wake URL on https:// (the token must not cross a network in
       # the clear); nothing here wakes mail through auth (mail's endpoint is checked
       # below), so an https URL no one answers starts auth as production starts it.
-      start folio-auth "$port" -e "JWT_PRIVATE_KEY=$jwt_private_key" \
+      start folio-auth "$port" "${queue[@]}" "${store[@]}" -e "JWT_PRIVATE_KEY=$jwt_private_key" \
         -e "MAIL_WAKE_URL=https://127.0.0.1:$(port_of folio-mail)/internal/wake"
       [ "$(login ada@example.com 'course password 1')" = 200 ] \
         || fail "Ada cannot log in with her FastAPI blog password after adoption"
@@ -172,15 +173,20 @@ for name in "${services[@]}"; do
         "$jwks" "$(infra/jwks.sh "$work/jwt.pem")" || fail "infra/jwks.sh disagrees with auth's JWKS"
       ;;
     folio-mail)
-      start folio-mail "$port" -e MAIL_SERVER=127.0.0.1 -e MAIL_PORT=9 -e MAIL_USE_TLS=false
+      start folio-mail "$port" "${queue[@]}" -e MAIL_SERVER=127.0.0.1 -e MAIL_PORT=9 -e MAIL_USE_TLS=false
       [ "$(wake -H "Authorization: Bearer $wake_token")" = 202 ] || fail "folio-mail refused the wake token"
       [ "$(wake -H "Authorization: Bearer not-the-token")" = 401 ] || fail "folio-mail took a wrong wake token"
       echo "  folio-mail: POST /internal/wake 202 with the token, 401 without"
       ;;
-    *)
+    folio-posts)
       [ -n "${jwks:-}" ] || fail "folio-auth must come before $name in the Procfile"
-      start "$name" "$port" -e "JWT_PUBLIC_KEYS=$jwks"
+      start folio-posts "$port" "${redis[@]}" -e "JWT_PUBLIC_KEYS=$jwks"
       ;;
+    folio-media)
+      [ -n "${jwks:-}" ] || fail "folio-auth must come before $name in the Procfile"
+      start folio-media "$port" "${store[@]}" -e "JWT_PUBLIC_KEYS=$jwks"
+      ;;
+    *) fail "$name is in the Procfile but not in this smoke test" ;;
   esac
 done
 feed="$(curl -fsS "http://127.0.0.1:$(port_of folio-posts)/api/posts")"

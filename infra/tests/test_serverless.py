@@ -135,12 +135,17 @@ class RedisTest(unittest.TestCase):
     def test_with_memorystore_the_services_get_a_rediss_url_with_auth_and_its_ca(self):
         url = unquote(RESOURCES[("google_secret_manager_secret_version", "memorystore_url")]["secret_data"])
         self.assertRegex(url, r"^rediss://:\$\{google_redis_instance\.folio\[0\]\.auth_string\}@")
-        self.assertIn("REDIS_CA_CERT = local.memorystore_ca", LOCALS["common_env"])
+        self.assertIn("REDIS_CA_CERT = local.memorystore_ca", LOCALS["redis_tls_env"])
+        for workload in ("auth", "posts", "mail"):
+            self.assertIn("local.redis_tls_env", LOCALS["group_env"][workload], workload)
         self.assertIn("google_redis_instance.folio[0].server_ca_certs[*].cert", LOCALS["memorystore_ca"])
 
-    def test_every_service_reads_the_redis_url_from_its_secret_never_in_plain(self):
-        for workload in ("auth", "posts", "media", "mail"):
+    def test_every_service_using_redis_reads_its_url_from_the_secret_never_in_plain(self):
+        for workload in ("auth", "posts", "mail"):
             self.assertIn('"redis-url"', LOCALS["workload_secrets"][workload], workload)
+        # Media keeps no Redis state: it is not given the URL, nor access to the secret.
+        self.assertNotIn('"redis-url"', LOCALS["workload_secrets"]["media"])
+        self.assertNotIn("redis_tls_env", LOCALS["group_env"]["media"])
         self.assertNotIn("REDIS_URL", LOCALS["common_env"])
         self.assertEqual(unquote(LOCALS["secret_env"]["redis-url"]), "REDIS_URL")
 

@@ -68,6 +68,16 @@ mod tests {
     }
 
     #[test]
+    fn media_runs_in_production_without_redis() {
+        let s = settings(&[
+            ("APP_ENV", "production"),
+            ("DATABASE_URL", "postgres://u:p@db.example.com/folio"),
+            ("FRONTEND_URL", "https://folio.example.com"),
+        ]);
+        assert!(s.is_ok(), "{s:?}");
+    }
+
+    #[test]
     fn its_own_bad_value_still_stops_media_with_one_line() {
         assert_eq!(
             settings(&[("MAX_UPLOAD_SIZE_BYTES", "0")])

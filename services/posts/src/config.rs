@@ -63,9 +63,10 @@ fn parse_posts_per_page(env: &Env<'_>) -> Result<u32, ConfigError> {
     let value: u32 = env.parse_or("POSTS_PER_PAGE", 10)?;
     // A default page size a request could not ask for would be a page no client can get.
     if !crate::feeds::LIMIT.contains(i64::from(value)) {
+        let (min, max) = (crate::feeds::LIMIT.min, crate::feeds::MAX_LIMIT);
         return Err(ConfigError::new(
             "POSTS_PER_PAGE",
-            "must be between 1 and 100",
+            format!("must be between {min} and {max}"),
         ));
     }
     Ok(value)

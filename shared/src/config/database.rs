@@ -1,5 +1,5 @@
-//! The database group: where the pool connects, how large it is, and the unpooled URL
-//! migrations use.
+//! The database group: where the pool connects and how large it is. The unpooled
+//! `DATABASE_DIRECT_URL` is the migrator's alone (`folio_migrate::connect`).
 
 use secrecy::SecretString;
 
@@ -7,13 +7,11 @@ use super::{AppEnv, ConfigError, Env, process::required_in_production};
 
 const DEV_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/folio";
 
-/// `DATABASE_*`: read by every service and by the migrator.
+/// `DATABASE_*`: read by every service.
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
     /// `DATABASE_URL`: pooled Postgres URL used at runtime.
     pub url: SecretString,
-    /// `DATABASE_DIRECT_URL`: unpooled URL for migrations; falls back to `DATABASE_URL`.
-    pub direct_url: Option<SecretString>,
     /// `DATABASE_POOL_SIZE` (10): connections per process.
     pub pool_size: usize,
     /// `DATABASE_PREPARED_STATEMENTS` (true): cache named statements per connection. Set
@@ -22,23 +20,15 @@ pub struct DatabaseSettings {
 }
 
 impl DatabaseSettings {
-    /// Reads the group; production requires `DATABASE_URL` and adds TLS to both URLs
-    /// unless they say otherwise ([`tls_unless_told`]).
+    /// Reads the group; production requires `DATABASE_URL` and adds TLS to it unless it
+    /// says otherwise ([`tls_unless_told`]).
     pub fn from_env(env: &Env<'_>, app_env: AppEnv) -> Result<Self, ConfigError> {
         let url = required_in_production(env, app_env, "DATABASE_URL", DEV_DATABASE_URL)?;
         Ok(Self {
             url: tls_unless_told(url, app_env).into(),
-            direct_url: env
-                .get("DATABASE_DIRECT_URL")
-                .map(|url| tls_unless_told(url, app_env).into()),
             pool_size: env.parse_positive_or("DATABASE_POOL_SIZE", 10)?,
             prepared_statements: env.parse_bool_or("DATABASE_PREPARED_STATEMENTS", true)?,
         })
-    }
-
-    /// The URL migrations use: `DATABASE_DIRECT_URL` when set, else `DATABASE_URL`.
-    pub fn migration_url(&self) -> &SecretString {
-        self.direct_url.as_ref().unwrap_or(&self.url)
     }
 }
 

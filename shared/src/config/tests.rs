@@ -123,19 +123,6 @@ fn secrets_do_not_appear_in_debug_output() {
     );
 }
 
-#[test]
-fn migrations_prefer_the_direct_url() {
-    let s = settings(&[
-        ("DATABASE_URL", "postgres://pooled/db"),
-        ("DATABASE_DIRECT_URL", "postgres://direct/db"),
-    ])
-    .unwrap();
-    assert_eq!(
-        s.database.migration_url().expose_secret(),
-        "postgres://direct/db"
-    );
-}
-
 fn production(extra: &[(&str, &str)]) -> Result<Groups, ConfigError> {
     let mut pairs = vec![
         ("APP_ENV", "production"),
@@ -172,17 +159,18 @@ fn production_requires_an_https_frontend_url() {
 
 #[test]
 fn production_database_urls_use_tls_unless_they_say_otherwise() {
-    let s = production(&[(
-        "DATABASE_DIRECT_URL",
-        "postgresql://u:p@db.example.com/folio?connect_timeout=5",
-    )])
-    .unwrap();
+    let s = production(&[]).unwrap();
     assert_eq!(
         s.database.url.expose_secret(),
         "postgres://u:p@db.example.com/folio?sslmode=require"
     );
+    let with_options = production(&[(
+        "DATABASE_URL",
+        "postgresql://u:p@db.example.com/folio?connect_timeout=5",
+    )])
+    .unwrap();
     assert_eq!(
-        s.database.direct_url.unwrap().expose_secret(),
+        with_options.database.url.expose_secret(),
         "postgresql://u:p@db.example.com/folio?connect_timeout=5&sslmode=require"
     );
     let local = production(&[(
@@ -331,7 +319,7 @@ fn the_groups_keep_the_defaults_of_the_design() {
     assert_eq!(database.pool_size, 10);
     assert!(database.prepared_statements);
     assert_eq!(
-        database.migration_url().expose_secret(),
+        database.url.expose_secret(),
         "postgres://postgres@127.0.0.1:5432/folio"
     );
     let redis = RedisSettings::from_env(&env, AppEnv::Development).unwrap();
