@@ -299,6 +299,25 @@ pub async fn outbox_row_queued_long_ago(worker: &WorkerServer, job: &MailJob) {
     insert_outbox_row(worker, job, "queued_at").await;
 }
 
+/// `job` on the stream of `prefix` in the Redis at `redis_url` since two minutes ago (its
+/// entry id), as auth leaves it just before marking the row queued: with
+/// [`outbox_row_queued_long_ago`] after it, the two agree, so the sweep sees a job
+/// still waiting on the stream, not a lost one.
+pub async fn queued_long_ago(redis_url: &str, prefix: &str, job: &MailJob) {
+    let queued_ms = chrono::Utc::now().timestamp_millis() - 120_000;
+    let mut add = redis::cmd("XADD");
+    add.arg(stream_key(prefix)).arg(format!("{queued_ms}-0"));
+    for (field, value) in job.to_fields() {
+        add.arg(field).arg(value);
+    }
+    let mut conn = redis::Client::open(redis_url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let _: String = add.query_async(&mut conn).await.unwrap();
+}
+
 /// An outbox row for `job` whose `column` (a timestamp) lies two minutes back: past the
 /// sweep's grace for a new row and its settle grace for a queued one.
 async fn insert_outbox_row(worker: &WorkerServer, job: &MailJob, column: &str) {

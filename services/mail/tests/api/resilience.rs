@@ -7,11 +7,12 @@ use folio_mail::{config::Settings, startup::Application};
 use folio_shared::{
     config::RedisSettings,
     queue::{MailJob, MailKind, MailQueue},
-    test_utils::{TestDb, test_settings},
+    test_utils::{TestDb, redis_url, test_settings},
 };
 
 use crate::helpers::{
-    PrivateRedis, SmtpSink, Stream, outbox_row_queued_long_ago, spawn_worker, worker_settings,
+    PrivateRedis, SmtpSink, Stream, outbox_row_queued_long_ago, queued_long_ago, spawn_worker,
+    worker_settings,
 };
 
 async fn enqueue(redis_url: &str, prefix: &str, to: &str) {
@@ -125,14 +126,13 @@ async fn a_queued_job_lost_with_a_restarted_empty_redis_is_queued_again_and_sent
     let mut redis = PrivateRedis::start();
     let url = redis.url();
     let worker = spawn_worker(&sink, &[("REDIS_URL", &url)]).await;
-    let prefix = worker.redis_key_prefix.clone();
     let job = MailJob::new(MailKind::PasswordChanged, "lost@example.com", "Ann", "");
+    // Queued as auth does (the entry, then the row), long enough ago that once the entry is
+    // gone the row is past the sweep's settle grace. The entry's id is as old as the row:
+    // an entry newer than its row would look like a lost-and-requeued job to a sweep
+    // running before the restart, which would then wait out the grace again.
+    queued_long_ago(&url, &worker.redis_key_prefix, &job).await;
     outbox_row_queued_long_ago(&worker, &job).await;
-    let queue = MailQueue::new(
-        folio_shared::redis::connect_lazy(&url.clone().into()).unwrap(),
-        &prefix,
-    );
-    queue.enqueue(&job).await.unwrap();
 
     // SMTP is down, so the job is still unsent when Redis comes back with nothing.
     redis.stop();
@@ -156,16 +156,7 @@ async fn a_queued_job_still_waiting_on_the_stream_is_not_queued_again() {
     let worker = spawn_worker(&sink, &[]).await;
     let stream = Stream::of(&worker);
     let job = MailJob::new(MailKind::PasswordChanged, "waiting@example.com", "Ann", "");
-    // On the stream since it was queued: an entry id from two minutes ago, added before
-    // the row is marked queued, as auth does.
-    let queued_ms = chrono::Utc::now().timestamp_millis() - 120_000;
-    let mut add = redis::cmd("XADD");
-    add.arg(folio_shared::queue::stream_key(&stream.prefix))
-        .arg(format!("{queued_ms}-0"));
-    for (field, value) in job.to_fields() {
-        add.arg(field).arg(value);
-    }
-    let _: String = add.query_async(&mut stream.conn().await).await.unwrap();
+    queued_long_ago(&redis_url(), &stream.prefix, &job).await;
     outbox_row_queued_long_ago(&worker, &job).await;
 
     // Past the sweep at start-up and the next one (every 10 s).
