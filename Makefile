@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/folio-target
 DEV_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/folio
 PORT ?= 8080
 # The Folio services of the root Procfile (folio-auth folio-posts ...): the one process list.
-SERVICES := $(shell python3 scripts/folio_system.py binaries)
+SERVICES = $(shell python3 scripts/folio_system.py binaries)
 
 .PHONY: help dev test test-e2e test-pgbouncer test-idle lint fmt check-services migrate bench
 

@@ -32,20 +32,18 @@ locals {
     var.memorystore ? { redis-url = google_secret_manager_secret_version.memorystore_url[0].version } : {},
   )
 
-  common_env = merge(
-    {
-      APP_ENV              = "production"
-      RUST_LOG             = "info"
-      GOOGLE_CLOUD_PROJECT = var.project_id
-      FRONTEND_URL         = local.public_url
-      ALLOWED_ORIGINS      = join(",", var.allowed_origins)
-      # The gateway alone decides the client address and hands it on as the single
-      # X-Forwarded-For entry, so services trust exactly one hop in every shape.
-      TRUSTED_PROXY_HOPS = "1"
-      DATABASE_POOL_SIZE = tostring(var.database_pool_size)
-      JWT_PUBLIC_KEYS    = var.jwt_public_keys
-    },
-  )
+  common_env = {
+    APP_ENV              = "production"
+    RUST_LOG             = "info"
+    GOOGLE_CLOUD_PROJECT = var.project_id
+    FRONTEND_URL         = local.public_url
+    ALLOWED_ORIGINS      = join(",", var.allowed_origins)
+    # The gateway alone decides the client address and hands it on as the single
+    # X-Forwarded-For entry, so services trust exactly one hop in every shape.
+    TRUSTED_PROXY_HOPS = "1"
+    DATABASE_POOL_SIZE = tostring(var.database_pool_size)
+    JWT_PUBLIC_KEYS    = var.jwt_public_keys
+  }
 
   # Setting groups some services read, each given only to those (docs/configuration.md).
   store_env       = { MEDIA_STORE_URL = "gs://${google_storage_bucket.pictures.name}" }

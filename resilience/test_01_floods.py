@@ -43,7 +43,8 @@ def served_meanwhile(stack: Stack, flood) -> list:
     """Runs `flood()` while other clients read from every service; returns their outcomes."""
 
     async def health(session, n):
-        service = list(stack.services.values())[n % 4]
+        services = list(stack.services.values())
+        service = services[n % len(services)]
         return await status_of(session.get(service.url("/health")))
 
     async def feed(session, n):

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import folio_system  # scripts/, put on the path by stack.py (conftest imports it first)
 import pytest
 
 from api import register
@@ -22,7 +23,8 @@ MAX_EXAMPLES = int(os.environ.get("RESILIENCE_FUZZ_EXAMPLES", "30"))
 SEED = int(os.environ.get("RESILIENCE_FUZZ_SEED", "20261127"))
 
 
-SERVICES = ["folio-auth", "folio-posts", "folio-media", "folio-mail"]
+# Every Folio service of the root Procfile (scripts/ is on the path through stack.py).
+SERVICES = folio_system.binaries()
 
 
 @pytest.mark.parametrize("service_name", SERVICES)

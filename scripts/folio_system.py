@@ -263,17 +263,6 @@ class System:
             process.signal_group(signal.SIGKILL)
             process.proc.wait()
 
-    def __enter__(self) -> System:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *_) -> None:
-        self.stop()
-
 
 class PartDied(Exception):
     """A process of the system exited while nothing was stopping it."""

@@ -19,6 +19,11 @@ pub async fn connect(url: &SecretString) -> anyhow::Result<Client> {
         // The parse error can quote the URL, password included: say only what failed.
         .map_err(|_| anyhow::anyhow!("the database URL is not a valid Postgres URL"))?;
     config.connect_timeout(Duration::from_secs(2));
+    // An index build may run for minutes: keepalives notice a dead peer long before the
+    // OS default of two hours, as the services' connections do.
+    config
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(30));
     if config.get_application_name().is_none() {
         config.application_name("folio");
     }

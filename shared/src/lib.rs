@@ -13,7 +13,8 @@
 //! - [`auth`]: the bearer security scheme every service uses, with the token-version check.
 //! - [`redis`]: the Redis connection manager with bounded timeouts.
 //! - [`rate_limit`]: fixed-window limits in Redis, answered with 429 + `Retry-After`.
-//! - [`queue`]: the mail job, its sealed link, the producer and consumer of `folio:mail`.
+//! - [`queue`]: the mail job, its sealed link and the producer of `folio:mail` (the
+//!   consumer is the mail worker's).
 //! - [`storage`]: the media object store (`MEDIA_STORE_URL`), objects by key.
 //! - [`telemetry`]: JSON logs for Cloud Logging and OpenTelemetry tracing.
 //! - [`server`]: binding, serving and draining on SIGTERM/SIGINT.

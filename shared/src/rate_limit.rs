@@ -213,11 +213,16 @@ impl Attempt {
     }
 }
 
+/// The `detail` of a 429: what every service's rate-limited error says.
+pub fn too_many_requests_detail(retry_after_secs: u64) -> String {
+    format!("Too many requests. Try again in {retry_after_secs} seconds.")
+}
+
 /// The 429 answer with `Retry-After`.
 pub fn too_many_requests(retry_after_secs: u64) -> Response {
     let mut response = detail_response(
         StatusCode::TOO_MANY_REQUESTS,
-        &format!("Too many requests. Try again in {retry_after_secs} seconds."),
+        &too_many_requests_detail(retry_after_secs),
     );
     response.headers_mut().insert(
         header::RETRY_AFTER,

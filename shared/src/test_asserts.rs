@@ -2,8 +2,9 @@
 //! with the exact `detail`, FastAPI-shaped 422s, 429s with `Retry-After`, and the users the
 //! tests act as. One wording for every service, so a test reads as the API's contract.
 //!
-//! Each assertion checks the status and the whole body it names, never a part of it, so a
-//! test keeps failing without the code it tests.
+//! Each assertion checks the status and the body it names: the whole `detail` for plain
+//! refusals, and for 422s each error's location, type and message (`assert_invalid*`,
+//! `assert_fields`), so a test keeps failing without the code it tests.
 
 use std::net::TcpListener;
 

@@ -1,7 +1,7 @@
 -- A database as the FastAPI blog of the course leaves it at its first Alembic revision (the
 -- initial schema): the tables its SQLAlchemy models create, with a few rows. The second
 -- revision is fastapi_blog_add_likes.sql. Used by the adoption tests
--- (shared/tests/infra/adopt.rs) and by scripts/container-smoke.sh, which logs in to the
+-- (migrate/tests/infra/adopt.rs) and by scripts/container-smoke.sh, which logs in to the
 -- real auth binary with the old password after `migrate` adopted it.
 -- Ada's hash is what the blog's pwdlib (Argon2id, m=65536 t=3 p=4) made of
 -- "course password 1"; Bob's of "Another-Old-Secret".

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 
 use folio_shared::config::{
-    ConfigError, DatabaseSettings, Env, HttpSettings, JwtSettings, MailJobSettings,
-    MailWakeSettings, PictureUrlSettings, ProcessSettings, RedisSettings, ServiceSettings,
-    StoreSettings,
+    ConfigError, DatabaseSettings, Env, JwtSettings, MailJobSettings, MailWakeSettings,
+    PictureUrlSettings, ProcessSettings, RedisSettings, ServiceSettings, StoreSettings,
+    allowed_origins, frontend_url,
 };
 
 /// Every setting auth reads.
@@ -19,8 +19,10 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// `REDIS_*`: rate limits and the mail stream.
     pub redis: RedisSettings,
-    /// `FRONTEND_URL` (the reset link), `ALLOWED_ORIGINS`, `TRUSTED_PROXY_HOPS`.
-    pub http: HttpSettings,
+    /// `FRONTEND_URL`: the base of the reset link.
+    pub frontend_url: String,
+    /// `ALLOWED_ORIGINS`: answered with CORS headers.
+    pub allowed_origins: Vec<String>,
     /// `JWT_*`: auth signs with the private key.
     pub jwt: JwtSettings,
     /// `MEDIA_PUBLIC_URL`, `DEFAULT_AVATAR_URL`: users' `image_path`.
@@ -54,6 +56,10 @@ pub struct AuthLimits {
     pub password_reset_mails_per_hour: u32,
     /// `PASSWORD_CHANGE_RATE_LIMIT_PER_MINUTE` (10): wrong current passwords per user.
     pub password_change_per_minute: u32,
+    /// `TRUSTED_PROXY_HOPS` (1): proxies in front of auth that append the client address
+    /// to `X-Forwarded-For` (Cloud Run: 1; behind the load balancer: 2; 0: use the peer
+    /// address). Per-client limits key on the address that many hops from the right.
+    pub trusted_proxy_hops: usize,
 }
 
 impl AuthLimits {
@@ -68,6 +74,7 @@ impl AuthLimits {
                 .parse_positive_or("PASSWORD_RESET_MAILS_PER_HOUR", 5)?,
             password_change_per_minute: env
                 .parse_positive_or("PASSWORD_CHANGE_RATE_LIMIT_PER_MINUTE", 10)?,
+            trusted_proxy_hops: env.parse_or("TRUSTED_PROXY_HOPS", 1)?,
         })
     }
 }
@@ -81,7 +88,8 @@ impl ServiceSettings for Settings {
             process,
             database: DatabaseSettings::from_env(&env, app_env)?,
             redis: RedisSettings::from_env(&env, app_env)?,
-            http: HttpSettings::from_env(&env, app_env)?,
+            frontend_url: frontend_url(&env, app_env)?,
+            allowed_origins: allowed_origins(&env)?,
             jwt: JwtSettings::from_env(&env)?,
             pictures: PictureUrlSettings::from_env(&env),
             store: StoreSettings::from_env(&env),
@@ -118,6 +126,17 @@ mod tests {
         assert_eq!(s.limits.password_reset_per_minute, 5);
         assert_eq!(s.limits.password_reset_mails_per_hour, 5);
         assert_eq!(s.limits.password_change_per_minute, 10);
+    }
+
+    #[test]
+    fn the_proxy_hops_are_auths_own_and_a_bad_count_stops_it() {
+        assert_eq!(settings(&[]).unwrap().limits.trusted_proxy_hops, 1);
+        assert_eq!(
+            settings(&[("TRUSTED_PROXY_HOPS", "many")])
+                .unwrap_err()
+                .variable,
+            "TRUSTED_PROXY_HOPS"
+        );
     }
 
     #[test]

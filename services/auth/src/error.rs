@@ -48,7 +48,7 @@ pub enum AuthError {
     NotAuthorizedToDelete,
     /// 429 with `Retry-After`: too many attempts; retry after the given seconds. The
     /// answer is folio-shared's, the same for every service (`too_many_requests`).
-    #[error("Too many requests. Try again in {0} seconds.")]
+    #[error("{}", folio_shared::rate_limit::too_many_requests_detail(*.0))]
     RateLimited(u64),
     /// 503 when the database is unreachable, else 500 (the cause logged, never sent).
     #[error(transparent)]
@@ -124,26 +124,46 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn every_answer_sends_its_error_text_as_the_detail() {
+    async fn each_refusal_sends_its_status_and_the_blogs_detail() {
         use AuthError::*;
-        for error in [
-            UsernameTaken,
-            EmailTaken,
-            EmailRegistered,
-            IncorrectCredentials,
-            CurrentPasswordIncorrect,
-            CurrentPasswordRequired,
-            InvalidResetToken,
-            UserNotFound,
-            NotAuthorizedToUpdate,
-            NotAuthorizedToDelete,
-            RateLimited(7),
+        for (error, status, detail) in [
+            (UsernameTaken, 400, "Username already exists"),
+            (EmailTaken, 400, "Email already exists"),
+            (EmailRegistered, 400, "Email already registered"),
+            (IncorrectCredentials, 401, "Incorrect email or password"),
+            (
+                CurrentPasswordIncorrect,
+                400,
+                "Current password is incorrect",
+            ),
+            (
+                CurrentPasswordRequired,
+                400,
+                "Current password is required to change email",
+            ),
+            (InvalidResetToken, 400, "Invalid or expired reset token"),
+            (UserNotFound, 404, "User not found"),
+            (
+                NotAuthorizedToUpdate,
+                403,
+                "Not authorized to update this user",
+            ),
+            (
+                NotAuthorizedToDelete,
+                403,
+                "Not authorized to delete this user",
+            ),
+            (
+                RateLimited(7),
+                429,
+                "Too many requests. Try again in 7 seconds.",
+            ),
         ] {
             let response = error.as_response();
-            assert_eq!(response.status(), error.status(), "{error}");
+            assert_eq!(response.status().as_u16(), status, "{error}");
             let body = response.into_body().into_string().await.unwrap();
             let body: serde_json::Value = serde_json::from_str(&body).unwrap();
-            assert_eq!(body, serde_json::json!({ "detail": error.to_string() }));
+            assert_eq!(body, serde_json::json!({ "detail": detail }));
         }
     }
 

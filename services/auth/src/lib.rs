@@ -10,14 +10,15 @@
 //! - Collaborators: [`limits`] (rate limits and the client address), [`token_issuer`],
 //!   [`current_password`] (the throttled check), [`password_replacement`] (a new password
 //!   and its mail, for change and reset), [`mail`] (publish outbox jobs, wake the worker),
-//!   [`mail_wake`], [`passwords`] (Argon2id off the runtime), [`legacy_hashes`] (whether
+//!   [`mail_wake`], [`passwords`] (Argon2id off the runtime, the hashing itself in the private
+//!   `argon2id`), [`legacy_hashes`] (whether
 //!   FastAPI blog hashes remain: the unknown-email cost).
 //! - Data and rules: [`repo`] (users-table SQL shared by the endpoints), [`reset_tokens`],
 //!   [`rules`] (field checks of several endpoints), [`username`].
 //! - [`error`]: the service's one error enum; [`docs`]: the errors and field checks its
 //!   OpenAPI document adds.
 
-pub mod argon2id;
+mod argon2id;
 pub mod config;
 pub mod current_password;
 pub mod docs;

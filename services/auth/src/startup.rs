@@ -65,7 +65,7 @@ impl Application {
         crate::legacy_hashes::refresh(db.clone(), passwords.clone());
         let limits = RateLimits::new(
             RateLimiter::new(redis.clone(), &settings.redis.key_prefix),
-            settings.http.trusted_proxy_hops,
+            settings.limits.trusted_proxy_hops,
         );
         let mail = Mail::new(
             db.clone(),
@@ -110,7 +110,7 @@ impl Application {
             cipher: JobCipher::from_settings(&settings.mail_job, &settings.jwt, app_env)?,
             replacement: replacement.clone(),
             policy: ResetPolicy {
-                frontend_url: settings.http.frontend_url.clone(),
+                frontend_url: settings.frontend_url.clone(),
                 token_ttl: chrono::Duration::minutes(settings.mail_job.reset_token_expire_minutes),
                 per_client_per_minute: settings.limits.password_reset_per_minute,
                 per_account_per_hour: settings.limits.account_per_hour,
@@ -132,7 +132,7 @@ impl Application {
         let routes = with_docs(api, crate::docs::DOCS).data(verifier);
         let app = wrap_api(
             routes,
-            HttpOptions::json_api(settings.http.allowed_origins.clone()),
+            HttpOptions::json_api(settings.allowed_origins.clone()),
         )
         .boxed();
         let listener = BoundListener::bind(settings.process.port).await?;

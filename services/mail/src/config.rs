@@ -5,8 +5,8 @@
 use std::{collections::HashMap, time::Duration};
 
 use folio_shared::config::{
-    ConfigError, DatabaseSettings, Env, HttpSettings, JwtSettings, MailJobSettings,
-    MailWakeSettings, ProcessSettings, RedisSettings, ServiceSettings,
+    ConfigError, DatabaseSettings, Env, JwtSettings, MailJobSettings, MailWakeSettings,
+    ProcessSettings, RedisSettings, ServiceSettings, frontend_url,
 };
 use secrecy::SecretString;
 
@@ -19,8 +19,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// `REDIS_*`: the stream.
     pub redis: RedisSettings,
-    /// `FRONTEND_URL`: the links the mails carry.
-    pub http: HttpSettings,
+    /// `FRONTEND_URL`: the base of the links the mails carry.
+    pub frontend_url: String,
     /// `JWT_DEV_KEY_FILE`: the development job key is kept next to it.
     pub jwt: JwtSettings,
     /// `MAIL_JOB_KEY`, `RESET_TOKEN_EXPIRE_MINUTES`: opening the link, and stating its
@@ -43,7 +43,7 @@ impl ServiceSettings for Settings {
             process,
             database: DatabaseSettings::from_env(&env, app_env)?,
             redis: RedisSettings::from_env(&env, app_env)?,
-            http: HttpSettings::from_env(&env, app_env)?,
+            frontend_url: frontend_url(&env, app_env)?,
             jwt: JwtSettings::from_env(&env)?,
             mail_job: MailJobSettings::from_env(&env)?,
             mail_wake: MailWakeSettings::from_env(&env, app_env),

@@ -75,13 +75,6 @@ fn classify(err: lettre::transport::smtp::Error) -> SendError {
     }
 }
 
-/// A failed transaction is judged by its reply ([`classify`]).
-impl From<lettre::transport::smtp::Error> for SendError {
-    fn from(err: lettre::transport::smtp::Error) -> Self {
-        classify(err)
-    }
-}
-
 /// Failing to open a session: the socket, or the greeting, `EHLO`, `STARTTLS` or `AUTH`
 /// (a refusal of our credentials or TLS policy included).
 #[derive(Debug, thiserror::Error)]
@@ -199,7 +192,9 @@ impl Mailer {
                 since: Instant::now(),
             });
         }
-        sent?;
+        // A failed transaction is judged by its reply; a failure to open the session
+        // (the `?` above) never is: it is an outage whatever its code.
+        sent.map_err(classify)?;
         Ok(())
     }
 

@@ -45,7 +45,7 @@ impl Application {
         let (client, redis) = folio_shared::redis::from_settings(&settings.redis)?;
         let templates = Templates::new(
             &settings.mail.from,
-            &settings.http.frontend_url,
+            &settings.frontend_url,
             settings.mail_job.reset_token_expire_minutes,
             JobCipher::from_settings(&settings.mail_job, &settings.jwt, settings.process.app_env)?,
         )?;

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use folio_shared::config::{
-    ConfigError, DatabaseSettings, Env, HttpSettings, JwtSettings, PictureUrlSettings,
-    ProcessSettings, ServiceSettings, StoreSettings,
+    ConfigError, DatabaseSettings, Env, JwtSettings, PictureUrlSettings, ProcessSettings,
+    ServiceSettings, StoreSettings, allowed_origins,
 };
 
 /// Every setting media reads.
@@ -15,8 +15,8 @@ pub struct Settings {
     pub process: ProcessSettings,
     /// `DATABASE_*`.
     pub database: DatabaseSettings,
-    /// `ALLOWED_ORIGINS` (and the rest of the HTTP edge).
-    pub http: HttpSettings,
+    /// `ALLOWED_ORIGINS`: answered with CORS headers.
+    pub allowed_origins: Vec<String>,
     /// `JWT_*`: token verification.
     pub jwt: JwtSettings,
     /// `MEDIA_PUBLIC_URL`, `DEFAULT_AVATAR_URL`: the `image_path` an upload answers with.
@@ -35,7 +35,7 @@ impl ServiceSettings for Settings {
         Ok(Self {
             process,
             database: DatabaseSettings::from_env(&env, app_env)?,
-            http: HttpSettings::from_env(&env, app_env)?,
+            allowed_origins: allowed_origins(&env)?,
             jwt: JwtSettings::from_env(&env)?,
             pictures: PictureUrlSettings::from_env(&env),
             store: StoreSettings::from_env(&env),
@@ -63,6 +63,9 @@ mod tests {
             ("MAIL_PORT", "abc"),
             ("POSTS_PER_PAGE", "0"),
             ("ACCESS_TOKEN_EXPIRE_MINUTES", "0"),
+            // Media builds no links and keys no limit on the client address.
+            ("FRONTEND_URL", "not a url"),
+            ("TRUSTED_PROXY_HOPS", "many"),
         ]);
         assert!(s.is_ok(), "{s:?}");
     }
@@ -72,7 +75,6 @@ mod tests {
         let s = settings(&[
             ("APP_ENV", "production"),
             ("DATABASE_URL", "postgres://u:p@db.example.com/folio"),
-            ("FRONTEND_URL", "https://folio.example.com"),
         ]);
         assert!(s.is_ok(), "{s:?}");
     }

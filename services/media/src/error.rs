@@ -82,6 +82,8 @@ impl ResponseError for MediaError {
             MediaError::Storage(err) => {
                 tracing::error!(error = err as &dyn std::error::Error, "object store failed");
             }
+            // The client gets the generic message; why the decoder refused it is for logs.
+            MediaError::InvalidImage(why) => tracing::info!(reason = %why.0, "picture refused"),
             _ => {}
         }
         let detail = self.to_string();

@@ -67,7 +67,7 @@ impl Application {
         let options = HttpOptions {
             body_limit: max_bytes + FRAMING_ALLOWANCE,
             too_large_detail: too_large_detail(max_bytes),
-            allowed_origins: settings.http.allowed_origins.clone(),
+            allowed_origins: settings.allowed_origins.clone(),
             // The multipart reader caps the file at the limit as it streams.
             stream_bodies: true,
         };

@@ -181,16 +181,11 @@ impl ReadCache {
             .await;
         match found {
             Ok(entry) => Ok(entry.representation),
-            Err(unkept) => match Arc::try_unwrap(unkept) {
-                Ok(Unkept::Failed(err)) => {
-                    Err(Arc::try_unwrap(err).unwrap_or_else(PostsError::Shared))
-                }
-                Ok(Unkept::TooLong(representation)) => Ok(representation),
-                // Waiters that shared the load get the same answer.
-                Err(shared) => match &*shared {
-                    Unkept::Failed(err) => Err(PostsError::Shared(err.clone())),
-                    Unkept::TooLong(representation) => Ok(representation.clone()),
-                },
+            // Every waiter that shared the load gets the same answer (`Shared` answers as
+            // the error it wraps; a representation is cheap to clone: it holds `Bytes`).
+            Err(unkept) => match &*unkept {
+                Unkept::Failed(err) => Err(PostsError::Shared(err.clone())),
+                Unkept::TooLong(representation) => Ok(representation.clone()),
             },
         }
     }

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use folio_shared::config::{
-    ConfigError, DatabaseSettings, Env, HttpSettings, JwtSettings, PictureUrlSettings,
-    ProcessSettings, RedisSettings, ServiceSettings,
+    ConfigError, DatabaseSettings, Env, JwtSettings, PictureUrlSettings, ProcessSettings,
+    RedisSettings, ServiceSettings, allowed_origins, frontend_url,
 };
 
 /// Every setting posts reads.
@@ -17,8 +17,10 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// `REDIS_*`: the posting rate limit.
     pub redis: RedisSettings,
-    /// `FRONTEND_URL` (links in pages, feeds and the sitemap), `ALLOWED_ORIGINS`.
-    pub http: HttpSettings,
+    /// `FRONTEND_URL`: the base of the links in pages, feeds and the sitemap.
+    pub frontend_url: String,
+    /// `ALLOWED_ORIGINS`: answered with CORS headers.
+    pub allowed_origins: Vec<String>,
     /// `JWT_*`: token verification.
     pub jwt: JwtSettings,
     /// `MEDIA_PUBLIC_URL`, `DEFAULT_AVATAR_URL`: authors' `image_path`.
@@ -42,7 +44,8 @@ impl ServiceSettings for Settings {
             process,
             database: DatabaseSettings::from_env(&env, app_env)?,
             redis: RedisSettings::from_env(&env, app_env)?,
-            http: HttpSettings::from_env(&env, app_env)?,
+            frontend_url: frontend_url(&env, app_env)?,
+            allowed_origins: allowed_origins(&env)?,
             jwt: JwtSettings::from_env(&env)?,
             pictures: PictureUrlSettings::from_env(&env),
             posts_per_page: parse_posts_per_page(&env)?,
@@ -108,6 +111,8 @@ mod tests {
             ("MAX_UPLOAD_SIZE_BYTES", "0"),
             ("ACCESS_TOKEN_EXPIRE_MINUTES", "0"),
             ("RESET_TOKEN_EXPIRE_MINUTES", "10081"),
+            // Posts keys its one limit on the author, never on the client address.
+            ("TRUSTED_PROXY_HOPS", "many"),
         ]);
         assert!(s.is_ok(), "{s:?}");
     }

@@ -33,7 +33,7 @@ pub enum PostsError {
     NotAuthorizedToDelete,
     /// 429: the author wrote `POST_RATE_LIMIT_PER_MINUTE` posts this minute; retry after
     /// this many seconds (the text is `folio_shared::rate_limit::too_many_requests`'s).
-    #[error("Too many requests. Try again in {0} seconds.")]
+    #[error("{}", folio_shared::rate_limit::too_many_requests_detail(*.0))]
     RateLimited(u64),
     /// 401: the author vanished between the token check and the write.
     #[error("{}", INVALID_CREDENTIALS)]
@@ -106,17 +106,33 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_detail_sent_is_the_error_text() {
-        for err in [
-            PostsError::PostNotFound,
-            PostsError::UserNotFound,
-            PostsError::NotAuthorizedToUpdate,
-            PostsError::NotAuthorizedToDelete,
-            PostsError::RateLimited(7),
-            PostsError::AuthorGone,
+    async fn each_refusal_sends_its_status_and_the_blogs_detail() {
+        for (err, status, detail) in [
+            (PostsError::PostNotFound, 404, "Post not found"),
+            (PostsError::UserNotFound, 404, "User not found"),
+            (
+                PostsError::NotAuthorizedToUpdate,
+                403,
+                "Not authorized to update this post",
+            ),
+            (
+                PostsError::NotAuthorizedToDelete,
+                403,
+                "Not authorized to delete this post",
+            ),
+            (
+                PostsError::RateLimited(7),
+                429,
+                "Too many requests. Try again in 7 seconds.",
+            ),
+            (
+                PostsError::AuthorGone,
+                401,
+                "Could not validate credentials",
+            ),
         ] {
-            assert_eq!(detail_of(&err).await, err.to_string(), "{err:?}");
-            assert_eq!(err.as_response().status(), err.status(), "{err:?}");
+            assert_eq!(err.as_response().status().as_u16(), status, "{err:?}");
+            assert_eq!(detail_of(&err).await, detail, "{err:?}");
         }
     }
 

@@ -79,7 +79,8 @@ pub const FEED_FIRST_PAGE: Sql = Sql::new(
      ) u on true
      order by p.date_posted desc, p.id desc",
     &[Type::INT8],
-);
+)
+.named("feed first page");
 
 /// The public feed after `$1` skipped posts: `total` and `$2` rows.
 pub const FEED_PAGE: Sql = Sql::new(
@@ -112,7 +113,8 @@ pub const FEED_PAGE: Sql = Sql::new(
      ) u on true
      order by p.date_posted desc, p.id desc",
     &[Type::INT8, Type::INT8],
-);
+)
+.named("feed page");
 
 /// The public feed after the post at (`$1` date, `$2` id): `total` and `$3` rows.
 pub const FEED_PAGE_AFTER: Sql = Sql::new(
@@ -141,7 +143,8 @@ pub const FEED_PAGE_AFTER: Sql = Sql::new(
      ) u on true
      order by p.date_posted desc, p.id desc",
     &[Type::TIMESTAMPTZ, Type::INT8, Type::INT8],
-);
+)
+.named("feed page after cursor");
 
 /// User `$1`'s feed after `$2` skipped posts: whether the user exists, `total` and `$3`
 /// rows.
@@ -174,7 +177,8 @@ pub const USER_FEED_PAGE: Sql = Sql::new(
      ) p on u.id is not null
      order by p.date_posted desc, p.id desc",
     &[Type::INT8, Type::INT8, Type::INT8],
-);
+)
+.named("user feed page");
 
 /// User `$1`'s feed after the post at (`$2` date, `$3` id): whether the user exists,
 /// `total` and `$4` rows.
@@ -203,7 +207,8 @@ pub const USER_FEED_PAGE_AFTER: Sql = Sql::new(
      ) p on u.id is not null
      order by p.date_posted desc, p.id desc",
     &[Type::INT8, Type::TIMESTAMPTZ, Type::INT8, Type::INT8],
-);
+)
+.named("user feed page after cursor");
 
 /// Where a page begins.
 #[derive(Debug, Clone, Copy)]

@@ -72,8 +72,8 @@ impl Application {
             .route(with_docs(api, crate::docs::DOCS))
             .data(verifier);
         let routes = ServeCachedReads::new(routes, cache, settings.posts_per_page);
-        let options = HttpOptions::json_api(settings.http.allowed_origins.clone())
-            .with_body_limit(BODY_LIMIT);
+        let options =
+            HttpOptions::json_api(settings.allowed_origins.clone()).with_body_limit(BODY_LIMIT);
         let listener = BoundListener::bind(settings.process.port).await?;
         Ok(App::new(listener, wrap_api(routes, options).boxed()))
     }

@@ -35,7 +35,7 @@ impl DatabaseSettings {
 /// In production a database URL that does not say `sslmode` gets `sslmode=require`: the
 /// data crosses the internet to Neon. An explicit `sslmode` (even `disable`, for a
 /// database on the same host) is obeyed.
-pub fn tls_unless_told(url: String, app_env: AppEnv) -> String {
+fn tls_unless_told(url: String, app_env: AppEnv) -> String {
     if app_env == AppEnv::Development || url.contains("sslmode=") {
         return url;
     }

@@ -1,45 +1,15 @@
-//! The HTTP edge group: the public site, the origins allowed to call cross-origin and the
-//! proxies in front that name the client.
+//! The HTTP edge: the public site (`FRONTEND_URL`) and the origins allowed to call
+//! cross-origin (`ALLOWED_ORIGINS`). Each is its own loader, read only by the services
+//! that use it: links are built by auth, posts and the mail worker; CORS is answered by
+//! auth, posts and media.
 
-use super::{AppEnv, ConfigError, Env};
+use super::{AppEnv, ConfigError, Env, process::required_in_production};
 
-/// `FRONTEND_URL`, `ALLOWED_ORIGINS`, `TRUSTED_PROXY_HOPS`.
-#[derive(Debug, Clone)]
-pub struct HttpSettings {
-    /// `FRONTEND_URL`: base of links in mails and pages.
-    pub frontend_url: String,
-    /// `ALLOWED_ORIGINS`: comma-separated exact origins allowed to call cross-origin.
-    pub allowed_origins: Vec<String>,
-    /// `TRUSTED_PROXY_HOPS` (1): proxies in front of the service that append the client
-    /// address to `X-Forwarded-For` (Cloud Run: 1; behind the load balancer: 2; 0: use the
-    /// peer address). Rate limits key on the address that many hops from the right.
-    pub trusted_proxy_hops: usize,
-}
-
-impl HttpSettings {
-    /// Reads the group; production requires an `https://` `FRONTEND_URL`.
-    pub fn from_env(env: &Env<'_>, app_env: AppEnv) -> Result<Self, ConfigError> {
-        Ok(Self {
-            frontend_url: frontend_url(env, app_env)?,
-            allowed_origins: parse_origins(env.get("ALLOWED_ORIGINS").as_deref())?,
-            trusted_proxy_hops: env.parse_or("TRUSTED_PROXY_HOPS", 1)?,
-        })
-    }
-}
-
-/// Links in mails open this: in production it must be given, and be `https://`, or a
-/// reset link would point at a developer's machine or travel in clear.
-fn frontend_url(env: &Env<'_>, app_env: AppEnv) -> Result<String, ConfigError> {
-    let url = match env.get("FRONTEND_URL") {
-        Some(url) => url,
-        None if app_env == AppEnv::Development => "http://localhost:8000".to_owned(),
-        None => {
-            return Err(ConfigError::new(
-                "FRONTEND_URL",
-                "is required in production",
-            ));
-        }
-    };
+/// `FRONTEND_URL`: base of the links in mails and pages. In production it must be given,
+/// and be `https://`, or a reset link would point at a developer's machine or travel in
+/// clear. A trailing `/` is dropped.
+pub fn frontend_url(env: &Env<'_>, app_env: AppEnv) -> Result<String, ConfigError> {
+    let url = required_in_production(env, app_env, "FRONTEND_URL", "http://localhost:8000")?;
     if app_env == AppEnv::Production && !url.starts_with("https://") {
         return Err(ConfigError::new(
             "FRONTEND_URL",
@@ -49,10 +19,11 @@ fn frontend_url(env: &Env<'_>, app_env: AppEnv) -> Result<String, ConfigError> {
     Ok(url.trim_end_matches('/').to_owned())
 }
 
-/// Origins are compared byte for byte with the `Origin` header, so they must be exact:
-/// scheme and host, optional port, no path and no wildcard.
-fn parse_origins(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
-    let Some(raw) = raw else {
+/// `ALLOWED_ORIGINS`: comma-separated origins answered with CORS headers. They are
+/// compared byte for byte with the `Origin` header, so they must be exact: scheme and
+/// host, optional port, no path and no wildcard.
+pub fn allowed_origins(env: &Env<'_>) -> Result<Vec<String>, ConfigError> {
+    let Some(raw) = env.get("ALLOWED_ORIGINS") else {
         return Ok(Vec::new());
     };
     raw.split(',')

@@ -1,9 +1,9 @@
 //! Typed settings read once from the environment, with the defaults of `docs/configuration.md`.
 //!
 //! Settings come in groups, each with its loader: [`ProcessSettings`] (`APP_ENV`, `PORT`),
-//! [`DatabaseSettings`], [`RedisSettings`], [`HttpSettings`] (the HTTP edge),
-//! [`JwtSettings`], [`PictureUrlSettings`], [`StoreSettings`], [`MailJobSettings`] and
-//! [`MailWakeSettings`]: the groups two or more services read. Each service's own
+//! [`DatabaseSettings`], [`RedisSettings`], [`JwtSettings`], [`PictureUrlSettings`],
+//! [`StoreSettings`], [`MailJobSettings`] and [`MailWakeSettings`], and the HTTP edge's
+//! [`frontend_url`] and [`allowed_origins`]: what two or more services read. Each service's own
 //! `Settings` (its `config.rs`) is the groups it uses plus its own fields, and implements
 //! [`ServiceSettings`].
 //!
@@ -23,9 +23,9 @@ mod process;
 mod redis;
 mod wake;
 
-pub use database::{DatabaseSettings, tls_unless_told};
+pub use database::DatabaseSettings;
 pub use env::{Env, process_vars};
-pub use http::HttpSettings;
+pub use http::{allowed_origins, frontend_url};
 pub use jwt::JwtSettings;
 pub use mail_job::MailJobSettings;
 pub use pictures::{PictureUrlSettings, S3Settings, StoreSettings};

@@ -8,7 +8,8 @@ struct Groups {
     process: ProcessSettings,
     database: DatabaseSettings,
     redis: RedisSettings,
-    http: HttpSettings,
+    frontend_url: String,
+    allowed_origins: Vec<String>,
     jwt: JwtSettings,
     pictures: PictureUrlSettings,
     mail_job: MailJobSettings,
@@ -24,7 +25,8 @@ fn settings(pairs: &[(&str, &str)]) -> Result<Groups, ConfigError> {
         process,
         database: DatabaseSettings::from_env(&env, app_env)?,
         redis: RedisSettings::from_env(&env, app_env)?,
-        http: HttpSettings::from_env(&env, app_env)?,
+        frontend_url: frontend_url(&env, app_env)?,
+        allowed_origins: allowed_origins(&env)?,
         jwt: JwtSettings::from_env(&env)?,
         pictures: PictureUrlSettings::from_env(&env),
         mail_job: MailJobSettings::from_env(&env)?,
@@ -92,7 +94,7 @@ fn origins_must_be_exact() {
     )])
     .unwrap();
     assert_eq!(
-        s.http.allowed_origins,
+        s.allowed_origins,
         ["https://blog.example.com", "http://localhost:5173"]
     );
     for bad in ["*", "https://*.example.com", "https://a.com/path", "a.com"] {
@@ -152,7 +154,7 @@ fn production_requires_an_https_frontend_url() {
         "configuration error: FRONTEND_URL: must start with https:// in production"
     );
     assert_eq!(
-        production(&[]).unwrap().http.frontend_url,
+        production(&[]).unwrap().frontend_url,
         "https://folio.example.com"
     );
 }
@@ -194,7 +196,7 @@ fn production_database_urls_use_tls_unless_they_say_otherwise() {
 #[test]
 fn development_keeps_its_plain_local_defaults() {
     let s = settings(&[]).unwrap();
-    assert_eq!(s.http.frontend_url, "http://localhost:8000");
+    assert_eq!(s.frontend_url, "http://localhost:8000");
     assert_eq!(
         s.database.url.expose_secret(),
         "postgres://postgres@127.0.0.1:5432/folio"
@@ -276,7 +278,8 @@ fn the_groups_load_without_the_variables_of_single_services() {
     assert_eq!(process.port, 8080);
     assert!(DatabaseSettings::from_env(&env, process.app_env).is_ok());
     assert!(RedisSettings::from_env(&env, process.app_env).is_ok());
-    assert!(HttpSettings::from_env(&env, process.app_env).is_ok());
+    assert!(frontend_url(&env, process.app_env).is_ok());
+    assert!(allowed_origins(&env).is_ok());
     assert!(JwtSettings::from_env(&env).is_ok());
     assert!(MailJobSettings::from_env(&env).is_ok());
     assert_eq!(
@@ -295,12 +298,10 @@ fn a_group_refuses_its_own_bad_value_with_the_line_naming_it() {
             .to_string(),
         "configuration error: DATABASE_POOL_SIZE: must be greater than zero"
     );
-    let bad_hops = vars(&[("TRUSTED_PROXY_HOPS", "many")]);
+    let bad_origin = vars(&[("ALLOWED_ORIGINS", "*")]);
     assert_eq!(
-        HttpSettings::from_env(&Env(&bad_hops), AppEnv::Development)
-            .unwrap_err()
-            .variable,
-        "TRUSTED_PROXY_HOPS"
+        allowed_origins(&Env(&bad_origin)).unwrap_err().variable,
+        "ALLOWED_ORIGINS"
     );
     let no_redis = vars(&[]);
     assert_eq!(
@@ -325,9 +326,7 @@ fn the_groups_keep_the_defaults_of_the_design() {
     let redis = RedisSettings::from_env(&env, AppEnv::Development).unwrap();
     assert_eq!(redis.url.expose_secret(), "redis://127.0.0.1:6379");
     assert_eq!(redis.key_prefix, "folio");
-    let http = HttpSettings::from_env(&env, AppEnv::Development).unwrap();
-    assert_eq!(http.trusted_proxy_hops, 1);
-    assert!(http.allowed_origins.is_empty());
+    assert!(allowed_origins(&env).unwrap().is_empty());
     assert_eq!(
         JwtSettings::from_env(&env).unwrap().dev_key_file,
         ".dev/jwt-dev-key.pem"

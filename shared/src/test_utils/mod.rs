@@ -14,7 +14,7 @@ pub use database::{TestDb, insert_user};
 pub use mail::decode_quoted_printable;
 pub use redis_prefix::RedisPrefix;
 pub use server::{TestServer, http_client, test_settings, test_vars};
-pub use tokens::{sign, valid_claims};
+pub use tokens::valid_claims;
 
 /// The server tests create their databases on.
 pub fn admin_database_url() -> String {

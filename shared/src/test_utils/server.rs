@@ -6,9 +6,9 @@ use secrecy::ExposeSecret;
 use url::Url;
 use uuid::Uuid;
 
-use super::{RedisPrefix, TestDb, redis_url, sign};
+use super::{RedisPrefix, TestDb, redis_url};
 use crate::{
-    config::{JwtSettings, ServiceSettings},
+    config::ServiceSettings,
     db::connect_one,
     jwt::{Claims, SigningKey},
 };
@@ -89,12 +89,17 @@ impl<S> TestServer<S> {
         format!("{}{path}", self.base)
     }
 
+    /// The service's signing key, for a second instance that must accept its tokens.
+    pub fn private_key(&self) -> String {
+        self.vars["JWT_PRIVATE_KEY"].clone()
+    }
+
     /// A token for `claims`, signed with the key the service verifies (as auth would),
     /// whichever settings type the service has.
     pub fn sign(&self, claims: &Claims) -> String {
-        let jwt = JwtSettings::from_env(&crate::config::Env(&self.vars))
-            .expect("the test variables carry valid JWT settings");
-        sign(&jwt, claims)
+        SigningKey::from_pem(&self.private_key())
+            .expect("the test variables carry a valid private key")
+            .sign(claims)
     }
 }
 
@@ -130,11 +135,6 @@ impl<S: ServiceSettings + Clone> TestServer<S> {
             _shutdown: shutdown,
             _redis_prefix: redis_prefix,
         }
-    }
-
-    /// The service's signing key, for a second instance that must accept its tokens.
-    pub fn private_key(&self) -> String {
-        self.vars["JWT_PRIVATE_KEY"].clone()
     }
 
     /// The URL of the service's database, for a second instance sharing it.

@@ -11,7 +11,6 @@ use folio_shared::{
 };
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
-use sha2::Digest;
 
 pub use folio_shared::test_asserts::{
     assert_bad_path_id, assert_body, assert_client_error, assert_detail, assert_fields,
@@ -102,19 +101,24 @@ impl TestApp {
 
     /// Asks for a reset link for `email` as the client at `address` (see `login_from`).
     pub async fn forgot_from(&self, address: &str, email: &str) -> Response {
-        self.client
-            .post(self.url("/api/users/forgot-password"))
-            .header("x-forwarded-for", address)
-            .json(&json!({ "email": email }))
-            .send()
-            .await
-            .unwrap()
+        self.forgot_as_client(Some(address), email).await
     }
 
     /// `POST /api/users/forgot-password` for `email`.
     pub async fn forgot_password(&self, email: &str) -> Response {
-        self.post_json("/api/users/forgot-password", json!({ "email": email }))
+        self.forgot_as_client(None, email).await
+    }
+
+    async fn forgot_as_client(&self, address: Option<&str>, email: &str) -> Response {
+        let mut request = self.client.post(self.url("/api/users/forgot-password"));
+        if let Some(address) = address {
+            request = request.header("x-forwarded-for", address);
+        }
+        request
+            .json(&json!({ "email": email }))
+            .send()
             .await
+            .unwrap()
     }
 
     /// `POST /api/users/reset-password` with `token`.
@@ -149,7 +153,7 @@ impl TestApp {
             "insert into password_reset_tokens (user_id, token_hash, expires_at) \
              values ($1, $2, {expires})"
         );
-        let hash = hex::encode(sha2::Sha256::digest(token.as_bytes()));
+        let hash = folio_auth::reset_tokens::token_hash(token);
         self.pg()
             .await
             .execute(&sql, &[&user_id, &hash])
@@ -272,11 +276,6 @@ impl TestApp {
 
     pub async fn count(&self, sql: &str) -> i64 {
         self.pg().await.query_one(sql, &[]).await.unwrap().get(0)
-    }
-
-    /// Signs arbitrary claims with the app's own private key.
-    pub fn sign(&self, claims: &Claims) -> String {
-        folio_shared::test_utils::sign(&self.settings.jwt, claims)
     }
 
     /// The mail jobs on this app's stream as the mail worker reads them, oldest first: the

@@ -53,6 +53,9 @@ fn a_bad_variable_of_another_service_does_not_stop_the_mail_worker() {
         ("ACCESS_TOKEN_EXPIRE_MINUTES", "0"),
         ("LOGIN_RATE_LIMIT_PER_MINUTE", "none"),
         ("MAX_UPLOAD_SIZE_BYTES", "0"),
+        // The HTTP edge's CORS and proxy settings: the worker answers no browser.
+        ("ALLOWED_ORIGINS", "https://x.example/path"),
+        ("TRUSTED_PROXY_HOPS", "many"),
     ]);
     assert!(s.is_ok(), "{s:?}");
 }

@@ -2,13 +2,12 @@
 //! `scripts/smtp_sink.py`) and a Redis they may stop.
 
 use std::{
-    net::TcpListener,
     path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
-use folio_shared::test_utils::decode_quoted_printable;
+use folio_shared::{test_asserts::free_port, test_utils::decode_quoted_printable};
 
 /// aiosmtpd on a port of its own, writing accepted mail to a folder.
 pub struct SmtpSink {
@@ -95,15 +94,6 @@ impl Drop for SmtpSink {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.maildir);
     }
-}
-
-/// A port nothing listens on yet, for a server the test starts.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A Redis server of the test's own, so it can be stopped without disturbing others.

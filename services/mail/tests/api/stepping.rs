@@ -50,7 +50,7 @@ impl SteppedWorker {
         let (client, redis) = folio_shared::redis::from_settings(&settings.redis).unwrap();
         let templates = Templates::new(
             &settings.mail.from,
-            &settings.http.frontend_url,
+            &settings.frontend_url,
             settings.mail_job.reset_token_expire_minutes,
             JobCipher::from_keys(&JOB_KEY).unwrap(),
         )

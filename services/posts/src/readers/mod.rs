@@ -89,7 +89,7 @@ impl Readers {
     /// Reads the shell (see [`Shell::from_settings`] for a missing one) and links against
     /// `FRONTEND_URL`.
     pub fn from_settings(settings: &Settings, db: Db, urls: ImageUrls) -> anyhow::Result<Self> {
-        let site = Site::new(&settings.http.frontend_url);
+        let site = Site::new(&settings.frontend_url);
         let shell = Shell::from_settings(settings)?;
         Ok(Self {
             pages: Arc::new(Pages::new(db.clone(), site.clone(), urls, shell)),

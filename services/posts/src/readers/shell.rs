@@ -155,7 +155,7 @@ mod tests {
             ("FRONTEND_URL", "https://folio.example"),
             ("WEB_SHELL", "/nonexistent/index.html"),
         ];
-        Settings::from_vars(&vars.map(|(k, v)| (k.to_owned(), v.to_owned())).into()).unwrap()
+        Settings::from_pairs(&vars).unwrap()
     }
 
     #[test]

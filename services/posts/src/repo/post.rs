@@ -20,7 +20,8 @@ const INSERT_POST: Sql = Sql::new(
      select p.id, p.title, p.content, p.user_id, p.date_posted, u.username, u.image_file
      from p join users u on u.id = p.user_id",
     &[Type::VARCHAR, Type::TEXT, Type::INT8],
-);
+)
+.named("insert post");
 
 // Owner-only by construction: the row changes only if `user_id` matches.
 const UPDATE_OWN_POST: Sql = Sql::new(
@@ -32,7 +33,8 @@ const UPDATE_OWN_POST: Sql = Sql::new(
      select p.id, p.title, p.content, p.user_id, p.date_posted, u.username, u.image_file
      from p join users u on u.id = p.user_id",
     &[Type::INT8, Type::INT8, Type::VARCHAR, Type::TEXT],
-);
+)
+.named("update own post");
 
 const DELETE_OWN_POST: Sql = Sql::new(
     "delete from posts where id = $1 and user_id = $2",
